@@ -1,0 +1,127 @@
+/**
+ * The composition root: builds the store, the outbound connectors, the handover core, both bots and the HTTP
+ * server from a validated Config. Nothing else constructs these parts.
+ */
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'restify';
+import type { Config } from './config';
+import { AgentAccess } from './console/agentAccess';
+import { AgentChannelRegistry } from './console/agentChannel';
+import { createConsoleAdapter } from './console/consoleAdapter';
+import { createConsoleApp } from './console/consoleBot';
+import { TeamsChannelDesk } from './console/teamsChannelDesk';
+import { Handover } from './core/handover';
+import type { Logger } from './core/logger';
+import type { HandoverStore } from './core/ports';
+import { defaultRelayOptions, Relay, type RelayOptions } from './core/relay';
+import { chainable } from './http/restifyResponse';
+import { createServer, routes } from './http/server';
+import { skillAuth } from './http/skillAuth';
+import { wireBody } from './http/wireActivity';
+import { createLogger } from './logging';
+import { Connector } from './outbound/connector';
+import { serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
+import { tokenSourceFor } from './outbound/tokenSource';
+import { connectCosmos, type CosmosSettings } from './store/cosmos/cosmosClient';
+import { createCosmosStore } from './store/cosmos/cosmosStore';
+import { createMemoryStore } from './store/memory/memoryStore';
+import { createSkillAdapter, skillAuthConfig } from './skill/skillAdapter';
+import { createSkillLogic } from './skill/skillBot';
+import { loadSkillManifest } from './skill/skillManifest';
+import { TeamsCustomerChannel } from './skill/teamsCustomerChannel';
+
+export interface AppOptions {
+  log?: Logger;
+  /** 'memory' only for the benchmark's baseline; the service and its tests use Cosmos. */
+  store?: 'cosmos' | 'memory';
+  /** Extra Cosmos settings (a CA to trust for a Cosmos-compatible server run as its own process). */
+  cosmos?: Partial<CosmosSettings>;
+  relay?: Partial<RelayOptions>;
+  /** The project folder, where skill-manifest.json lives. */
+  root?: string;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  server: Server;
+  handover: Handover;
+  relay: Relay;
+  store: HandoverStore;
+  close(): Promise<void>;
+}
+
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
+  const log = options.log ?? createLogger(config.logLevel);
+  if (config.localMode) {
+    log.warn({}, 'LOCAL MODE: no app credentials are set, so inbound tokens are NOT checked and outbound calls carry no token. Never expose this instance.');
+  }
+
+  const cosmos = options.store === 'memory' ? undefined : await connectCosmos({ ...config.cosmos, ...options.cosmos }, log);
+  const store = cosmos
+    ? await createCosmosStore(cosmos.client, { database: config.cosmos.database, retentionSeconds: config.retentionDays * 86_400 })
+    : createMemoryStore();
+
+  const policy: ServiceUrlPolicy = { allowedHosts: config.allowedServiceUrlHosts, allowLoopback: config.allowLoopbackServiceUrls };
+  const customerConnector = new Connector(policy, tokenSourceFor(config.copilot, config.entraAuthority));
+  const deskConnector = new Connector(policy, tokenSourceFor(config.console, config.entraAuthority));
+
+  const channels = new AgentChannelRegistry(store.settings, config.agentChannel);
+  const desk = new TeamsChannelDesk(deskConnector, channels, config.noteMarker);
+  const relay = new Relay(store, new TeamsCustomerChannel(customerConnector), desk, log, { ...defaultRelayOptions, ...options.relay });
+  const handover = new Handover({ store, relay, desk, log });
+
+  const skillAuthConfiguration = skillAuthConfig(config);
+  const skillAdapter = createSkillAdapter(skillAuthConfiguration, policy);
+  const skillLogic = createSkillLogic(handover, { teamsServiceUrl: { base: config.teamsServiceUrlBase, region: config.teamsRegion } }, log);
+
+  const consoleAdapter = createConsoleAdapter(config);
+  const access = new AgentAccess(channels, deskConnector, config.agentChannel.tenantId, log);
+  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, access, channels, connector: deskConnector, noteMarker: config.noteMarker, log });
+
+  const root = options.root ?? resolve(__dirname, '..', '..');
+  let endpointUrl = '';
+  const server = createServer({
+    maxBodyBytes: config.maxBodyBytes,
+    log,
+    skill: {
+      gate: skillAuth(skillAuthConfiguration, { enabled: !config.localMode, allowedCallers: config.allowedCallers, allowedTenants: config.allowedTenants }, log),
+      process: async (req, res) => {
+        const refused = serviceUrlRefusal((req.body as { serviceUrl?: string }).serviceUrl, policy);
+        if (refused) return void res.send(400, { error: 'bad_request', reason: refused });
+        await skillAdapter.process(req as never, chainable(res, wireBody) as never, skillLogic);
+      },
+    },
+    console: {
+      gate: async () => true, // the Bot Framework adapter validates the token inside process()
+      process: async (req, res) => {
+        const refused = serviceUrlRefusal((req.body as { serviceUrl?: string }).serviceUrl, policy);
+        if (refused) return void res.send(400, { error: 'bad_request', reason: refused });
+        await consoleAdapter.process(req as never, res as never, (ctx) => consoleApp.run(ctx).then(() => undefined));
+      },
+    },
+    manifest: () => loadSkillManifest(root, endpointUrl, config.skill?.appId),
+    health: () => store.ping(),
+  });
+
+  await new Promise<void>((ok) => server.listen(config.port, config.host, () => ok()));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  endpointUrl = `${(config.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '')}${routes.skill}`;
+  log.info({ port, skillEndpoint: endpointUrl, store: cosmos ? (cosmos.embedded ? 'embedded' : 'cosmos') : 'memory' }, 'listening');
+
+  return {
+    url,
+    port,
+    server,
+    handover,
+    relay,
+    store,
+    async close() {
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await relay.idle();
+      await cosmos?.close();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The only reader of process.env. Every setting is typed and validated at start-up; a wrong or missing one
+ * stops the start with a message naming it. Documented in README.md and env/.env.local / env/.env.dev.
+ */
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1'));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const url = (fallback: string) => z.string().url().optional().transform((v) => (v && v !== '' ? v : fallback));
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined))
+  .pipe(z.string().url().optional());
+
+const raw = z.object({
+  NODE_ENV: z.string().optional().default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_BASE_URL: optionalUrl,
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+
+  SKILL_APP_ID: optionalString,
+  SKILL_APP_PASSWORD: optionalString,
+  SKILL_APP_TENANT_ID: optionalString,
+  ALLOWED_CALLERS: csv,
+  ALLOWED_TENANTS: csv,
+
+  COPILOT_APP_ID: optionalString,
+  COPILOT_APP_PASSWORD: optionalString,
+  COPILOT_APP_TENANT_ID: optionalString,
+
+  CONSOLE_APP_ID: optionalString,
+  CONSOLE_APP_PASSWORD: optionalString,
+  CONSOLE_APP_TENANT_ID: optionalString,
+  AGENT_TEAM_ID: optionalString,
+  AGENT_CHANNEL_ID: optionalString,
+  AGENT_TENANT_ID: optionalString,
+  AGENT_SERVICE_URL: optionalUrl,
+  NOTE_MARKER: z.string().min(1).default('/note'),
+
+  ENTRA_AUTHORITY: url('https://login.microsoftonline.com'),
+  BOTFRAMEWORK_OPENID_METADATA_URL: url('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  TEAMS_SERVICE_URL_BASE: url('https://smba.trafficmanager.net/'),
+  TEAMS_REGION: optionalString,
+  ALLOWED_SERVICE_URL_HOSTS: csv,
+  ALLOW_LOOPBACK_SERVICE_URLS: bool(false),
+
+  COSMOS_ENDPOINT: optionalUrl,
+  COSMOS_KEY: optionalString,
+  COSMOS_USE_MANAGED_IDENTITY: bool(false),
+  COSMOS_DATABASE: z.string().min(1).default('handover'),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+});
+
+export interface AppRegistration {
+  appId: string;
+  password?: string;
+  tenantId?: string;
+}
+
+export interface Config {
+  production: boolean;
+  /** No app credentials outside production: inbound auth off, outbound without tokens, loopback allowed. */
+  localMode: boolean;
+  port: number;
+  host: string;
+  logLevel: string;
+  publicBaseUrl?: string;
+  maxBodyBytes: number;
+  skill?: AppRegistration;
+  allowedCallers: string[];
+  allowedTenants: string[];
+  copilot?: AppRegistration;
+  console?: AppRegistration;
+  agentChannel: { teamId?: string; channelId?: string; tenantId?: string; serviceUrl?: string };
+  noteMarker: string;
+  entraAuthority: string;
+  botFrameworkOpenIdMetadataUrl: string;
+  teamsServiceUrlBase: string;
+  teamsRegion?: string;
+  allowedServiceUrlHosts: string[];
+  allowLoopbackServiceUrls: boolean;
+  cosmos: { endpoint?: string; key?: string; managedIdentity: boolean; database: string };
+  retentionDays: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Hosts Teams and Bot Framework serve from; a serviceUrl elsewhere never receives a token. */
+export const DEFAULT_SERVICE_URL_HOSTS = [
+  'smba.trafficmanager.net',
+  'botframework.com',
+  'botframework.azure.us',
+  'teams.microsoft.com',
+  'teams.microsoft.us',
+  // Copilot Studio's runtime (pvaruntime.<region>.gateway.prod.island.powerapps.com) answers skill calls here.
+  'powerapps.com',
+  'powerplatform.com',
+];
+
+function registration(prefix: string, id?: string, password?: string, tenantId?: string): AppRegistration | undefined {
+  return id ? { appId: id, password, tenantId } : undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = raw.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const v = parsed.data;
+  const production = v.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const anyCredentials = Boolean(v.SKILL_APP_ID || v.CONSOLE_APP_ID || v.COPILOT_APP_ID);
+  const localMode = !production && !anyCredentials;
+
+  if (!localMode) {
+    if (!v.SKILL_APP_ID) problems.push('SKILL_APP_ID: required (the skill app registration that Copilot Studio calls)');
+    if (!v.CONSOLE_APP_ID) problems.push('CONSOLE_APP_ID: required (the agent console bot registration)');
+    if (!v.COPILOT_APP_ID) problems.push("COPILOT_APP_ID: required (the Copilot Studio agent's own registration, for proactive messages)");
+    if (v.ALLOWED_CALLERS.length === 0) problems.push("ALLOWED_CALLERS: required (Copilot Studio's bot app id; comma-separated)");
+    if (production) {
+      for (const [name, value] of [['SKILL_APP_PASSWORD', v.SKILL_APP_PASSWORD], ['CONSOLE_APP_PASSWORD', v.CONSOLE_APP_PASSWORD], ['COPILOT_APP_PASSWORD', v.COPILOT_APP_PASSWORD]] as const) {
+        if (!value) problems.push(`${name}: required in production (from the environment or a Key Vault reference)`);
+      }
+      if (v.ALLOW_LOOPBACK_SERVICE_URLS) problems.push('ALLOW_LOOPBACK_SERVICE_URLS: must not be true in production');
+      if (!v.COSMOS_ENDPOINT) problems.push('COSMOS_ENDPOINT: required in production (the embedded store is for local runs)');
+      if (!v.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required in production (the skill endpoint in the manifest)');
+    }
+  }
+  if (v.COSMOS_ENDPOINT && !v.COSMOS_KEY && !v.COSMOS_USE_MANAGED_IDENTITY) {
+    problems.push('COSMOS_KEY: required with COSMOS_ENDPOINT unless COSMOS_USE_MANAGED_IDENTITY=true');
+  }
+  if (v.ALLOWED_CALLERS.includes('*') && production) problems.push("ALLOWED_CALLERS: '*' is not allowed in production");
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    production,
+    localMode,
+    port: v.PORT,
+    host: v.HOST,
+    logLevel: v.LOG_LEVEL,
+    publicBaseUrl: v.PUBLIC_BASE_URL,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    skill: registration('SKILL', v.SKILL_APP_ID, v.SKILL_APP_PASSWORD, v.SKILL_APP_TENANT_ID),
+    allowedCallers: v.ALLOWED_CALLERS,
+    allowedTenants: v.ALLOWED_TENANTS,
+    copilot: registration('COPILOT', v.COPILOT_APP_ID, v.COPILOT_APP_PASSWORD, v.COPILOT_APP_TENANT_ID),
+    console: registration('CONSOLE', v.CONSOLE_APP_ID, v.CONSOLE_APP_PASSWORD, v.CONSOLE_APP_TENANT_ID),
+    agentChannel: { teamId: v.AGENT_TEAM_ID, channelId: v.AGENT_CHANNEL_ID, tenantId: v.AGENT_TENANT_ID, serviceUrl: v.AGENT_SERVICE_URL },
+    noteMarker: v.NOTE_MARKER,
+    entraAuthority: v.ENTRA_AUTHORITY.replace(/\/+$/, ''),
+    botFrameworkOpenIdMetadataUrl: v.BOTFRAMEWORK_OPENID_METADATA_URL,
+    teamsServiceUrlBase: v.TEAMS_SERVICE_URL_BASE.endsWith('/') ? v.TEAMS_SERVICE_URL_BASE : `${v.TEAMS_SERVICE_URL_BASE}/`,
+    teamsRegion: v.TEAMS_REGION,
+    allowedServiceUrlHosts: v.ALLOWED_SERVICE_URL_HOSTS.length ? v.ALLOWED_SERVICE_URL_HOSTS : DEFAULT_SERVICE_URL_HOSTS,
+    allowLoopbackServiceUrls: localMode || v.ALLOW_LOOPBACK_SERVICE_URLS,
+    cosmos: { endpoint: v.COSMOS_ENDPOINT, key: v.COSMOS_KEY, managedIdentity: v.COSMOS_USE_MANAGED_IDENTITY, database: v.COSMOS_DATABASE },
+    retentionDays: v.RETENTION_DAYS,
+  };
+}

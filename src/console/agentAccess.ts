@@ -1,0 +1,55 @@
+/**
+ * Who may act on escalations: people in the configured tenant who are members of the agents' team.
+ * Membership is asked of Teams once per person and cached for a few minutes.
+ */
+import type { AgentRef } from '../core/escalation';
+import type { Logger } from '../core/logger';
+import type { Connector } from '../outbound/connector';
+import type { AgentChannelRegistry } from './agentChannel';
+
+export type Access = { allowed: true; agent: AgentRef } | { allowed: false; reason: string };
+
+export interface ActorActivity {
+  from?: { id?: string; name?: string; aadObjectId?: string };
+  conversation?: { tenantId?: string };
+  channelData?: { tenant?: { id?: string }; team?: { id?: string } };
+}
+
+const MEMBER_CACHE_MS = 5 * 60_000;
+
+export class AgentAccess {
+  private readonly members = new Map<string, number>();
+
+  constructor(
+    private readonly channels: AgentChannelRegistry,
+    private readonly connector: Connector,
+    private readonly requiredTenantId: string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  async check(activity: ActorActivity): Promise<Access> {
+    const from = activity.from;
+    if (!from?.id) return { allowed: false, reason: 'The request does not say who you are.' };
+    const channel = await this.channels.current();
+    if (!channel) return { allowed: false, reason: 'No agent channel is set up yet. An admin can type "use this channel" in the agents\' channel.' };
+    const tenant = activity.channelData?.tenant?.id ?? activity.conversation?.tenantId;
+    const requiredTenant = this.requiredTenantId ?? channel.tenantId;
+    if (requiredTenant && tenant !== requiredTenant) return { allowed: false, reason: 'Only the support organisation can act on escalations.' };
+    const team = activity.channelData?.team?.id;
+    if (team && team !== channel.teamId) return { allowed: false, reason: "Escalations can only be handled from the agents' team." };
+    if (!(await this.isMember(channel.serviceUrl, channel.teamId, from.id))) {
+      this.log.warn({ userId: from.id }, 'refused: not a member of the agents team');
+      return { allowed: false, reason: "Only members of the agents' team can act on escalations." };
+    }
+    return { allowed: true, agent: { id: from.id, name: from.name || 'An agent', aadObjectId: from.aadObjectId } };
+  }
+
+  private async isMember(serviceUrl: string, teamId: string, userId: string): Promise<boolean> {
+    const key = `${teamId}|${userId}`;
+    const until = this.members.get(key);
+    if (until && until > Date.now()) return true;
+    const member = await this.connector.getMember(serviceUrl, teamId, userId);
+    if (member) this.members.set(key, Date.now() + MEMBER_CACHE_MS);
+    return Boolean(member);
+  }
+}

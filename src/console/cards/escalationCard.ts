@@ -1,0 +1,125 @@
+/**
+ * Fills escalationCard.json from a typed view model. Customer text is data, never template: it is bound into
+ * TextRuns (no markdown), and the templating library does not re-expand `${...}` inside data values.
+ */
+import * as ACData from 'adaptivecards-templating';
+import type { Escalation } from '../../core/escalation';
+import template from './escalationCard.json';
+
+export const CardVerbs = {
+  claim: 'handover.claim',
+  release: 'handover.release',
+  resolve: 'handover.resolve',
+  refresh: 'handover.refresh',
+} as const;
+
+/** Teams rejects larger messages on some paths; a card must stay under this. */
+export const CARD_MAX_BYTES = 28 * 1024;
+
+const LIMITS = { name: 120, problem: 1500, contextItems: 15, contextLabel: 60, contextValue: 300 };
+
+/** Handoff variables worth a readable label; other keys are shown as they come. */
+const CONTEXT_LABELS: Record<string, string> = {
+  va_LastTopic: 'Last topic',
+  va_Topics: 'Topics',
+  va_LastPhrases: 'Last thing said',
+  va_Phrases: 'Phrases',
+  va_AgentMessage: 'Message to agent',
+  va_Language: 'Language',
+  va_BotName: 'Virtual agent',
+  va_ConversationId: 'Conversation',
+};
+
+export interface EscalationCardModel {
+  escalationId: string;
+  refreshUserIds: string[];
+  customerName: string;
+  customerDetail: string;
+  statusLabel: string;
+  statusColor: 'Attention' | 'Good' | 'Accent' | 'Warning' | 'Default';
+  problem: string;
+  context: Array<{ label: string; value: string }>;
+  waitingSince: string;
+  lastMessage: string;
+  ownerTitle: string;
+  ownerLine: string;
+  deliveryProblem: string;
+  hint: string;
+  canClaim: boolean;
+  canRelease: boolean;
+  canResolve: boolean;
+}
+
+export function cut(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function clock(iso: string | undefined, now: Date): string {
+  if (!iso) return '';
+  const at = new Date(iso);
+  const minutes = Math.max(0, Math.round((now.getTime() - at.getTime()) / 60_000));
+  const ago = minutes < 1 ? 'just now' : minutes < 120 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+  return `${at.toISOString().slice(11, 16)} UTC (${ago})`;
+}
+
+function status(e: Escalation): Pick<EscalationCardModel, 'statusLabel' | 'statusColor' | 'ownerTitle' | 'ownerLine'> {
+  if (e.status === 'queued') return { statusLabel: 'Queued', statusColor: 'Attention', ownerTitle: '', ownerLine: '' };
+  if (e.status === 'claimed') return { statusLabel: `Claimed by ${e.owner?.name}`, statusColor: 'Accent', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
+  if (e.closedReason === 'agent') return { statusLabel: `Resolved by ${e.closedBy?.name}`, statusColor: 'Good', ownerTitle: 'Resolved by', ownerLine: e.closedBy?.name ?? '' };
+  if (e.closedReason === 'customer') return { statusLabel: 'Customer left', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
+  return { statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
+}
+
+export function escalationCardModel(e: Escalation, now: Date, noteMarker: string): EscalationCardModel {
+  const c = e.customer;
+  const detail = [c.locale, c.aadObjectId ? 'Teams user' : undefined].filter(Boolean).join(' · ');
+  const context = Object.entries(e.context)
+    .slice(0, LIMITS.contextItems)
+    .map(([key, value]) => ({ label: cut(CONTEXT_LABELS[key] ?? key, LIMITS.contextLabel), value: cut(value, LIMITS.contextValue) }));
+  const hint =
+    e.status === 'queued'
+      ? 'Claim it, or reply in this thread to claim and answer.'
+      : e.status === 'claimed'
+        ? `Replies from ${e.owner?.name} in this thread go to the customer. Start a line with ${noteMarker} for an internal note.`
+        : 'This chat is closed.';
+  return {
+    escalationId: e.id,
+    refreshUserIds: e.status === 'claimed' && e.owner ? [e.owner.id] : [],
+    customerName: cut(c.userName || 'Customer', LIMITS.name),
+    customerDetail: detail ? ` · ${detail}` : '',
+    ...status(e),
+    problem: cut(e.problem || '(not given)', LIMITS.problem),
+    context,
+    waitingSince: clock(e.createdAt, now),
+    lastMessage: clock(e.lastMessageAt, now),
+    deliveryProblem: e.deliveryProblem ? `⚠️ ${cut(e.deliveryProblem, 300)}` : '',
+    hint,
+    canClaim: e.status === 'queued',
+    canRelease: e.status === 'claimed',
+    canResolve: e.status === 'claimed',
+  };
+}
+
+/** The card as JSON; throws when it would exceed Teams' size limit (the view model's cuts keep it far below). */
+export function renderEscalationCard(model: EscalationCardModel): Record<string, unknown> {
+  const card = dropNulls(new ACData.Template(template).expand({ $root: model })) as Record<string, unknown>;
+  const bytes = Buffer.byteLength(JSON.stringify(card));
+  if (bytes > CARD_MAX_BYTES) throw new Error(`escalation card is ${bytes} bytes, over ${CARD_MAX_BYTES}`);
+  return card;
+}
+
+/** `$when: false` on an object property leaves a null behind; renderers reject it. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== null).map(dropNulls);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+  }
+  return value;
+}
+
+export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+export function cardAttachment(card: Record<string, unknown>): { contentType: string; content: Record<string, unknown> } {
+  return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
+}

@@ -1,0 +1,143 @@
+/**
+ * The agent console: a teams-ai Application whose routes translate Teams activities into handover calls.
+ * Card actions (Universal Actions) claim, release and resolve; replies in an escalation's thread go to the customer.
+ */
+import { Application, type TurnState } from '@microsoft/teams-ai';
+import type { TeamsAdapter } from '@microsoft/teams-ai';
+import type { TurnContext } from 'botbuilder';
+import { TransitionError, type Escalation } from '../core/escalation';
+import type { Handover } from '../core/handover';
+import type { Logger } from '../core/logger';
+import { notices } from '../core/notices';
+import type { Connector } from '../outbound/connector';
+import type { AgentAccess } from './agentAccess';
+import type { AgentChannelRegistry } from './agentChannel';
+import { CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
+import { agentText, noteText } from './messageText';
+
+export interface ConsoleBotDeps {
+  adapter: TeamsAdapter;
+  botAppId?: string;
+  handover: Handover;
+  access: AgentAccess;
+  channels: AgentChannelRegistry;
+  connector: Connector;
+  noteMarker: string;
+  log: Logger;
+  now?: () => Date;
+}
+
+export const USE_THIS_CHANNEL = /^\s*use this channel\s*$/i;
+
+interface TeamsChannelData {
+  team?: { id?: string; name?: string };
+  channel?: { id?: string; name?: string };
+  tenant?: { id?: string };
+  eventType?: string;
+}
+
+export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
+  const { handover, access, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const app = new Application<TurnState>({
+    adapter: deps.adapter,
+    botAppId: deps.botAppId,
+    startTypingTimer: false,
+    removeRecipientMention: false,
+  });
+
+  const card = (e: Escalation) => renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker)) as never;
+
+  /** Replies in the conversation the activity came from (a channel thread). */
+  const reply = (ctx: TurnContext, text: string) =>
+    deps.connector.send(ctx.activity.serviceUrl, ctx.activity.conversation.id, { type: 'message', text, textFormat: 'plain' });
+
+  // Card actions. Each answers with the card as it now stands, so the clicker sees the result at once.
+  const onAction = (verb: string, act: (escalationId: string, agent: Parameters<Handover['claim']>[1]) => Promise<Escalation>) =>
+    app.adaptiveCards.actionExecute(verb, async (ctx, _state, data: { escalationId?: string }) => {
+      const escalationId = typeof data?.escalationId === 'string' ? data.escalationId : '';
+      const e = escalationId ? await handover.get(escalationId) : undefined;
+      if (!e) return 'This escalation no longer exists.';
+      const allowed = await access.check(ctx.activity);
+      if (!allowed.allowed) return allowed.reason;
+      try {
+        return card(await act(escalationId, allowed.agent));
+      } catch (err) {
+        if (err instanceof TransitionError) return card(err.escalation);
+        throw err;
+      }
+    });
+
+  onAction(CardVerbs.claim, async (id, agent) => (await handover.claim(id, agent)).escalation);
+  onAction(CardVerbs.release, (id, agent) => handover.release(id, agent));
+  onAction(CardVerbs.resolve, (id, agent) => handover.resolve(id, agent));
+  onAction(CardVerbs.refresh, async (id) => (await handover.get(id))!);
+
+  // The console was added to a team: remember the team's service URL so a channel can be chosen in Teams.
+  app.conversationUpdate('membersAdded', async (ctx) => {
+    const cd = ctx.activity.channelData as TeamsChannelData | undefined;
+    const botAdded = ctx.activity.membersAdded?.some((m) => m.id === ctx.activity.recipient?.id);
+    if (!botAdded || !cd?.team?.id) return;
+    await deps.channels.recordInstallation({
+      teamId: cd.team.id,
+      teamName: cd.team.name,
+      tenantId: cd.tenant?.id ?? ctx.activity.conversation.tenantId,
+      serviceUrl: ctx.activity.serviceUrl,
+      installedAt: now().toISOString(),
+    });
+    log.info({ teamId: cd.team.id }, 'console installed in a team');
+  });
+
+  app.activity('message', async (ctx) => {
+    const text = agentText(ctx.activity.text);
+    if (USE_THIS_CHANNEL.test(text)) return chooseChannel(ctx);
+    const e = await handover.findByDesk(ctx.activity.conversation.id);
+    if (!e) return; // chatter in the channel that is not an escalation thread
+    const allowed = await access.check(ctx.activity);
+    if (!allowed.allowed) {
+      await handover.deskNotice(e, allowed.reason);
+      return;
+    }
+    if (!text) return;
+    const note = noteText(text, deps.noteMarker);
+    const result = await handover.agentMessage(e.id, allowed.agent, note ?? text, { activityId: ctx.activity.id, note: note !== undefined });
+    switch (result.kind) {
+      case 'note':
+        await handover.deskNotice(result.escalation, `Note kept internal (not sent to the customer).`);
+        break;
+      case 'notOwner':
+        await handover.deskNotice(result.escalation, notices.notOwner(result.escalation.owner!));
+        break;
+      case 'closed':
+        await handover.deskNotice(result.escalation, notices.closed(result.escalation));
+        break;
+      default:
+        break;
+    }
+  });
+
+  /** "@Console use this channel" in a standard channel of the agents' team. */
+  async function chooseChannel(ctx: TurnContext): Promise<void> {
+    const cd = ctx.activity.channelData as TeamsChannelData | undefined;
+    if (!cd?.team?.id || !cd.channel?.id) {
+      await reply(ctx, 'Type this in a channel of the agents\' team.');
+      return;
+    }
+    const tenantId = cd.tenant?.id ?? ctx.activity.conversation.tenantId;
+    const current = await deps.channels.current();
+    if (current && current.teamId !== cd.team.id) {
+      await reply(ctx, 'Escalations already go to a channel of another team; an admin can change AGENT_TEAM_ID there.');
+      return;
+    }
+    await deps.channels.choose({ teamId: cd.team.id, channelId: cd.channel.id, tenantId, serviceUrl: ctx.activity.serviceUrl });
+    log.info({ teamId: cd.team.id, channelId: cd.channel.id }, 'agent channel chosen in Teams');
+    await reply(ctx, 'New escalations will be posted in this channel.');
+  }
+
+  app.error(async (_ctx, err) => {
+    log.error({ err: err.message }, 'console turn failed');
+    throw err;
+  });
+
+  return app;
+}

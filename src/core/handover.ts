@@ -1,0 +1,303 @@
+/**
+ * The handover core: what happens when a customer asks for a person, speaks, leaves, and when agents claim,
+ * answer, release and resolve. Channel-agnostic: it speaks to the customer and the desk only through ports.
+ */
+import { randomUUID } from 'node:crypto';
+import * as rules from './escalation';
+import type { AgentRef, CustomerRef, Escalation } from './escalation';
+import { ConcurrencyError, ConflictError, NotFoundError } from './errors';
+import type { Logger } from './logger';
+import { notices } from './notices';
+import { lookupKey, type AgentDesk, type HandoverStore, type Versioned } from './ports';
+import type { Relay } from './relay';
+import { newEntry, type TranscriptEntry } from './transcript';
+
+export interface HandoverDeps {
+  store: HandoverStore;
+  relay: Relay;
+  desk: AgentDesk;
+  log: Logger;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export type CustomerMessageResult =
+  | { kind: 'relayed'; escalation: Escalation }
+  | { kind: 'duplicate'; escalation: Escalation }
+  | { kind: 'closed'; escalation: Escalation }
+  | { kind: 'unknown' };
+
+export type AgentMessageResult =
+  | { kind: 'relayed'; escalation: Escalation; claimed: boolean }
+  | { kind: 'note'; escalation: Escalation }
+  | { kind: 'duplicate'; escalation: Escalation }
+  | { kind: 'notOwner'; escalation: Escalation }
+  | { kind: 'closed'; escalation: Escalation };
+
+export interface StartInput {
+  customer: CustomerRef;
+  problem: string;
+  context: Record<string, string>;
+}
+
+/** How often (at most) the escalation's lastMessageAt is written, so a busy chat costs no extra write per line. */
+const LAST_MESSAGE_WRITE_INTERVAL_MS = 60_000;
+const MAX_CONFLICT_RETRIES = 25;
+
+export class Handover {
+  private readonly store: HandoverStore;
+  private readonly relay: Relay;
+  private readonly desk: AgentDesk;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(deps: HandoverDeps) {
+    this.store = deps.store;
+    this.relay = deps.relay;
+    this.desk = deps.desk;
+    this.log = deps.log;
+    this.now = deps.now ?? (() => new Date());
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  /** Opens an escalation for this customer chat, or returns the open one (one live escalation per chat). */
+  async start(input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
+    const key = lookupKey.customer(input.customer.conversationId);
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const existing = await this.store.lookups.get(key);
+      if (existing) {
+        const current = await this.store.escalations.get(existing.value);
+        if (current && rules.isOpen(current.value)) return { escalation: current.value, created: false };
+      }
+      const id = this.newId();
+      try {
+        if (existing) await this.store.lookups.replace(key, id, existing.etag);
+        else await this.store.lookups.create(key, id);
+      } catch (err) {
+        if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // another start won: use it
+        throw err;
+      }
+      const escalation = await this.create(id, input);
+      return { escalation, created: true };
+    }
+    throw new ConcurrencyError(`customer conversation ${input.customer.conversationId}`);
+  }
+
+  private async create(id: string, input: StartInput): Promise<Escalation> {
+    const at = this.now().toISOString();
+    const escalation: Escalation = {
+      id,
+      status: 'queued',
+      customer: input.customer,
+      problem: input.problem,
+      context: input.context,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.store.escalations.create(escalation);
+    this.log.info({ escalationId: id }, 'escalation created');
+    const inLine = await this.record(escalation, 'toCustomer', 'notice', notices.inLine());
+    void this.relay.onDesk(escalation, 'announce', async () => {
+      const deskRef = await this.desk.announce(escalation);
+      await this.store.lookups.create(lookupKey.desk(deskRef.conversationId), id).catch((err) => {
+        if (!(err instanceof ConflictError)) throw err;
+      });
+      await this.mutate(id, (e) => ({ ...e, deskRef }));
+    });
+    void this.relay.dispatch(escalation, inLine);
+    return escalation;
+  }
+
+  /** A customer line from the skill: stored, then relayed to the desk. */
+  async customerMessage(conversationId: string, text: string, activityId?: string, problem?: string): Promise<CustomerMessageResult> {
+    let found = await this.findByCustomer(conversationId);
+    if (!found) return { kind: 'unknown' };
+    if (!rules.isOpen(found.value)) return { kind: 'closed', escalation: found.value };
+    if (problem && !found.value.problem) found = await this.setProblem(found, problem);
+    const e = found.value;
+    const entry = newEntry({
+      escalationId: e.id,
+      direction: 'toDesk',
+      kind: 'customer',
+      author: { id: e.customer.userId, name: e.customer.userName },
+      text,
+      sourceActivityId: activityId,
+      now: this.now().toISOString(),
+    });
+    const { duplicate } = await this.relay.record(entry);
+    if (duplicate) return { kind: 'duplicate', escalation: e };
+    void this.relay.dispatch(e, entry);
+    await this.noteLastMessage(found);
+    return { kind: 'relayed', escalation: e };
+  }
+
+  /** The customer said goodbye or Copilot Studio ended the skill. Unknown or closed chats are a no-op. */
+  async customerLeft(conversationId: string): Promise<Escalation | undefined> {
+    const found = await this.findByCustomer(conversationId);
+    if (!found || !rules.isOpen(found.value)) return found?.value;
+    const { after, changed } = await this.mutate(found.value.id, (e) =>
+      rules.isOpen(e) ? rules.customerLeft(e, this.now().toISOString()) : e,
+    );
+    if (changed) {
+      this.log.info({ escalationId: after.id }, 'customer left');
+      const entry = await this.record(after, 'toDesk', 'notice', notices.customerLeft());
+      void this.relay.dispatch(after, entry);
+      this.refreshDesk(after);
+    }
+    return after;
+  }
+
+  /** Claims an escalation; the store's ETag condition decides races, so exactly one agent wins. */
+  async claim(escalationId: string, agent: AgentRef): Promise<{ escalation: Escalation; changed: boolean }> {
+    const { after, changed } = await this.mutate(escalationId, (e) => rules.claim(e, agent, this.now().toISOString()));
+    if (changed) {
+      this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
+      const entry = await this.record(after, 'toCustomer', 'notice', notices.agentJoined(agent));
+      void this.relay.dispatch(after, entry);
+      this.refreshDesk(after);
+    }
+    return { escalation: after, changed };
+  }
+
+  async release(escalationId: string, agent: AgentRef): Promise<Escalation> {
+    const { after } = await this.mutate(escalationId, (e) => rules.release(e, agent, this.now().toISOString()));
+    this.log.info({ escalationId, agentId: agent.id }, 'escalation released');
+    const entry = await this.record(after, 'toCustomer', 'notice', notices.released(agent));
+    void this.relay.dispatch(after, entry);
+    this.refreshDesk(after);
+    return after;
+  }
+
+  async resolve(escalationId: string, agent: AgentRef): Promise<Escalation> {
+    const { after } = await this.mutate(escalationId, (e) => rules.resolve(e, agent, this.now().toISOString()));
+    this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
+    const entry = await this.record(after, 'toCustomer', 'notice', notices.resolved(agent));
+    void this.relay.dispatch(after, entry);
+    this.refreshDesk(after);
+    return after;
+  }
+
+  /**
+   * A line an agent typed on the desk. The owner's lines go to the customer; on a queued escalation the first
+   * reply claims it; notes stay internal; anyone else is told who owns the chat.
+   */
+  async agentMessage(
+    escalationId: string,
+    agent: AgentRef,
+    text: string,
+    options: { activityId?: string; note?: boolean } = {},
+  ): Promise<AgentMessageResult> {
+    const found = await this.store.escalations.get(escalationId);
+    if (!found) throw new NotFoundError(`escalation ${escalationId}`);
+    let e = found.value;
+    if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
+    if (options.note) {
+      const entry = newEntry({ escalationId, direction: 'internal', kind: 'note', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });
+      const { duplicate } = await this.relay.record(entry);
+      return { kind: duplicate ? 'duplicate' : 'note', escalation: e };
+    }
+    let claimed = false;
+    if (e.status === 'queued') {
+      try {
+        const result = await this.claim(escalationId, agent);
+        e = result.escalation;
+        claimed = result.changed;
+      } catch (err) {
+        if (!(err instanceof rules.TransitionError)) throw err;
+        e = err.escalation;
+      }
+    }
+    if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
+    if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
+    const entry = newEntry({ escalationId, direction: 'toCustomer', kind: 'agent', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });
+    const { duplicate } = await this.relay.record(entry);
+    if (duplicate) return { kind: 'duplicate', escalation: e };
+    void this.relay.dispatch(e, entry);
+    return { kind: 'relayed', escalation: e, claimed };
+  }
+
+  /** Posts a service notice into the escalation's desk thread (e.g. "owned by X"); stored like any line. */
+  async deskNotice(e: Escalation, text: string): Promise<void> {
+    const entry = await this.record(e, 'toDesk', 'notice', text);
+    void this.relay.dispatch(e, entry);
+  }
+
+  async get(escalationId: string): Promise<Escalation | undefined> {
+    return (await this.store.escalations.get(escalationId))?.value;
+  }
+
+  /** At most two point reads: the desk thread's lookup, then the escalation. */
+  async findByDesk(deskConversationId: string): Promise<Escalation | undefined> {
+    const lk = await this.store.lookups.get(lookupKey.desk(deskConversationId));
+    return lk ? (await this.store.escalations.get(lk.value))?.value : undefined;
+  }
+
+  /** At most two point reads: the customer chat's lookup, then the escalation. */
+  private async findByCustomer(conversationId: string): Promise<Versioned<Escalation> | undefined> {
+    const lk = await this.store.lookups.get(lookupKey.customer(conversationId));
+    return lk ? this.store.escalations.get(lk.value) : undefined;
+  }
+
+  async transcript(escalationId: string): Promise<TranscriptEntry[]> {
+    return this.store.transcripts.list(escalationId);
+  }
+
+  private async record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string): Promise<TranscriptEntry> {
+    const entry = newEntry({ escalationId: e.id, direction, kind, text, now: this.now().toISOString() });
+    return (await this.relay.record(entry)).entry;
+  }
+
+  /** The first sendMessage may carry the problem that startConversation lacked: show it on the card. */
+  private async setProblem(found: Versioned<Escalation>, problem: string): Promise<Versioned<Escalation>> {
+    const e = { ...found.value, problem, updatedAt: this.now().toISOString() };
+    try {
+      const saved = await this.store.escalations.replace(e, found.etag);
+      this.refreshDesk(saved.value);
+      return saved;
+    } catch (err) {
+      if (err instanceof ConcurrencyError) return found;
+      throw err;
+    }
+  }
+
+  private refreshDesk(e: Escalation): void {
+    void this.relay.onDesk(e, 'refresh', async (latest) => {
+      // Render the newest stored state: a later transition may already have landed.
+      const current = (await this.store.escalations.get(e.id))?.value ?? latest;
+      if (current.deskRef) await this.desk.refresh(current);
+    });
+  }
+
+  private async noteLastMessage(found: Versioned<Escalation>): Promise<void> {
+    const e = found.value;
+    const now = this.now();
+    const last = e.lastMessageAt ? Date.parse(e.lastMessageAt) : 0;
+    if (now.getTime() - last < LAST_MESSAGE_WRITE_INTERVAL_MS) return;
+    try {
+      await this.store.escalations.replace(rules.touched(e, now.toISOString()), found.etag);
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError)) throw err; // a state change won: the next line will try again
+    }
+  }
+
+  /**
+   * Applies a pure transition under the store's ETag condition, re-reading and re-applying after a lost race.
+   * A transition that no longer applies throws its TransitionError to the caller.
+   */
+  private async mutate(id: string, transition: (e: Escalation) => Escalation): Promise<{ after: Escalation; changed: boolean }> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = await this.store.escalations.get(id);
+      if (!current) throw new NotFoundError(`escalation ${id}`);
+      const next = transition(current.value);
+      if (next === current.value) return { after: next, changed: false };
+      try {
+        const saved = await this.store.escalations.replace(next, current.etag);
+        return { after: saved.value, changed: true };
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+      }
+    }
+    throw new ConcurrencyError(`escalation ${id}`);
+  }
+}

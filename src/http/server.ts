@@ -1,0 +1,79 @@
+/**
+ * The one restify server: the skill, the agent console, the skill manifest and the health check.
+ * Bodies are size-limited and shape-checked before any bot sees them.
+ */
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { Logger } from '../core/logger';
+import { activityProblem } from './activityShape';
+import { sendError } from './errorResponse';
+
+/** Processes one authenticated, well-formed activity and writes the response. */
+export type ActivityEndpoint = {
+  gate: (req: Request, res: Response) => Promise<boolean>;
+  process: (req: Request, res: Response) => Promise<void>;
+};
+
+export interface ServerParts {
+  maxBodyBytes: number;
+  skill: ActivityEndpoint;
+  console: ActivityEndpoint;
+  manifest: () => unknown;
+  health: () => Promise<void>;
+  log: Logger;
+}
+
+export const routes = {
+  skill: '/api/messages',
+  console: '/api/console/messages',
+  manifest: '/skill-manifest.json',
+  health: '/healthz',
+} as const;
+
+export function createServer(parts: ServerParts): Server {
+  const { log } = parts;
+  const server = restify.createServer({ name: 'teams-live-handover', handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ maxBodySize: parts.maxBodyBytes, mapParams: false, mapFiles: false }));
+
+  const activityRoute = (endpoint: ActivityEndpoint) => async (req: Request, res: Response) => {
+    try {
+      if (!req.is('json') && !req.is('application/*+json')) {
+        res.send(415, { error: 'unsupported_media_type', reason: 'send the activity as application/json' });
+        return;
+      }
+      if (!(await endpoint.gate(req, res))) return;
+      const problem = activityProblem(req.body);
+      if (problem) {
+        res.send(400, { error: 'bad_request', reason: problem });
+        return;
+      }
+      await endpoint.process(req, res);
+    } catch (err) {
+      sendError(res, err, log);
+    }
+  };
+
+  server.post(routes.skill, activityRoute(parts.skill));
+  server.post(routes.console, activityRoute(parts.console));
+
+  server.get(routes.manifest, async (_req: Request, res: Response) => {
+    res.send(200, parts.manifest());
+  });
+
+  server.get(routes.health, async (_req: Request, res: Response) => {
+    try {
+      await parts.health();
+      res.send(200, { status: 'ok' });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'health check failed');
+      res.send(503, { status: 'unavailable', reason: 'the store does not answer' });
+    }
+  });
+
+  server.on('restifyError', (req: Request, res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
+    // Body parser errors (malformed JSON, too large) keep their 4xx and say why.
+    if (err.statusCode && err.statusCode < 500) log.warn({ path: req.path(), status: err.statusCode, reason: err.message }, 'rejected request');
+    else log.error({ path: req.path(), err: err.message }, 'request failed');
+    next();
+  });
+  return server;
+}

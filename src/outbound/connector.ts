@@ -1,0 +1,103 @@
+/**
+ * The Bot Connector at the network edge: sends, creates threads, updates cards, reads members. Checks the
+ * service URL before any token is fetched and turns HTTP failures into DeliveryErrors the relay understands.
+ */
+import { Activity } from '@microsoft/agents-activity';
+import { ConnectorClient } from '@microsoft/agents-hosting';
+import { DeliveryError } from '../core/errors';
+import { assertServiceUrl, type ServiceUrlPolicy } from './serviceUrlPolicy';
+import type { TokenSource } from './tokenSource';
+
+export interface ThreadCreated {
+  conversationId: string;
+  activityId: string;
+}
+
+export class Connector {
+  constructor(
+    private readonly policy: ServiceUrlPolicy,
+    private readonly tokens: TokenSource,
+  ) {}
+
+  async send(serviceUrl: string, conversationId: string, activity: Record<string, unknown>): Promise<string | undefined> {
+    return this.call(serviceUrl, async (c) => (await c.sendToConversation(conversationId, toActivity(activity)))?.id);
+  }
+
+  async update(serviceUrl: string, conversationId: string, activityId: string, activity: Record<string, unknown>): Promise<void> {
+    await this.call(serviceUrl, (c) => c.updateActivity(conversationId, activityId, toActivity({ ...activity, id: activityId })));
+  }
+
+  /** Starts a new thread in a Teams channel with the given first activity. */
+  async createThread(serviceUrl: string, params: { channelId: string; tenantId?: string; activity: Record<string, unknown> }): Promise<ThreadCreated> {
+    return this.call(serviceUrl, async (c) => {
+      const res = await c.createConversation({
+        isGroup: true,
+        channelData: { channel: { id: params.channelId }, ...(params.tenantId ? { tenant: { id: params.tenantId } } : {}) },
+        tenantId: params.tenantId,
+        activity: toActivity(params.activity),
+      } as never);
+      const activityId = res.activityId ?? '';
+      const conversationId = res.id && res.id.includes(';messageid=') ? res.id : `${params.channelId};messageid=${activityId}`;
+      return { conversationId, activityId };
+    });
+  }
+
+  /** A member of a team or conversation, or undefined when the service says there is no such member. */
+  async getMember(serviceUrl: string, conversationId: string, userId: string): Promise<{ id: string; name?: string } | undefined> {
+    try {
+      return await this.call(serviceUrl, async (c) => {
+        const m = await c.getConversationMember(userId, conversationId);
+        return { id: m.id ?? userId, name: m.name };
+      });
+    } catch (err) {
+      if (err instanceof DeliveryError && (err.status === 404 || err.status === 400 || err.status === 403)) return undefined;
+      throw err;
+    }
+  }
+
+  private async call<T>(serviceUrl: string, op: (c: ConnectorClient) => Promise<T>): Promise<T> {
+    const { loopback } = assertServiceUrl(serviceUrl, this.policy);
+    const token = loopback ? '' : await this.tokenOrFail();
+    const client = ConnectorClient.createClientWithToken(serviceUrl, token);
+    try {
+      return await op(client);
+    } catch (err) {
+      throw toDeliveryError(err);
+    }
+  }
+
+  private async tokenOrFail(): Promise<string> {
+    try {
+      return await this.tokens.token();
+    } catch (err) {
+      throw new DeliveryError(`could not get a token: ${(err as Error).message}`);
+    }
+  }
+}
+
+function toActivity(activity: Record<string, unknown>): Activity {
+  return Activity.fromObject({ type: 'message', ...activity });
+}
+
+interface HttpErrorLike {
+  status?: number;
+  response?: { status?: number; headers?: { get(name: string): string | null } };
+  message?: string;
+}
+
+export function toDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as HttpErrorLike;
+  const status = e?.status ?? e?.response?.status;
+  const retryAfter = e?.response?.headers?.get?.('retry-after');
+  const retryAfterMs = retryAfter ? parseRetryAfter(retryAfter) : undefined;
+  const message = (e?.message ?? String(err)).slice(0, 300);
+  return new DeliveryError(message, { status, retryAfterMs });
+}
+
+function parseRetryAfter(value: string): number | undefined {
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

@@ -1,0 +1,46 @@
+/**
+ * Which service URLs may receive our calls (and tokens). A forged serviceUrl in an activity must never make us
+ * send a token elsewhere: hosts are matched exactly or as a dot-suffix, https only, loopback only in local mode.
+ */
+import { DeliveryError } from '../core/errors';
+
+export interface ServiceUrlPolicy {
+  allowedHosts: string[];
+  allowLoopback: boolean;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export type ServiceUrlVerdict = { allowed: true; loopback: boolean } | { allowed: false; reason: string };
+
+export function checkServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): ServiceUrlVerdict {
+  let url: URL;
+  try {
+    url = new URL(serviceUrl);
+  } catch {
+    return { allowed: false, reason: 'not a URL' };
+  }
+  const host = url.hostname.toLowerCase();
+  if (isLoopback(host)) {
+    return policy.allowLoopback ? { allowed: true, loopback: true } : { allowed: false, reason: `loopback host ${host} is allowed only in local mode` };
+  }
+  if (url.protocol !== 'https:') return { allowed: false, reason: `${url.protocol} is not https` };
+  const ok = policy.allowedHosts.some((h) => host === h.toLowerCase() || host.endsWith(`.${h.toLowerCase()}`));
+  return ok ? { allowed: true, loopback: false } : { allowed: false, reason: `host ${host} is not on the allow-list` };
+}
+
+/** Throws a permanent DeliveryError for a service URL outside the policy. */
+export function assertServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): { loopback: boolean } {
+  const verdict = checkServiceUrl(serviceUrl, policy);
+  if (!verdict.allowed) throw new DeliveryError(`service URL refused: ${verdict.reason}`, { permanent: true });
+  return { loopback: verdict.loopback };
+}
+
+/** Why an inbound activity's serviceUrl is refused (we would have to call it back), or undefined when fine. */
+export function serviceUrlRefusal(serviceUrl: string | undefined, policy: ServiceUrlPolicy): string | undefined {
+  if (!serviceUrl) return 'activity.serviceUrl is required';
+  const verdict = checkServiceUrl(serviceUrl, policy);
+  return verdict.allowed ? undefined : `activity.serviceUrl is not allowed: ${verdict.reason}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The skill's turn logic: translates Copilot Studio's activities into handover calls and answers each event
+ * action with exactly one endOfConversation. Holds no business rule of its own.
+ */
+import { Activity, ActivityTypes } from '@microsoft/agents-activity';
+import type { TurnContext } from '@microsoft/agents-hosting';
+import type { Handover } from '../core/handover';
+import type { Logger } from '../core/logger';
+import { customerFromActivity } from './customerFromActivity';
+import { readContext, readProblem } from './skillInputs';
+import { EndCodes, SkillActions, SkillOutputs } from './skillContract';
+import type { TeamsServiceUrlOptions } from './teamsServiceUrl';
+
+export interface SkillBotOptions {
+  teamsServiceUrl: TeamsServiceUrlOptions;
+}
+
+export type SkillLogic = (ctx: TurnContext) => Promise<void>;
+
+export function createSkillLogic(handover: Handover, options: SkillBotOptions, log: Logger): SkillLogic {
+  const endOfConversation = (ctx: TurnContext, fields: { name?: string; code: string; value?: unknown; text?: string }) =>
+    ctx.sendActivity(Activity.fromObject({ type: ActivityTypes.EndOfConversation, ...fields }));
+
+  async function onEvent(ctx: TurnContext): Promise<void> {
+    const a = ctx.activity;
+    switch (a.name) {
+      case SkillActions.startConversation: {
+        const { escalation, created } = await handover.start({
+          customer: customerFromActivity(a, options.teamsServiceUrl),
+          problem: readProblem(a.value),
+          context: readContext(a.value),
+        });
+        log.info({ escalationId: escalation.id, created }, 'startConversation');
+        await endOfConversation(ctx, {
+          name: SkillActions.startConversation,
+          code: EndCodes.completed,
+          value: { [SkillOutputs.liveChatConversationId]: escalation.id },
+        });
+        return;
+      }
+      case SkillActions.endConversation: {
+        const e = await handover.customerLeft(a.conversation!.id);
+        log.info({ escalationId: e?.id }, 'endConversation');
+        await endOfConversation(ctx, {
+          name: SkillActions.endConversation,
+          code: EndCodes.completed,
+          value: e ? { [SkillOutputs.liveChatConversationId]: e.id } : {},
+        });
+        return;
+      }
+      default:
+        log.warn({ name: a.name }, 'unknown skill action');
+        await endOfConversation(ctx, {
+          name: a.name,
+          code: EndCodes.unknown,
+          text: `Unknown action '${String(a.name ?? '').slice(0, 100)}'. This skill handles ${Object.values(SkillActions).join(', ')}.`,
+        });
+    }
+  }
+
+  /** sendMessage: recorded and relayed; never answered while the chat is live, so Copilot Studio keeps routing to us. */
+  async function onMessage(ctx: TurnContext): Promise<void> {
+    const a = ctx.activity;
+    const text = (a.text ?? '').trim();
+    const result = await handover.customerMessage(a.conversation!.id, text || '(the customer sent something other than text)', a.id, readProblem(a.value));
+    if (result.kind === 'relayed' || result.kind === 'duplicate') return;
+    // No live chat any more (resolved by an agent, or never started): hand the customer back to the topic.
+    const e = result.kind === 'closed' ? result.escalation : undefined;
+    log.info({ escalationId: e?.id, closedReason: e?.closedReason }, 'sendMessage after close: handing back');
+    await endOfConversation(ctx, {
+      name: SkillActions.sendMessage,
+      code: EndCodes.completed,
+      value: {
+        [SkillOutputs.liveChatConversationId]: e?.id ?? '',
+        Reason: e ? `closed:${e.closedReason}` : 'noLiveChat',
+        ClosedBy: e?.closedBy?.name ?? '',
+      },
+    });
+  }
+
+  /** Copilot Studio's import ping, or it cancelled the skill: the customer is gone if a chat was open. */
+  async function onEndOfConversation(ctx: TurnContext): Promise<void> {
+    const e = await handover.customerLeft(ctx.activity.conversation!.id);
+    if (e) log.info({ escalationId: e.id }, 'endOfConversation from Copilot Studio');
+  }
+
+  return async (ctx) => {
+    switch (ctx.activity.type) {
+      case ActivityTypes.Event:
+        return onEvent(ctx);
+      case ActivityTypes.Message:
+        return onMessage(ctx);
+      case ActivityTypes.EndOfConversation:
+        return onEndOfConversation(ctx);
+      default:
+        log.debug({ type: ctx.activity.type }, 'skill ignores activity type');
+    }
+  };
+}

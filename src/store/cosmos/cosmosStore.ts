@@ -1,0 +1,171 @@
+/**
+ * The store on Azure Cosmos DB. Every hot path is a point read (partition key = id); state changes are
+ * conditional on the item's _etag; a lost race is a ConcurrencyError, a taken id a ConflictError.
+ */
+import type { Container, CosmosClient, Database, ItemDefinition } from '@azure/cosmos';
+import type { Escalation } from '../../core/escalation';
+import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
+import type { TranscriptEntry } from '../../core/transcript';
+import { mapCosmosError, statusOf } from './cosmosErrors';
+
+export interface CosmosStoreOptions {
+  database: string;
+  /** How long a closed escalation and its transcript are kept (Cosmos TTL, seconds). */
+  retentionSeconds: number;
+}
+
+/** Containers and their partition keys: each chosen so the hot path is one point read. */
+export const containers = {
+  escalations: { id: 'escalations', partitionKey: '/id' },
+  lookups: { id: 'lookups', partitionKey: '/id' },
+  transcripts: { id: 'transcripts', partitionKey: '/escalationId' },
+  settings: { id: 'settings', partitionKey: '/id' },
+} as const;
+
+type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
+
+function strip<T>(doc: Stored<T>): T {
+  const { _etag, _rid, _self, _ts, _attachments, ttl, ...rest } = doc as Record<string, unknown>;
+  void _etag; void _rid; void _self; void _ts; void _attachments; void ttl;
+  return rest as T;
+}
+
+async function ensure(client: CosmosClient, options: CosmosStoreOptions): Promise<Database> {
+  try {
+    const { database } = await client.databases.createIfNotExists({ id: options.database });
+    for (const c of Object.values(containers)) {
+      // defaultTtl -1: TTL is on, but only items that carry a `ttl` expire.
+      await database.containers.createIfNotExists({ id: c.id, partitionKey: { paths: [c.partitionKey] }, defaultTtl: -1 });
+    }
+    return database;
+  } catch (err) {
+    return mapCosmosError(err, `database ${options.database}`);
+  }
+}
+
+async function pointRead<T>(container: Container, id: string, pk: string, what: string): Promise<Versioned<T> | undefined> {
+  try {
+    const { resource } = await container.item(id, pk).read<Stored<T>>();
+    return resource ? { value: strip(resource), etag: resource._etag ?? '' } : undefined;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    return mapCosmosError(err, what);
+  }
+}
+
+export async function createCosmosStore(client: CosmosClient, options: CosmosStoreOptions): Promise<HandoverStore> {
+  const database = await ensure(client, options);
+  const esc = database.container(containers.escalations.id);
+  const lk = database.container(containers.lookups.id);
+  const tr = database.container(containers.transcripts.id);
+  const retention = options.retentionSeconds;
+
+  /** A closed escalation expires after the retention; an open one never does. */
+  const escDoc = (e: Escalation): Stored<Escalation> => (e.status === 'closed' ? { ...e, ttl: retention } : { ...e });
+
+  const escalations: EscalationStore = {
+    get: (id) => pointRead<Escalation>(esc, id, id, `escalation ${id}`),
+    async create(e) {
+      try {
+        const { resource } = await esc.items.create<Stored<Escalation>>(escDoc(e));
+        return { value: e, etag: resource?._etag ?? '' };
+      } catch (err) {
+        return mapCosmosError(err, `escalation ${e.id}`);
+      }
+    },
+    async replace(e, etag) {
+      try {
+        const { resource } = await esc.item(e.id, e.id).replace<Stored<Escalation>>(escDoc(e), { accessCondition: { type: 'IfMatch', condition: etag } });
+        return { value: e, etag: resource?._etag ?? '' };
+      } catch (err) {
+        return mapCosmosError(err, `escalation ${e.id}`);
+      }
+    },
+  };
+
+  // Lookups outlive a closed escalation's record by nothing: they carry twice the retention from their last write,
+  // which covers an escalation open for up to the retention period.
+  const lookupDoc = (key: string, escalationId: string) => ({ id: key, escalationId, ttl: retention * 2 });
+  const lookups: LookupStore = {
+    async get(key) {
+      const found = await pointRead<{ escalationId: string }>(lk, key, key, `lookup ${key}`);
+      return found ? { value: found.value.escalationId, etag: found.etag } : undefined;
+    },
+    async create(key, escalationId) {
+      try {
+        const { resource } = await lk.items.create(lookupDoc(key, escalationId));
+        return { value: escalationId, etag: resource?._etag ?? '' };
+      } catch (err) {
+        return mapCosmosError(err, `lookup ${key}`);
+      }
+    },
+    async replace(key, escalationId, etag) {
+      try {
+        const { resource } = await lk.item(key, key).replace(lookupDoc(key, escalationId), { accessCondition: { type: 'IfMatch', condition: etag } });
+        return { value: escalationId, etag: resource?._etag ?? '' };
+      } catch (err) {
+        return mapCosmosError(err, `lookup ${key}`);
+      }
+    },
+  };
+
+  const entryDoc = (entry: TranscriptEntry) => ({ ...entry, ttl: retention * 2 });
+  const transcripts: TranscriptStore = {
+    async append(entry) {
+      try {
+        await tr.items.create(entryDoc(entry));
+        return entry;
+      } catch (err) {
+        return mapCosmosError(err, `transcript entry ${entry.id}`);
+      }
+    },
+    async update(entry) {
+      try {
+        await tr.item(entry.id, entry.escalationId).replace(entryDoc(entry));
+      } catch (err) {
+        mapCosmosError(err, `transcript entry ${entry.id}`);
+      }
+    },
+    async list(escalationId) {
+      try {
+        // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
+        const { resources } = await tr.items
+          .query<Stored<TranscriptEntry>>(
+            { query: 'SELECT * FROM c WHERE c.escalationId = @id ORDER BY c.seq', parameters: [{ name: '@id', value: escalationId }] },
+            { partitionKey: escalationId },
+          )
+          .fetchAll();
+        return resources.map((r) => strip<TranscriptEntry>(r));
+      } catch (err) {
+        return mapCosmosError(err, `transcript of ${escalationId}`);
+      }
+    },
+  };
+
+  const st = database.container(containers.settings.id);
+  return {
+    escalations,
+    lookups,
+    transcripts,
+    settings: {
+      async get<T>(key: string) {
+        const found = await pointRead<{ value: T }>(st, key, key, `setting ${key}`);
+        return found?.value.value;
+      },
+      async put<T>(key: string, value: T) {
+        try {
+          await st.items.upsert({ id: key, value });
+        } catch (err) {
+          mapCosmosError(err, `setting ${key}`);
+        }
+      },
+    },
+    async ping() {
+      try {
+        await database.read();
+      } catch (err) {
+        mapCosmosError(err, 'health check');
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/** In-memory store: for the core's unit tests and the benchmark's baseline. Same contract as the Cosmos one. */
+import { randomUUID } from 'node:crypto';
+import type { Escalation } from '../../core/escalation';
+import { ConcurrencyError, ConflictError } from '../../core/errors';
+import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
+import type { TranscriptEntry } from '../../core/transcript';
+
+/** A map of JSON copies with ETags, so callers can never mutate what is stored. */
+class Table<T> {
+  private readonly rows = new Map<string, { json: string; etag: string }>();
+
+  get(id: string): Versioned<T> | undefined {
+    const row = this.rows.get(id);
+    return row ? { value: JSON.parse(row.json) as T, etag: row.etag } : undefined;
+  }
+
+  create(id: string, value: T, what: string): Versioned<T> {
+    if (this.rows.has(id)) throw new ConflictError(what);
+    return this.put(id, value);
+  }
+
+  replace(id: string, value: T, etag: string | undefined, what: string): Versioned<T> {
+    const row = this.rows.get(id);
+    if (!row || (etag !== undefined && row.etag !== etag)) throw new ConcurrencyError(what);
+    return this.put(id, value);
+  }
+
+  values(): T[] {
+    return [...this.rows.values()].map((r) => JSON.parse(r.json) as T);
+  }
+
+  private put(id: string, value: T): Versioned<T> {
+    const etag = randomUUID();
+    this.rows.set(id, { json: JSON.stringify(value), etag });
+    return { value: JSON.parse(JSON.stringify(value)) as T, etag };
+  }
+}
+
+export function createMemoryStore(): HandoverStore {
+  const escalations = new Table<Escalation>();
+  const lookups = new Table<string>();
+  const transcripts = new Table<TranscriptEntry>();
+
+  const escalationStore: EscalationStore = {
+    async get(id) {
+      return escalations.get(id);
+    },
+    async create(e) {
+      return escalations.create(e.id, e, `escalation ${e.id}`);
+    },
+    async replace(e, etag) {
+      return escalations.replace(e.id, e, etag, `escalation ${e.id}`);
+    },
+  };
+  const lookupStore: LookupStore = {
+    async get(key) {
+      return lookups.get(key);
+    },
+    async create(key, escalationId) {
+      return lookups.create(key, escalationId, `lookup ${key}`);
+    },
+    async replace(key, escalationId, etag) {
+      return lookups.replace(key, escalationId, etag, `lookup ${key}`);
+    },
+  };
+  const transcriptStore: TranscriptStore = {
+    async append(entry) {
+      return transcripts.create(entry.id, entry, `transcript entry ${entry.id}`).value;
+    },
+    async update(entry) {
+      transcripts.replace(entry.id, entry, undefined, `transcript entry ${entry.id}`);
+    },
+    async list(escalationId) {
+      return transcripts
+        .values()
+        .filter((t) => t.escalationId === escalationId)
+        .sort((a, b) => a.seq.localeCompare(b.seq));
+    },
+  };
+  const settings = new Map<string, string>();
+  return {
+    escalations: escalationStore,
+    lookups: lookupStore,
+    transcripts: transcriptStore,
+    settings: {
+      async get<T>(key: string) {
+        const json = settings.get(key);
+        return json === undefined ? undefined : (JSON.parse(json) as T);
+      },
+      async put<T>(key: string, value: T) {
+        settings.set(key, JSON.stringify(value));
+      },
+    },
+    ping: async () => undefined,
+  };
+}
