@@ -250,15 +250,10 @@ export class Handover {
 
   /** The first sendMessage may carry the problem that startConversation lacked: show it on the card. */
   private async setProblem(found: Versioned<Escalation>, problem: string): Promise<Versioned<Escalation>> {
-    const e = { ...found.value, problem, updatedAt: this.now().toISOString() };
-    try {
-      const saved = await this.store.escalations.replace(e, found.etag);
-      this.refreshDesk(saved.value);
-      return saved;
-    } catch (err) {
-      if (err instanceof ConcurrencyError) return found;
-      throw err;
-    }
+    const at = this.now().toISOString();
+    const { after, changed } = await this.mutate(found.value.id, (e) => (e.problem ? e : { ...e, problem, updatedAt: at }));
+    if (changed) this.refreshDesk(after);
+    return (await this.store.escalations.get(after.id)) ?? found;
   }
 
   private refreshDesk(e: Escalation): void {
