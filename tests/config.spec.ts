@@ -1,0 +1,42 @@
+import { strict as assert } from 'node:assert';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('config', () => {
+  it('runs in local mode with no credentials outside production', () => {
+    const c = loadConfig({});
+    assert.equal(c.localMode, true);
+    assert.equal(c.port, 3978);
+    assert.equal(c.allowLoopbackServiceUrls, true);
+  });
+
+  it('names every missing setting in production', () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        for (const name of ['SKILL_APP_ID', 'CONSOLE_APP_ID', 'COPILOT_APP_ID', 'ALLOWED_CALLERS', 'COSMOS_ENDPOINT', 'PUBLIC_BASE_URL']) {
+          assert.ok(err.problems.some((p) => p.startsWith(name)), `${name} in ${err.message}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('rejects invalid values with the setting named', () => {
+    assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
+    assert.throws(() => loadConfig({ COSMOS_ENDPOINT: 'not a url' }), /COSMOS_ENDPOINT/);
+    assert.throws(() => loadConfig({ COSMOS_ENDPOINT: 'https://x.documents.azure.com/' }), /COSMOS_KEY/);
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+  });
+
+  it('refuses loopback service URLs and wildcard callers in production', () => {
+    const env = {
+      NODE_ENV: 'production', SKILL_APP_ID: 'a', SKILL_APP_PASSWORD: 'x', CONSOLE_APP_ID: 'b', CONSOLE_APP_PASSWORD: 'x', COPILOT_APP_ID: 'c', COPILOT_APP_PASSWORD: 'x',
+      ALLOWED_CALLERS: '*', COSMOS_ENDPOINT: 'https://x.documents.azure.com/', COSMOS_USE_MANAGED_IDENTITY: 'true', PUBLIC_BASE_URL: 'https://h.example', ALLOW_LOOPBACK_SERVICE_URLS: 'true',
+    };
+    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.problems.length === 2);
+    const ok = loadConfig({ ...env, ALLOWED_CALLERS: 'c', ALLOW_LOOPBACK_SERVICE_URLS: 'false' });
+    assert.equal(ok.localMode, false);
+    assert.equal(ok.allowLoopbackServiceUrls, false);
+  });
+});

@@ -1,0 +1,74 @@
+import { strict as assert } from 'node:assert';
+import { ConnectorStub } from '../helpers/connectorStub';
+import { newCustomer, skill } from '../helpers/activities';
+import { startService, type TestService } from '../helpers/service';
+
+describe('HTTP server', () => {
+  let stub: ConnectorStub;
+  let svc: TestService;
+
+  before(async () => {
+    stub = await new ConnectorStub().start();
+    svc = await startService(stub, { MAX_BODY_BYTES: '4096' });
+  });
+  after(async () => {
+    await svc.close();
+    await stub.stop();
+  });
+
+  for (const path of ['/api/messages', '/api/console/messages']) {
+    describe(path, () => {
+      it('400 with a reason for malformed JSON', async () => {
+        const res = await svc.post(path, '{"type": "message",');
+        assert.equal(res.status, 400);
+        assert.match(res.text, /JSON/);
+      });
+
+      it('400 with a reason for a missing type', async () => {
+        const res = await svc.post(path, { conversation: { id: 'c' }, serviceUrl: `${stub.url}/x/` });
+        assert.equal(res.status, 400);
+        assert.equal(res.body.reason, 'activity.type is required');
+      });
+
+      it('400 with a reason for a missing conversation.id', async () => {
+        const res = await svc.post(path, { type: 'message', conversation: {}, serviceUrl: `${stub.url}/x/` });
+        assert.equal(res.status, 400);
+        assert.equal(res.body.reason, 'activity.conversation.id is required');
+      });
+
+      it('400 for a JSON array instead of an activity', async () => {
+        const res = await svc.post(path, '[1,2]');
+        assert.equal(res.status, 400);
+      });
+
+      it('413 for a body over MAX_BODY_BYTES', async () => {
+        const res = await svc.post(path, { ...skill.message(newCustomer(), 'x'.repeat(10_000)) });
+        assert.equal(res.status, 413);
+      });
+
+      it('415 for a body that is not JSON', async () => {
+        const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+        assert.equal(res.status, 415);
+      });
+    });
+  }
+
+  it('stays up after bad input', async () => {
+    const res = await fetch(`${svc.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+  });
+
+  it('GET /healthz is 503 when the store does not answer', async () => {
+    const original = svc.store.ping;
+    svc.store.ping = async () => {
+      throw new Error('down');
+    };
+    try {
+      const res = await fetch(`${svc.url}/healthz`);
+      assert.equal(res.status, 503);
+    } finally {
+      svc.store.ping = original;
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { strict as assert } from 'node:assert';
+import pino from 'pino';
+import type { Escalation } from '../../src/core/escalation';
+import { ConcurrencyError, ConflictError, StoreUnavailableError } from '../../src/core/errors';
+import type { HandoverStore } from '../../src/core/ports';
+import { newEntry } from '../../src/core/transcript';
+import { connectCosmos, type CosmosConnection } from '../../src/store/cosmos/cosmosClient';
+import { containers, createCosmosStore } from '../../src/store/cosmos/cosmosStore';
+
+function escalation(id: string): Escalation {
+  const at = new Date().toISOString();
+  return {
+    id,
+    status: 'queued',
+    customer: { conversationId: `conv-${id}`, userId: 'u', channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/teams/', botId: 'b' },
+    problem: 'p',
+    context: {},
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos client)', () => {
+  let cosmos: CosmosConnection;
+  let store: HandoverStore;
+
+  before(async () => {
+    cosmos = await connectCosmos({ managedIdentity: false }, pino({ level: 'silent' }));
+    store = await createCosmosStore(cosmos.client, { database: 'test', retentionSeconds: 3600 });
+  });
+  after(async () => cosmos.close());
+
+  it('creates the database and containers with their partition keys', async () => {
+    for (const c of Object.values(containers)) {
+      const { resource } = await cosmos.client.database('test').container(c.id).read();
+      assert.deepEqual(resource?.partitionKey?.paths, [c.partitionKey]);
+      assert.equal(resource?.defaultTtl, -1);
+    }
+  });
+
+  it('point-reads what it created, without Cosmos system fields', async () => {
+    await store.escalations.create(escalation('e1'));
+    const got = await store.escalations.get('e1');
+    assert.equal(got?.value.id, 'e1');
+    assert.ok(got?.etag);
+    assert.equal((got?.value as any)._rid, undefined);
+    assert.equal(await store.escalations.get('missing'), undefined);
+  });
+
+  it('replace is conditional on the ETag: a stale one is a ConcurrencyError', async () => {
+    const created = await store.escalations.create(escalation('e2'));
+    const first = await store.escalations.replace({ ...created.value, problem: 'first' }, created.etag);
+    await assert.rejects(store.escalations.replace({ ...created.value, problem: 'second' }, created.etag), ConcurrencyError);
+    await store.escalations.replace({ ...first.value, problem: 'third' }, first.etag);
+    assert.equal((await store.escalations.get('e2'))?.value.problem, 'third');
+  });
+
+  it('a closed escalation carries the retention TTL; an open one none', async () => {
+    const created = await store.escalations.create(escalation('e3'));
+    const raw = async () => (await cosmos.client.database('test').container('escalations').item('e3', 'e3').read()).resource;
+    assert.equal((await raw()).ttl, undefined);
+    await store.escalations.replace({ ...created.value, status: 'closed', closedReason: 'customer' }, created.etag);
+    assert.equal((await raw()).ttl, 3600);
+  });
+
+  it('lookups: create twice is a ConflictError; replace honours the ETag', async () => {
+    const v = await store.lookups.create('customer|c1', 'e1');
+    await assert.rejects(store.lookups.create('customer|c1', 'e2'), ConflictError);
+    await store.lookups.replace('customer|c1', 'e2', v.etag);
+    await assert.rejects(store.lookups.replace('customer|c1', 'e3', v.etag), ConcurrencyError);
+    assert.equal((await store.lookups.get('customer|c1'))?.value, 'e2');
+  });
+
+  it('transcripts: a repeated activity id is a ConflictError; listing is in intake order', async () => {
+    const base = { escalationId: 'e1', direction: 'toDesk' as const, kind: 'customer' as const, now: new Date().toISOString() };
+    await store.transcripts.append(newEntry({ ...base, text: 'one', sourceActivityId: 'a1' }));
+    await store.transcripts.append(newEntry({ ...base, text: 'two', sourceActivityId: 'a2' }));
+    await assert.rejects(store.transcripts.append(newEntry({ ...base, text: 'one again', sourceActivityId: 'a1' })), ConflictError);
+    await store.transcripts.append(newEntry({ ...base, escalationId: 'other', text: 'elsewhere' }));
+    assert.deepEqual((await store.transcripts.list('e1')).map((t) => t.text), ['one', 'two']);
+  });
+
+  it('settings round-trip', async () => {
+    await store.settings.put('k', { a: 1 });
+    assert.deepEqual(await store.settings.get('k'), { a: 1 });
+    assert.equal(await store.settings.get('nope'), undefined);
+  });
+
+  it('an unreachable server is a StoreUnavailableError, not a crash', async () => {
+    const dead = await connectCosmos({ endpoint: 'https://127.0.0.1:1/', key: 'k', managedIdentity: false }, pino({ level: 'silent' }));
+    await assert.rejects(createCosmosStore(dead.client, { database: 'x', retentionSeconds: 1 }), StoreUnavailableError);
+  });
+});
