@@ -23,6 +23,8 @@ export interface ConsoleBotDeps {
   channels: AgentChannelRegistry;
   connector: Connector;
   noteMarker: string;
+  /** AGENT_TENANT_ID: only this tenant may choose the channel or act on escalations. */
+  requiredTenantId?: string;
   log: Logger;
   now?: () => Date;
 }
@@ -124,6 +126,10 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       return;
     }
     const tenantId = cd.tenant?.id ?? ctx.activity.conversation.tenantId;
+    if (deps.requiredTenantId && tenantId !== deps.requiredTenantId) {
+      await reply(ctx, 'Only the support organisation can choose the agent channel.');
+      return;
+    }
     const current = await deps.channels.current();
     if (current && current.teamId !== cd.team.id) {
       await reply(ctx, 'Escalations already go to a channel of another team; an admin can change AGENT_TEAM_ID there.');
