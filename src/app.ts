@@ -69,7 +69,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel);
   const desk = new TeamsChannelDesk(deskConnector, channels, config.noteMarker);
-  const relay = new Relay(store, new TeamsCustomerChannel(customerConnector), desk, log, { ...defaultRelayOptions, ...options.relay });
+  const relay = new Relay(store, new TeamsCustomerChannel(customerConnector), desk, log, {
+    ...defaultRelayOptions,
+    instanceId: config.instanceId,
+    leaseMs: config.deliveryLeaseMs,
+    sweepIntervalMs: config.sweepIntervalMs,
+    ...options.relay,
+  });
   const handover = new Handover({ store, relay, desk, log });
 
   const skillAuthConfiguration = skillAuthConfig(config);
@@ -105,6 +111,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     health: () => store.ping(),
   });
 
+  // Undelivered entries from before a restart go first, ahead of new traffic.
+  await relay.start();
   await new Promise<void>((ok) => server.listen(config.port, config.host, () => ok()));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -120,7 +128,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     store,
     async close() {
       await new Promise<void>((ok) => server.close(() => ok()));
-      await relay.idle();
+      await relay.stop();
       await cosmos?.close();
     },
   };

@@ -2,6 +2,7 @@
  * The only reader of process.env. Every setting is typed and validated at start-up; a wrong or missing one
  * stops the start with a message naming it. Documented in README.md and env/.env.local / env/.env.dev.
  */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const csv = z
@@ -66,6 +67,12 @@ const raw = z.object({
   COSMOS_USE_MANAGED_IDENTITY: bool(false),
   COSMOS_DATABASE: z.string().min(1).default('handover'),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+
+  INSTANCE_ID: optionalString,
+  WEBSITE_INSTANCE_ID: optionalString,
+  DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+  TEAMS_TENANT_RPS: z.coerce.number().min(1).max(10_000).default(50),
 });
 
 export interface AppRegistration {
@@ -98,6 +105,12 @@ export interface Config {
   allowLoopbackServiceUrls: boolean;
   cosmos: { endpoint?: string; key?: string; managedIdentity: boolean; database: string };
   retentionDays: number;
+  /** Names this instance on delivery leases; keep it stable across restarts of the same instance. */
+  instanceId: string;
+  deliveryLeaseMs: number;
+  sweepIntervalMs: number;
+  /** Outbound Bot Connector calls per second per tenant (Teams allows about 50 per app per tenant). */
+  teamsTenantRps: number;
 }
 
 export class ConfigError extends Error {
@@ -177,5 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowLoopbackServiceUrls: localMode || v.ALLOW_LOOPBACK_SERVICE_URLS,
     cosmos: { endpoint: v.COSMOS_ENDPOINT, key: v.COSMOS_KEY, managedIdentity: v.COSMOS_USE_MANAGED_IDENTITY, database: v.COSMOS_DATABASE },
     retentionDays: v.RETENTION_DAYS,
+    instanceId: v.INSTANCE_ID ?? v.WEBSITE_INSTANCE_ID ?? hostname(),
+    deliveryLeaseMs: v.DELIVERY_LEASE_SECONDS * 1000,
+    sweepIntervalMs: v.SWEEP_INTERVAL_SECONDS * 1000,
+    teamsTenantRps: v.TEAMS_TENANT_RPS,
   };
 }

@@ -97,14 +97,10 @@ export class Handover {
     };
     await this.store.escalations.create(escalation);
     this.log.info({ escalationId: id }, 'escalation created');
+    // Both stored before startConversation is answered: the card (announced on the desk) and the in-line notice.
+    const card = await this.record(escalation, 'toDesk', 'card', '');
     const inLine = await this.record(escalation, 'toCustomer', 'notice', notices.inLine());
-    void this.relay.onDesk(escalation, 'announce', async () => {
-      const deskRef = await this.desk.announce(escalation);
-      await this.store.lookups.create(lookupKey.desk(deskRef.conversationId), id).catch((err) => {
-        if (!(err instanceof ConflictError)) throw err;
-      });
-      await this.mutate(id, (e) => ({ ...e, deskRef }));
-    });
+    void this.relay.dispatch(escalation, card);
     void this.relay.dispatch(escalation, inLine);
     return escalation;
   }
@@ -125,9 +121,9 @@ export class Handover {
       sourceActivityId: activityId,
       now: this.now().toISOString(),
     });
-    const { duplicate } = await this.relay.record(entry);
-    if (duplicate) return { kind: 'duplicate', escalation: e };
-    void this.relay.dispatch(e, entry);
+    const recorded = await this.relay.record(entry);
+    if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
+    void this.relay.dispatch(e, recorded);
     await this.noteLastMessage(found);
     return { kind: 'relayed', escalation: e };
   }
@@ -141,9 +137,8 @@ export class Handover {
     );
     if (changed) {
       this.log.info({ escalationId: after.id }, 'customer left');
-      const entry = await this.record(after, 'toDesk', 'notice', notices.customerLeft());
-      void this.relay.dispatch(after, entry);
-      this.refreshDesk(after);
+      void this.relay.dispatch(after, await this.record(after, 'toDesk', 'notice', notices.customerLeft()));
+      await this.refreshDesk(after);
     }
     return after;
   }
@@ -153,9 +148,8 @@ export class Handover {
     const { after, changed } = await this.mutate(escalationId, (e) => rules.claim(e, agent, this.now().toISOString()));
     if (changed) {
       this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
-      const entry = await this.record(after, 'toCustomer', 'notice', notices.agentJoined(agent));
-      void this.relay.dispatch(after, entry);
-      this.refreshDesk(after);
+      void this.relay.dispatch(after, await this.record(after, 'toCustomer', 'notice', notices.agentJoined(agent)));
+      await this.refreshDesk(after);
     }
     return { escalation: after, changed };
   }
@@ -163,18 +157,16 @@ export class Handover {
   async release(escalationId: string, agent: AgentRef): Promise<Escalation> {
     const { after } = await this.mutate(escalationId, (e) => rules.release(e, agent, this.now().toISOString()));
     this.log.info({ escalationId, agentId: agent.id }, 'escalation released');
-    const entry = await this.record(after, 'toCustomer', 'notice', notices.released(agent));
-    void this.relay.dispatch(after, entry);
-    this.refreshDesk(after);
+    void this.relay.dispatch(after, await this.record(after, 'toCustomer', 'notice', notices.released(agent)));
+    await this.refreshDesk(after);
     return after;
   }
 
   async resolve(escalationId: string, agent: AgentRef): Promise<Escalation> {
     const { after } = await this.mutate(escalationId, (e) => rules.resolve(e, agent, this.now().toISOString()));
     this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
-    const entry = await this.record(after, 'toCustomer', 'notice', notices.resolved(agent));
-    void this.relay.dispatch(after, entry);
-    this.refreshDesk(after);
+    void this.relay.dispatch(after, await this.record(after, 'toCustomer', 'notice', notices.resolved(agent)));
+    await this.refreshDesk(after);
     return after;
   }
 
@@ -211,16 +203,15 @@ export class Handover {
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
     const entry = newEntry({ escalationId, direction: 'toCustomer', kind: 'agent', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });
-    const { duplicate } = await this.relay.record(entry);
-    if (duplicate) return { kind: 'duplicate', escalation: e };
-    void this.relay.dispatch(e, entry);
+    const recorded = await this.relay.record(entry);
+    if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
+    void this.relay.dispatch(e, recorded);
     return { kind: 'relayed', escalation: e, claimed };
   }
 
   /** Posts a service notice into the escalation's desk thread (e.g. "owned by X"); stored like any line. */
   async deskNotice(e: Escalation, text: string): Promise<void> {
-    const entry = await this.record(e, 'toDesk', 'notice', text);
-    void this.relay.dispatch(e, entry);
+    void this.relay.dispatch(e, await this.record(e, 'toDesk', 'notice', text));
   }
 
   async get(escalationId: string): Promise<Escalation | undefined> {
@@ -243,25 +234,21 @@ export class Handover {
     return this.store.transcripts.list(escalationId);
   }
 
-  private async record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string): Promise<TranscriptEntry> {
-    const entry = newEntry({ escalationId: e.id, direction, kind, text, now: this.now().toISOString() });
-    return (await this.relay.record(entry)).entry;
+  private record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string) {
+    return this.relay.record(newEntry({ escalationId: e.id, direction, kind, text, now: this.now().toISOString() }));
   }
 
   /** The first sendMessage may carry the problem that startConversation lacked: show it on the card. */
   private async setProblem(found: Versioned<Escalation>, problem: string): Promise<Versioned<Escalation>> {
     const at = this.now().toISOString();
     const { after, changed } = await this.mutate(found.value.id, (e) => (e.problem ? e : { ...e, problem, updatedAt: at }));
-    if (changed) this.refreshDesk(after);
+    if (changed) await this.refreshDesk(after);
     return (await this.store.escalations.get(after.id)) ?? found;
   }
 
-  private refreshDesk(e: Escalation): void {
-    void this.relay.onDesk(e, 'refresh', async (latest) => {
-      // Render the newest stored state: a later transition may already have landed.
-      const current = (await this.store.escalations.get(e.id))?.value ?? latest;
-      if (current.deskRef) await this.desk.refresh(current);
-    });
+  /** Stores a card update (rendered from the newest state when delivered) and queues it in the desk lane. */
+  private async refreshDesk(e: Escalation): Promise<void> {
+    void this.relay.dispatch(e, await this.record(e, 'toDesk', 'card', ''));
   }
 
   private async noteLastMessage(found: Versioned<Escalation>): Promise<void> {

@@ -30,9 +30,16 @@ export interface LookupStore {
 
 /** The escalation's transcript: every line, in order, with its delivery state. */
 export interface TranscriptStore {
-  append(entry: TranscriptEntry): Promise<TranscriptEntry>;
-  update(entry: TranscriptEntry): Promise<void>;
+  /** Throws ConflictError when the id exists (a retried inbound activity). */
+  append(entry: TranscriptEntry): Promise<Versioned<TranscriptEntry>>;
+  /** Conditional on `etag` when given: throws ConcurrencyError when another instance changed the entry. */
+  replace(entry: TranscriptEntry, etag?: string): Promise<Versioned<TranscriptEntry>>;
   list(escalationId: string): Promise<TranscriptEntry[]>;
+  /**
+   * Undelivered entries that `owner` may deliver: lease expired, or held by `owner` itself (after a restart),
+   * oldest first. A background sweep, never on the message path.
+   */
+  reclaimable(owner: string, nowMs: number, limit: number): Promise<Array<Versioned<TranscriptEntry>>>;
 }
 
 /** Keys used in the lookup store. */

@@ -4,7 +4,8 @@ import type { AgentRef } from './escalation';
 
 /** toDesk: shown to agents; toCustomer: sent to the customer's chat; internal: stored only. */
 export type Direction = 'toDesk' | 'toCustomer' | 'internal';
-export type EntryKind = 'customer' | 'agent' | 'notice' | 'note';
+/** `card`: the desk's view of the escalation (first one announces it, later ones update it). */
+export type EntryKind = 'customer' | 'agent' | 'notice' | 'note' | 'card';
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'none';
 
 export interface TranscriptEntry {
@@ -19,7 +20,17 @@ export interface TranscriptEntry {
   text: string;
   /** The inbound activity id, so a retried activity is recorded once. */
   sourceActivityId?: string;
-  delivery: { state: DeliveryState; attempts: number; lastError?: string; deliveredAt?: string };
+  delivery: Delivery;
+}
+
+export interface Delivery {
+  state: DeliveryState;
+  attempts: number;
+  lastError?: string;
+  deliveredAt?: string;
+  /** The instance that delivers this entry, until `leaseUntil` (epoch ms); then any instance may claim it. */
+  leaseOwner?: string;
+  leaseUntil?: number;
 }
 
 let lastMs = 0;

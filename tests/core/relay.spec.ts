@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Escalation } from '../../src/core/escalation';
 import { DeliveryError } from '../../src/core/errors';
 import type { AgentDesk, CustomerChannel } from '../../src/core/ports';
-import { Relay } from '../../src/core/relay';
+import { defaultRelayOptions, Relay } from '../../src/core/relay';
 import { newEntry } from '../../src/core/transcript';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
 
@@ -44,9 +44,8 @@ describe('Relay', () => {
   it('retries transient failures (429 with Retry-After, 503, network) and records delivered', async () => {
     const store = createMemoryStore();
     const customer = flakyCustomer([new DeliveryError('busy', { status: 429, retryAfterMs: 30 }), new DeliveryError('down', { status: 503 }), new DeliveryError('reset')]);
-    const relay = new Relay(store, customer, recordingDesk(), log, { retries: 5, minDelayMs: 1, maxDelayMs: 5 });
-    const { entry } = await relay.record(toCustomer('hello'));
-    await relay.dispatch(e, entry);
+    const relay = new Relay(store, customer, recordingDesk(), log, { ...defaultRelayOptions, retries: 5, minDelayMs: 1, maxDelayMs: 5 });
+    await relay.dispatch(e, await relay.record(toCustomer('hello')));
     assert.deepEqual(customer.sent, ['hello']);
     const [stored] = await store.transcripts.list('e');
     assert.equal(stored.delivery.state, 'delivered');
@@ -57,9 +56,8 @@ describe('Relay', () => {
     const store = createMemoryStore();
     const customer = flakyCustomer([new DeliveryError('removed', { status: 403 })]);
     const desk = recordingDesk();
-    const relay = new Relay(store, customer, desk, log, { retries: 5, minDelayMs: 1, maxDelayMs: 5 });
-    const { entry } = await relay.record(toCustomer('lost?'));
-    await relay.dispatch(e, entry);
+    const relay = new Relay(store, customer, desk, log, { ...defaultRelayOptions, retries: 5, minDelayMs: 1, maxDelayMs: 5 });
+    await relay.dispatch(e, await relay.record(toCustomer('lost?')));
     assert.deepEqual(customer.sent, []);
     const [stored] = await store.transcripts.list('e');
     assert.equal(stored.delivery.state, 'failed');
@@ -71,10 +69,10 @@ describe('Relay', () => {
   it('keeps order per escalation and direction even when an earlier line is retried', async () => {
     const store = createMemoryStore();
     const customer = flakyCustomer([new DeliveryError('busy', { status: 503 }), new DeliveryError('busy', { status: 503 })]);
-    const relay = new Relay(store, customer, recordingDesk(), log, { retries: 5, minDelayMs: 5, maxDelayMs: 10 });
+    const relay = new Relay(store, customer, recordingDesk(), log, { ...defaultRelayOptions, retries: 5, minDelayMs: 5, maxDelayMs: 10 });
     const texts = ['1', '2', '3', '4', '5'];
     const pending = [];
-    for (const t of texts) pending.push(relay.dispatch(e, (await relay.record(toCustomer(t))).entry));
+    for (const t of texts) pending.push(relay.dispatch(e, await relay.record(toCustomer(t))));
     await Promise.all(pending);
     assert.deepEqual(customer.sent, texts);
   });

@@ -113,17 +113,37 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   const transcripts: TranscriptStore = {
     async append(entry) {
       try {
-        await tr.items.create(entryDoc(entry));
-        return entry;
+        const { resource } = await tr.items.create(entryDoc(entry));
+        return { value: entry, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `transcript entry ${entry.id}`);
       }
     },
-    async update(entry) {
+    async replace(entry, etag) {
       try {
-        await tr.item(entry.id, entry.escalationId).replace(entryDoc(entry));
+        const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
+        const { resource } = await tr.item(entry.id, entry.escalationId).replace(entryDoc(entry), options);
+        return { value: entry, etag: resource?._etag ?? '' };
       } catch (err) {
-        mapCosmosError(err, `transcript entry ${entry.id}`);
+        return mapCosmosError(err, `transcript entry ${entry.id}`);
+      }
+    },
+    async reclaimable(owner, nowMs, limit) {
+      try {
+        const { resources } = await tr.items
+          .query<Stored<TranscriptEntry>>({
+            query:
+              'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND (c.delivery.leaseUntil < @now OR c.delivery.leaseOwner = @owner) ORDER BY c.seq',
+            parameters: [
+              { name: '@limit', value: limit },
+              { name: '@now', value: nowMs },
+              { name: '@owner', value: owner },
+            ],
+          })
+          .fetchAll();
+        return resources.map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }));
+      } catch (err) {
+        return mapCosmosError(err, 'reclaimable deliveries');
       }
     },
     async list(escalationId) {

@@ -25,6 +25,10 @@ class Table<T> {
     return this.put(id, value);
   }
 
+  ids(): string[] {
+    return [...this.rows.keys()];
+  }
+
   values(): T[] {
     return [...this.rows.values()].map((r) => JSON.parse(r.json) as T);
   }
@@ -65,10 +69,18 @@ export function createMemoryStore(): HandoverStore {
   };
   const transcriptStore: TranscriptStore = {
     async append(entry) {
-      return transcripts.create(entry.id, entry, `transcript entry ${entry.id}`).value;
+      return transcripts.create(entry.id, entry, `transcript entry ${entry.id}`);
     },
-    async update(entry) {
-      transcripts.replace(entry.id, entry, undefined, `transcript entry ${entry.id}`);
+    async replace(entry, etag) {
+      return transcripts.replace(entry.id, entry, etag, `transcript entry ${entry.id}`);
+    },
+    async reclaimable(owner, nowMs, limit) {
+      return transcripts
+        .ids()
+        .map((id) => transcripts.get(id)!)
+        .filter(({ value: t }) => t.delivery.state === 'pending' && ((t.delivery.leaseUntil ?? 0) < nowMs || t.delivery.leaseOwner === owner))
+        .sort((a, b) => a.value.seq.localeCompare(b.value.seq))
+        .slice(0, limit);
     },
     async list(escalationId) {
       return transcripts
