@@ -22,6 +22,7 @@ import { wireBody } from './http/wireActivity';
 import { createLogger } from './logging';
 import { Connector } from './outbound/connector';
 import { serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
+import { TeamsRateLimiter } from './outbound/teamsRateLimiter';
 import { tokenSourceFor } from './outbound/tokenSource';
 import { connectCosmos, type CosmosSettings } from './store/cosmos/cosmosClient';
 import { createCosmosStore } from './store/cosmos/cosmosStore';
@@ -64,8 +65,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     : createMemoryStore();
 
   const policy: ServiceUrlPolicy = { allowedHosts: config.allowedServiceUrlHosts, allowLoopback: config.allowLoopbackServiceUrls };
-  const customerConnector = new Connector(policy, tokenSourceFor(config.copilot, config.entraAuthority));
-  const deskConnector = new Connector(policy, tokenSourceFor(config.console, config.entraAuthority));
+  const limiter = new TeamsRateLimiter({ tenantRps: config.teamsTenantRps });
+  const customerConnector = new Connector(policy, tokenSourceFor(config.copilot, config.entraAuthority), limiter);
+  const deskConnector = new Connector(policy, tokenSourceFor(config.console, config.entraAuthority), limiter);
 
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel);
   const desk = new TeamsChannelDesk(deskConnector, channels, config.noteMarker);
@@ -129,6 +131,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     async close() {
       await new Promise<void>((ok) => server.close(() => ok()));
       await relay.stop();
+      await limiter.stop();
       await cosmos?.close();
     },
   };

@@ -6,6 +6,7 @@ import { Activity } from '@microsoft/agents-activity';
 import { ConnectorClient } from '@microsoft/agents-hosting';
 import { DeliveryError } from '../core/errors';
 import { assertServiceUrl, type ServiceUrlPolicy } from './serviceUrlPolicy';
+import type { TeamsRateLimiter } from './teamsRateLimiter';
 import type { TokenSource } from './tokenSource';
 
 export interface ThreadCreated {
@@ -17,19 +18,24 @@ export class Connector {
   constructor(
     private readonly policy: ServiceUrlPolicy,
     private readonly tokens: TokenSource,
+    private readonly limiter?: TeamsRateLimiter,
   ) {}
 
   async send(serviceUrl: string, conversationId: string, activity: Record<string, unknown>): Promise<string | undefined> {
-    return this.call(serviceUrl, async (c) => (await c.sendToConversation(conversationId, toActivity(activity)))?.id);
+    return this.limited(serviceUrl, conversationId, () =>
+      this.call(serviceUrl, async (c) => (await c.sendToConversation(conversationId, toActivity(activity)))?.id),
+    );
   }
 
   async update(serviceUrl: string, conversationId: string, activityId: string, activity: Record<string, unknown>): Promise<void> {
-    await this.call(serviceUrl, (c) => c.updateActivity(conversationId, activityId, toActivity({ ...activity, id: activityId })));
+    await this.limited(serviceUrl, conversationId, () =>
+      this.call(serviceUrl, (c) => c.updateActivity(conversationId, activityId, toActivity({ ...activity, id: activityId }))),
+    );
   }
 
   /** Starts a new thread in a Teams channel with the given first activity. */
   async createThread(serviceUrl: string, params: { channelId: string; tenantId?: string; activity: Record<string, unknown> }): Promise<ThreadCreated> {
-    return this.call(serviceUrl, async (c) => {
+    return this.limited(serviceUrl, params.channelId, () => this.call(serviceUrl, async (c) => {
       const res = await c.createConversation({
         isGroup: true,
         channelData: { channel: { id: params.channelId }, ...(params.tenantId ? { tenant: { id: params.tenantId } } : {}) },
@@ -39,7 +45,7 @@ export class Connector {
       const activityId = res.activityId ?? '';
       const conversationId = res.id && res.id.includes(';messageid=') ? res.id : `${params.channelId};messageid=${activityId}`;
       return { conversationId, activityId };
-    });
+    }));
   }
 
   /** A member of a team or conversation, or undefined when the service says there is no such member. */
@@ -53,6 +59,15 @@ export class Connector {
       if (err instanceof DeliveryError && (err.status === 404 || err.status === 400 || err.status === 403)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Limits apply per conversation (a channel thread is a conversation of its own; new threads count against
+   * the channel); the service URL stands for the tenant (`…/{region}/{tenantId}/` for customers, the team's for agents).
+   */
+  private limited<T>(serviceUrl: string, conversationId: string, op: () => Promise<T>): Promise<T> {
+    if (!this.limiter) return op();
+    return this.limiter.schedule(conversationId, serviceUrl, op);
   }
 
   private async call<T>(serviceUrl: string, op: (c: ConnectorClient) => Promise<T>): Promise<T> {
