@@ -2,6 +2,7 @@
  * The only reader of process.env. Every setting is typed and validated at start-up; a wrong or missing one
  * stops the start with a message naming it. Documented in README.md and env/.env.local / env/.env.dev.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -66,6 +67,7 @@ const raw = z.object({
   COSMOS_KEY: optionalString,
   COSMOS_USE_MANAGED_IDENTITY: bool(false),
   COSMOS_DATABASE: z.string().min(1).default('handover'),
+  COSMOS_CA_FILE: optionalString,
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
 
   INSTANCE_ID: optionalString,
@@ -103,7 +105,7 @@ export interface Config {
   teamsRegion?: string;
   allowedServiceUrlHosts: string[];
   allowLoopbackServiceUrls: boolean;
-  cosmos: { endpoint?: string; key?: string; managedIdentity: boolean; database: string };
+  cosmos: { endpoint?: string; key?: string; managedIdentity: boolean; database: string; caPem?: string };
   retentionDays: number;
   /** Names this instance on delivery leases; keep it stable across restarts of the same instance. */
   instanceId: string;
@@ -165,9 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('COSMOS_KEY: required with COSMOS_ENDPOINT unless COSMOS_USE_MANAGED_IDENTITY=true');
   }
   if (v.ALLOWED_CALLERS.includes('*') && production) problems.push("ALLOWED_CALLERS: '*' is not allowed in production");
-  if (problems.length) throw new ConfigError(problems);
-
-  return {
+  const config: Config = {
     production,
     localMode,
     port: v.PORT,
@@ -188,11 +188,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     teamsRegion: v.TEAMS_REGION,
     allowedServiceUrlHosts: v.ALLOWED_SERVICE_URL_HOSTS.length ? v.ALLOWED_SERVICE_URL_HOSTS : DEFAULT_SERVICE_URL_HOSTS,
     allowLoopbackServiceUrls: localMode || v.ALLOW_LOOPBACK_SERVICE_URLS,
-    cosmos: { endpoint: v.COSMOS_ENDPOINT, key: v.COSMOS_KEY, managedIdentity: v.COSMOS_USE_MANAGED_IDENTITY, database: v.COSMOS_DATABASE },
+    cosmos: {
+      endpoint: v.COSMOS_ENDPOINT,
+      key: v.COSMOS_KEY,
+      managedIdentity: v.COSMOS_USE_MANAGED_IDENTITY,
+      database: v.COSMOS_DATABASE,
+      caPem: v.COSMOS_CA_FILE ? readCa(v.COSMOS_CA_FILE, problems) : undefined,
+    },
     retentionDays: v.RETENTION_DAYS,
     instanceId: v.INSTANCE_ID ?? v.WEBSITE_INSTANCE_ID ?? hostname(),
     deliveryLeaseMs: v.DELIVERY_LEASE_SECONDS * 1000,
     sweepIntervalMs: v.SWEEP_INTERVAL_SECONDS * 1000,
     teamsTenantRps: v.TEAMS_TENANT_RPS,
   };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+function readCa(path: string, problems: string[]): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push(`COSMOS_CA_FILE: cannot read ${path} (${(err as Error).message})`);
+    return undefined;
+  }
 }
