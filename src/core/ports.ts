@@ -48,6 +48,12 @@ export const lookupKey = {
   desk: (conversationId: string) => `desk|${conversationId}`,
 };
 
+/** Short-lived exclusive leases (a lane's recovery, timers later): exactly one holder until expiry. */
+export interface LeaseStore {
+  /** True when `owner` now holds `key` until `nowMs + ttlMs` (it was free, expired, or already `owner`'s). */
+  tryAcquire(key: string, owner: string, ttlMs: number, nowMs?: number): Promise<boolean>;
+}
+
 /** Small named settings documents (e.g. the agent channel chosen in Teams). */
 export interface SettingsStore {
   get<T>(key: string): Promise<T | undefined>;
@@ -59,6 +65,7 @@ export interface HandoverStore {
   lookups: LookupStore;
   transcripts: TranscriptStore;
   settings: SettingsStore;
+  leases: LeaseStore;
   /** Resolves when the store answers (health check). */
   ping(): Promise<void>;
 }

@@ -126,9 +126,14 @@ export class Relay {
   private async sweepOnce(): Promise<void> {
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
     const escalations = new Map<string, Escalation | undefined>();
+    // A lane (escalation and direction) is recovered by one instance only, which claims its entries in order.
+    const lanes = new Map<string, boolean>();
     let claimed = 0;
     for (const { value: entry, etag } of found) {
+      const lane = `${entry.escalationId}|${entry.direction}`;
       if (this.inFlight.has(entry.id)) continue;
+      if (!lanes.has(lane)) lanes.set(lane, await this.store.leases.tryAcquire(`lane|${lane}`, this.options.instanceId, this.options.leaseMs));
+      if (!lanes.get(lane)) continue;
       const leased: TranscriptEntry = {
         ...entry,
         delivery: { ...entry.delivery, leaseOwner: this.options.instanceId, leaseUntil: Date.now() + this.options.leaseMs },
@@ -137,8 +142,9 @@ export class Relay {
       try {
         saved = await this.store.transcripts.replace(leased, etag);
       } catch (err) {
-        if (err instanceof ConcurrencyError) continue; // another instance claimed it first
-        throw err;
+        if (!(err instanceof ConcurrencyError)) throw err;
+        lanes.set(lane, false); // changed under us (delivered, or renewed by its owner): leave the lane
+        continue;
       }
       if (!escalations.has(entry.escalationId)) escalations.set(entry.escalationId, (await this.store.escalations.get(entry.escalationId))?.value);
       const e = escalations.get(entry.escalationId);

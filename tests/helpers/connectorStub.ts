@@ -32,6 +32,7 @@ export class ConnectorStub {
   private server?: Server;
   private nextId = 1000;
   private faults: Array<{ match: (c: RecordedCall) => boolean; fault: Fault; remaining: number }> = [];
+  private chaosRule?: (c: RecordedCall) => Fault | undefined;
   private waiters: Array<() => void> = [];
   url = '';
 
@@ -45,6 +46,43 @@ export class ConnectorStub {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((ok) => this.server?.close(() => ok()) ?? ok());
+  }
+
+  /** Until cleared, a share of matching calls fail with 429 (+ Retry-After) or 503; deterministic from `seed`. */
+  chaos(options: { match: (c: RecordedCall) => boolean; rate429: number; rate503: number; retryAfterSeconds: number; seed: number }): void {
+    let state = options.seed >>> 0;
+    const random = () => {
+      // mulberry32
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    this.chaosRule = (c) => {
+      if (!options.match(c)) return undefined;
+      const r = random();
+      if (r < options.rate429) return { status: 429, retryAfterSeconds: options.retryAfterSeconds };
+      if (r < options.rate429 + options.rate503) return { status: 503 };
+      return undefined;
+    };
+  }
+
+  clearFaults(): void {
+    this.chaosRule = undefined;
+    this.faults = [];
+  }
+
+  /** The most calls to one conversation within any window of `windowMs` (attempts count, failed ones too). */
+  maxInWindow(conversationId: string, windowMs: number): number {
+    const times = this.calls.filter((c) => c.conversationId === conversationId && c.kind !== 'member').map((c) => c.at).sort((a, b) => a - b);
+    let best = 0;
+    let start = 0;
+    for (let end = 0; end < times.length; end++) {
+      while (times[end] - times[start] >= windowMs) start++;
+      best = Math.max(best, end - start + 1);
+    }
+    return best;
   }
 
   /** The next `times` calls matching `match` get `fault` instead of success. */
@@ -104,12 +142,13 @@ export class ConnectorStub {
     } else {
       call.status = 404;
     }
-    const fault = this.faults.find((f) => f.remaining > 0 && f.match(call));
-    if (fault && call.status < 300) {
-      fault.remaining -= 1;
-      call.status = fault.fault.status;
-      if (fault.fault.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(fault.fault.retryAfterSeconds));
-      reply = { error: { code: 'injected', message: `injected ${fault.fault.status}` } };
+    const scripted = call.status < 300 ? this.faults.find((f) => f.remaining > 0 && f.match(call)) : undefined;
+    if (scripted) scripted.remaining -= 1;
+    const fault = call.status < 300 ? (scripted?.fault ?? this.chaosRule?.(call)) : undefined;
+    if (fault) {
+      call.status = fault.status;
+      if (fault.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(fault.retryAfterSeconds));
+      reply = { error: { code: 'injected', message: `injected ${fault.status}` } };
     }
     this.calls.push(call);
     res.writeHead(call.status === 200 && call.kind === 'create' ? 201 : call.status, { 'content-type': 'application/json' });

@@ -80,6 +80,29 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual((await store.transcripts.list('e1')).map((t) => t.text), ['one', 'two']);
   });
 
+  it('leases: one holder until expiry, then the next', async () => {
+    const t0 = Date.now();
+    assert.equal(await store.leases.tryAcquire('lane|x', 'a', 1000, t0), true);
+    assert.equal(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 10), false);
+    assert.equal(await store.leases.tryAcquire('lane|x', 'a', 1000, t0 + 20), true, 'the holder renews');
+    assert.equal(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 2000), true, 'expired: another takes it');
+    const racers = await Promise.all(['c', 'd', 'e', 'f'].map((o) => store.leases.tryAcquire('lane|y', o, 1000)));
+    assert.equal(racers.filter(Boolean).length, 1, 'concurrent acquirers: exactly one wins');
+  });
+
+  it('reclaimable: pending entries whose lease expired or is the asker\'s own, oldest first', async () => {
+    const base = { escalationId: 'r1', direction: 'toCustomer' as const, kind: 'agent' as const, now: new Date().toISOString() };
+    const lease = (e: ReturnType<typeof newEntry>, owner: string, until: number) => ({ ...e, delivery: { ...e.delivery, leaseOwner: owner, leaseUntil: until } });
+    const now = Date.now();
+    await store.transcripts.append(lease(newEntry({ ...base, text: 'expired' }), 'dead', now - 1));
+    await store.transcripts.append(lease(newEntry({ ...base, text: 'live other' }), 'other', now + 60_000));
+    await store.transcripts.append(lease(newEntry({ ...base, text: 'mine' }), 'me', now + 60_000));
+    const done = newEntry({ ...base, text: 'done' });
+    await store.transcripts.append({ ...done, delivery: { state: 'delivered', attempts: 1 } });
+    const found = (await store.transcripts.reclaimable('me', now, 10)).map((v) => v.value.text).filter((t) => ['expired', 'live other', 'mine', 'done'].includes(t));
+    assert.deepEqual(found, ['expired', 'mine']);
+  });
+
   it('settings round-trip', async () => {
     await store.settings.put('k', { a: 1 });
     assert.deepEqual(await store.settings.get('k'), { a: 1 });

@@ -20,6 +20,7 @@ export const containers = {
   lookups: { id: 'lookups', partitionKey: '/id' },
   transcripts: { id: 'transcripts', partitionKey: '/escalationId' },
   settings: { id: 'settings', partitionKey: '/id' },
+  leases: { id: 'leases', partitionKey: '/id' },
 } as const;
 
 type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
@@ -163,6 +164,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   };
 
   const st = database.container(containers.settings.id);
+  const ls = database.container(containers.leases.id);
   return {
     escalations,
     lookups,
@@ -177,6 +179,23 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
           await st.items.upsert({ id: key, value });
         } catch (err) {
           mapCosmosError(err, `setting ${key}`);
+        }
+      },
+    },
+    leases: {
+      async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
+        // The document expires by itself a while after the lease does.
+        const doc = { id: key, owner, until: nowMs + ttlMs, ttl: Math.ceil(ttlMs / 1000) + 3600 };
+        const held = await pointRead<{ owner: string; until: number }>(ls, key, key, `lease ${key}`);
+        try {
+          if (!held) await ls.items.create(doc);
+          else if (held.value.owner === owner || held.value.until <= nowMs) await ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } });
+          else return false;
+          return true;
+        } catch (err) {
+          const status = statusOf(err);
+          if (status === 409 || status === 412) return false;
+          return mapCosmosError(err, `lease ${key}`);
         }
       },
     },

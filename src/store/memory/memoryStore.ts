@@ -90,6 +90,7 @@ export function createMemoryStore(): HandoverStore {
     },
   };
   const settings = new Map<string, string>();
+  const leases = new Map<string, { owner: string; until: number }>();
   return {
     escalations: escalationStore,
     lookups: lookupStore,
@@ -101,6 +102,14 @@ export function createMemoryStore(): HandoverStore {
       },
       async put<T>(key: string, value: T) {
         settings.set(key, JSON.stringify(value));
+      },
+    },
+    leases: {
+      async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
+        const held = leases.get(key);
+        if (held && held.owner !== owner && held.until > nowMs) return false;
+        leases.set(key, { owner, until: nowMs + ttlMs });
+        return true;
       },
     },
     ping: async () => undefined,

@@ -1,0 +1,84 @@
+/**
+ * The service and the Cosmos-compatible server as processes of their own, so a test can SIGKILL one and restart
+ * it, or run several service instances on one store.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..', '..');
+
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in ${timeoutMs} ms:\n${buffer.slice(-2000)}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const m = pattern.exec(buffer);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve(m);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (c: Buffer) => (buffer += c.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${buffer.slice(-2000)}`));
+    });
+  });
+}
+
+export interface Proc {
+  child: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function proc(child: ChildProcess): Proc {
+  return {
+    child,
+    kill(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise((ok) => {
+        child.once('exit', () => ok());
+        child.kill(signal);
+      });
+    },
+  };
+}
+
+export interface CosmosProc extends Proc {
+  endpoint: string;
+  caFile: string;
+}
+
+export async function startCosmosProcess(): Promise<CosmosProc> {
+  const caFile = join(mkdtempSync(join(tmpdir(), 'cosmos-ca-')), 'ca.pem');
+  const child = spawn(process.execPath, [join(root, 'scripts', 'cosmos-server.js'), '--ca-out', caFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const m = await waitForLine(child, /ready (https:\/\/\S+)/, 20_000, 'cosmos server');
+  return { ...proc(child), endpoint: m[1], caFile };
+}
+
+export interface ServiceProc extends Proc {
+  url: string;
+}
+
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProc> {
+  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'index.js')], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const m = await waitForLine(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'service');
+  // Keep draining its output so the pipe never fills.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { ...proc(child), url: `http://127.0.0.1:${m[1]}` };
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
