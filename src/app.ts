@@ -15,6 +15,8 @@ import { Handover } from './core/handover';
 import type { Logger } from './core/logger';
 import type { HandoverStore } from './core/ports';
 import { defaultRelayOptions, Relay, type RelayOptions } from './core/relay';
+import { deferredResponse } from './http/deferredResponse';
+import { sendError } from './http/errorResponse';
 import { chainable } from './http/restifyResponse';
 import { createServer, routes } from './http/server';
 import { skillAuth } from './http/skillAuth';
@@ -106,7 +108,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       process: async (req, res) => {
         const refused = serviceUrlRefusal((req.body as { serviceUrl?: string }).serviceUrl, policy);
         if (refused) return void res.send(400, { error: 'bad_request', reason: refused });
-        await consoleAdapter.process(req as never, res as never, (ctx) => consoleApp.run(ctx).then(() => undefined));
+        let failure: unknown;
+        const deferred = deferredResponse(res);
+        await consoleAdapter.process(req as never, deferred as never, (ctx) =>
+          consoleApp.run(ctx).then(
+            () => undefined,
+            (err: unknown) => {
+              failure = err;
+              throw err;
+            },
+          ),
+        );
+        if (failure) sendError(res, failure, log);
+        else deferred.flush();
       },
     },
     manifest: () => loadSkillManifest(root, endpointUrl, config.skill?.appId),

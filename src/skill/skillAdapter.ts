@@ -29,8 +29,14 @@ export function skillAuthConfig(config: Config): AuthConfiguration {
 }
 
 export function createSkillAdapter(authConfig: AuthConfiguration, policy: ServiceUrlPolicy): CloudAdapter {
-  return new CloudAdapter(authConfig, undefined, undefined, undefined, {
+  const adapter = new CloudAdapter(authConfig, undefined, undefined, undefined, {
     enabled: true,
     isAllowed: (url) => (url ? checkServiceUrl(String(url), policy).allowed : true),
   });
+  // The SDK's default handler swallows the error and answers 200; the HTTP edge must see it (a line that could
+  // not be stored is a 503, never a 200).
+  adapter.onTurnError = async (_ctx, err) => {
+    throw err;
+  };
+  return adapter;
 }

@@ -14,3 +14,29 @@ export function mapCosmosError(err: unknown, what: string): never {
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   throw new StoreUnavailableError(`Cosmos DB failed on ${what}${status ? ` (HTTP ${status})` : ''}: ${message}`, err);
 }
+
+/** Statuses where Cosmos did not apply the request, so repeating it is safe even for a create. */
+const TRANSIENT = new Set([449, 503]);
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function transient(err: unknown): boolean {
+  const status = statusOf(err);
+  if (status !== undefined) return TRANSIENT.has(status);
+  const code = (err as { code?: unknown; cause?: { code?: unknown } })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && NETWORK.has(code);
+}
+
+/**
+ * Repeats an operation on transient failures (Cosmos 449/503, connection refused or reset), a few times with
+ * jittered backoff. Throttling (429) is already retried inside the Cosmos SDK.
+ */
+export async function withTransientRetry<T>(op: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (i >= attempts || !transient(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** i) * (0.5 + Math.random())));
+    }
+  }
+}

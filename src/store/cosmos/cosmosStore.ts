@@ -6,7 +6,7 @@ import type { Container, CosmosClient, Database, ItemDefinition } from '@azure/c
 import type { Escalation } from '../../core/escalation';
 import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
 import type { TranscriptEntry } from '../../core/transcript';
-import { mapCosmosError, statusOf } from './cosmosErrors';
+import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
 
 export interface CosmosStoreOptions {
   database: string;
@@ -33,10 +33,10 @@ function strip<T>(doc: Stored<T>): T {
 
 async function ensure(client: CosmosClient, options: CosmosStoreOptions): Promise<Database> {
   try {
-    const { database } = await client.databases.createIfNotExists({ id: options.database });
+    const { database } = await withTransientRetry(() => client.databases.createIfNotExists({ id: options.database }));
     for (const c of Object.values(containers)) {
       // defaultTtl -1: TTL is on, but only items that carry a `ttl` expire.
-      await database.containers.createIfNotExists({ id: c.id, partitionKey: { paths: [c.partitionKey] }, defaultTtl: -1 });
+      await withTransientRetry(() => database.containers.createIfNotExists({ id: c.id, partitionKey: { paths: [c.partitionKey] }, defaultTtl: -1 }));
     }
     return database;
   } catch (err) {
@@ -46,7 +46,7 @@ async function ensure(client: CosmosClient, options: CosmosStoreOptions): Promis
 
 async function pointRead<T>(container: Container, id: string, pk: string, what: string): Promise<Versioned<T> | undefined> {
   try {
-    const { resource } = await container.item(id, pk).read<Stored<T>>();
+    const { resource } = await withTransientRetry(() => container.item(id, pk).read<Stored<T>>());
     return resource ? { value: strip(resource), etag: resource._etag ?? '' } : undefined;
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
@@ -68,7 +68,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     get: (id) => pointRead<Escalation>(esc, id, id, `escalation ${id}`),
     async create(e) {
       try {
-        const { resource } = await esc.items.create<Stored<Escalation>>(escDoc(e));
+        const { resource } = await withTransientRetry(() => esc.items.create<Stored<Escalation>>(escDoc(e)));
         return { value: e, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `escalation ${e.id}`);
@@ -76,7 +76,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async replace(e, etag) {
       try {
-        const { resource } = await esc.item(e.id, e.id).replace<Stored<Escalation>>(escDoc(e), { accessCondition: { type: 'IfMatch', condition: etag } });
+        const { resource } = await withTransientRetry(() => esc.item(e.id, e.id).replace<Stored<Escalation>>(escDoc(e), { accessCondition: { type: 'IfMatch', condition: etag } }));
         return { value: e, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `escalation ${e.id}`);
@@ -94,7 +94,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async create(key, escalationId) {
       try {
-        const { resource } = await lk.items.create(lookupDoc(key, escalationId));
+        const { resource } = await withTransientRetry(() => lk.items.create(lookupDoc(key, escalationId)));
         return { value: escalationId, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `lookup ${key}`);
@@ -102,7 +102,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async replace(key, escalationId, etag) {
       try {
-        const { resource } = await lk.item(key, key).replace(lookupDoc(key, escalationId), { accessCondition: { type: 'IfMatch', condition: etag } });
+        const { resource } = await withTransientRetry(() => lk.item(key, key).replace(lookupDoc(key, escalationId), { accessCondition: { type: 'IfMatch', condition: etag } }));
         return { value: escalationId, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `lookup ${key}`);
@@ -114,7 +114,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   const transcripts: TranscriptStore = {
     async append(entry) {
       try {
-        const { resource } = await tr.items.create(entryDoc(entry));
+        const { resource } = await withTransientRetry(() => tr.items.create(entryDoc(entry)));
         return { value: entry, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `transcript entry ${entry.id}`);
@@ -123,7 +123,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     async replace(entry, etag) {
       try {
         const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
-        const { resource } = await tr.item(entry.id, entry.escalationId).replace(entryDoc(entry), options);
+        const { resource } = await withTransientRetry(() => tr.item(entry.id, entry.escalationId).replace(entryDoc(entry), options));
         return { value: entry, etag: resource?._etag ?? '' };
       } catch (err) {
         return mapCosmosError(err, `transcript entry ${entry.id}`);
@@ -131,7 +131,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async reclaimable(owner, nowMs, limit) {
       try {
-        const { resources } = await tr.items
+        const { resources } = await withTransientRetry(() => tr.items
           .query<Stored<TranscriptEntry>>({
             query:
               'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND (c.delivery.leaseUntil < @now OR c.delivery.leaseOwner = @owner) ORDER BY c.seq',
@@ -141,7 +141,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
               { name: '@owner', value: owner },
             ],
           })
-          .fetchAll();
+          .fetchAll());
         return resources.map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }));
       } catch (err) {
         return mapCosmosError(err, 'reclaimable deliveries');
@@ -150,12 +150,14 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     async list(escalationId) {
       try {
         // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
-        const { resources } = await tr.items
-          .query<Stored<TranscriptEntry>>(
-            { query: 'SELECT * FROM c WHERE c.escalationId = @id ORDER BY c.seq', parameters: [{ name: '@id', value: escalationId }] },
-            { partitionKey: escalationId },
-          )
-          .fetchAll();
+        const { resources } = await withTransientRetry(() =>
+          tr.items
+            .query<Stored<TranscriptEntry>>(
+              { query: 'SELECT * FROM c WHERE c.escalationId = @id ORDER BY c.seq', parameters: [{ name: '@id', value: escalationId }] },
+              { partitionKey: escalationId },
+            )
+            .fetchAll(),
+        );
         return resources.map((r) => strip<TranscriptEntry>(r));
       } catch (err) {
         return mapCosmosError(err, `transcript of ${escalationId}`);
@@ -176,7 +178,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
       },
       async put<T>(key: string, value: T) {
         try {
-          await st.items.upsert({ id: key, value });
+          await withTransientRetry(() => st.items.upsert({ id: key, value }));
         } catch (err) {
           mapCosmosError(err, `setting ${key}`);
         }
@@ -188,8 +190,8 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         const doc = { id: key, owner, until: nowMs + ttlMs, ttl: Math.ceil(ttlMs / 1000) + 3600 };
         const held = await pointRead<{ owner: string; until: number }>(ls, key, key, `lease ${key}`);
         try {
-          if (!held) await ls.items.create(doc);
-          else if (held.value.owner === owner || held.value.until <= nowMs) await ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } });
+          if (!held) await withTransientRetry(() => ls.items.create(doc));
+          else if (held.value.owner === owner || held.value.until <= nowMs) await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
           else return false;
           return true;
         } catch (err) {
@@ -201,7 +203,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async ping() {
       try {
-        await database.read();
+        await withTransientRetry(() => database.read());
       } catch (err) {
         mapCosmosError(err, 'health check');
       }
