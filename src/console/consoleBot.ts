@@ -102,7 +102,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     }
     if (!text) return;
     const note = noteText(text, deps.noteMarker);
-    const result = await handover.agentMessage(e.id, allowed.agent, note ?? text, { activityId: ctx.activity.id, note: note !== undefined });
+    const result = await handover.agentMessage(e, allowed.agent, note ?? text, { activityId: ctx.activity.id, note: note !== undefined });
     switch (result.kind) {
       case 'note':
         await handover.deskNotice(result.escalation, `Note kept internal (not sent to the customer).`);

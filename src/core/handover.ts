@@ -175,14 +175,14 @@ export class Handover {
    * reply claims it; notes stay internal; anyone else is told who owns the chat.
    */
   async agentMessage(
-    escalationId: string,
+    found: Escalation,
     agent: AgentRef,
     text: string,
     options: { activityId?: string; note?: boolean } = {},
   ): Promise<AgentMessageResult> {
-    const found = await this.store.escalations.get(escalationId);
-    if (!found) throw new NotFoundError(`escalation ${escalationId}`);
-    let e = found.value;
+    // `found` is the escalation as just read for the thread (findByDesk): no third read on the message path.
+    const escalationId = found.id;
+    let e = found;
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     if (options.note) {
       const entry = newEntry({ escalationId, direction: 'internal', kind: 'note', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });

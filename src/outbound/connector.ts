@@ -35,7 +35,7 @@ export class Connector {
 
   /** Starts a new thread in a Teams channel with the given first activity. */
   async createThread(serviceUrl: string, params: { channelId: string; tenantId?: string; activity: Record<string, unknown> }): Promise<ThreadCreated> {
-    return this.limited(serviceUrl, params.channelId, () => this.call(serviceUrl, async (c) => {
+    return this.limited(serviceUrl, undefined, () => this.call(serviceUrl, async (c) => {
       const res = await c.createConversation({
         isGroup: true,
         channelData: { channel: { id: params.channelId }, ...(params.tenantId ? { tenant: { id: params.tenantId } } : {}) },
@@ -62,10 +62,10 @@ export class Connector {
   }
 
   /**
-   * Limits apply per conversation (a channel thread is a conversation of its own; new threads count against
-   * the channel); the service URL stands for the tenant (`…/{region}/{tenantId}/` for customers, the team's for agents).
+   * Limits apply per conversation (a channel thread is a conversation of its own; creating a thread is not a
+   * call in a conversation, so only the tenant budget applies); the service URL stands for the tenant (`…/{region}/{tenantId}/` for customers, the team's for agents).
    */
-  private limited<T>(serviceUrl: string, conversationId: string, op: () => Promise<T>): Promise<T> {
+  private limited<T>(serviceUrl: string, conversationId: string | undefined, op: () => Promise<T>): Promise<T> {
     if (!this.limiter) return op();
     return this.limiter.schedule(conversationId, serviceUrl, op);
   }

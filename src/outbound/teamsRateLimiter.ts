@@ -44,11 +44,14 @@ export class TeamsRateLimiter {
     });
   }
 
-  /** Runs `call` when the tenant's and the conversation's budgets allow, in the order calls were scheduled. */
-  schedule<T>(conversationKey: string, tenantKey: string, call: () => Promise<T>): Promise<T> {
-    return this.tenant
-      .key(tenantKey)
-      .schedule(() => this.hour.key(conversationKey).schedule(() => this.conversation.key(conversationKey).schedule(call)));
+  /**
+   * Runs `call` when the tenant's and the conversation's budgets allow, in the order calls were scheduled.
+   * Without a conversation (creating a new thread) only the tenant's budget applies.
+   */
+  schedule<T>(conversationKey: string | undefined, tenantKey: string, call: () => Promise<T>): Promise<T> {
+    const tenant = this.tenant.key(tenantKey);
+    if (!conversationKey) return tenant.schedule(call);
+    return tenant.schedule(() => this.hour.key(conversationKey).schedule(() => this.conversation.key(conversationKey).schedule(call)));
   }
 
   async stop(): Promise<void> {

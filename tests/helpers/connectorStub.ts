@@ -35,6 +35,10 @@ export class ConnectorStub {
   private chaosRule?: (c: RecordedCall) => Fault | undefined;
   private waiters: Array<() => void> = [];
   url = '';
+  /** Called with every recorded call (the benchmark's latency clock). */
+  listener?: (call: RecordedCall) => void;
+  /** Set false to keep no history (long benchmark runs). */
+  keep = true;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -150,7 +154,8 @@ export class ConnectorStub {
       if (fault.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(fault.retryAfterSeconds));
       reply = { error: { code: 'injected', message: `injected ${fault.status}` } };
     }
-    this.calls.push(call);
+    if (this.keep) this.calls.push(call);
+    this.listener?.(call);
     res.writeHead(call.status === 200 && call.kind === 'create' ? 201 : call.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
     const waiters = this.waiters;

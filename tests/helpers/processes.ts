@@ -54,9 +54,9 @@ export interface CosmosProc extends Proc {
   caFile: string;
 }
 
-export async function startCosmosProcess(): Promise<CosmosProc> {
+export async function startCosmosProcess(extraArgs: string[] = []): Promise<CosmosProc> {
   const caFile = join(mkdtempSync(join(tmpdir(), 'cosmos-ca-')), 'ca.pem');
-  const child = spawn(process.execPath, [join(root, 'scripts', 'cosmos-server.js'), '--ca-out', caFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'scripts', 'cosmos-server.js'), '--ca-out', caFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   const m = await waitForLine(child, /ready (https:\/\/\S+)/, 20_000, 'cosmos server');
   return { ...proc(child), endpoint: m[1], caFile };
 }
