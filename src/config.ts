@@ -77,6 +77,12 @@ const raw = z.object({
   TEAMS_TENANT_RPS: z.coerce.number().min(1).max(10_000).default(50),
 });
 
+/** Every environment variable the service reads (documented in README.md, env/ and infra/azure.bicep). */
+export const SETTING_NAMES: readonly string[] = Object.keys(raw.shape);
+
+/** Set by the platform, not by an admin: App Service names each instance. */
+export const PLATFORM_SETTINGS: readonly string[] = ['WEBSITE_INSTANCE_ID'];
+
 export interface AppRegistration {
   appId: string;
   password?: string;

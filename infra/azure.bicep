@@ -1,0 +1,245 @@
+// Azure resources for the live-agent handover service:
+// Cosmos DB (serverless, database + containers with partition keys and TTL), a Linux App Service on Node 20 with
+// every setting wired, a system-assigned managed identity with Cosmos data access (no key), Key Vault for the
+// app secrets (App Service reads them as Key Vault references), and the Azure Bot for the agent console.
+@maxLength(20)
+@minLength(4)
+@description('Used to name every resource.')
+param resourceBaseName string
+
+param location string = resourceGroup().location
+param appServiceSku string = 'B1'
+
+@description('Cosmos DB capacity mode: serverless by default; provisioned throughput for steady high load.')
+@allowed(['serverless', 'provisioned'])
+param cosmosCapacityMode string = 'serverless'
+param cosmosDatabaseName string = 'handover'
+param retentionDays int = 30
+
+@description('The agent console bot (Entra app created by Teams Toolkit).')
+param consoleAppId string
+@secure()
+param consoleAppPassword string
+param consoleAppTenantId string = tenant().tenantId
+
+@description('The skill that Copilot Studio calls (Entra app created by Teams Toolkit).')
+param skillAppId string
+@secure()
+param skillAppPassword string
+param skillAppTenantId string = tenant().tenantId
+
+@description('The Copilot Studio agent\'s own app registration: proactive messages to the customer go as this bot.')
+param copilotAppId string
+@secure()
+param copilotAppPassword string
+param copilotAppTenantId string = tenant().tenantId
+
+@description('Comma-separated app ids allowed to call the skill (Copilot Studio\'s bot app id).')
+param allowedCallers string
+param allowedTenants string = ''
+
+@description('The agents\' team and channel; leave empty to choose the channel in Teams ("use this channel").')
+param agentTeamId string = ''
+param agentChannelId string = ''
+param agentTenantId string = tenant().tenantId
+param agentServiceUrl string = ''
+param noteMarker string = '/note'
+param teamsRegion string = ''
+param entraAuthority string = 'https://login.microsoftonline.com'
+param botFrameworkOpenIdMetadataUrl string = 'https://login.botframework.com/v1/.well-known/openidconfiguration'
+param teamsServiceUrlBase string = 'https://smba.trafficmanager.net/'
+param allowedServiceUrlHosts string = ''
+param teamsTenantRps int = 50
+
+var serviceName = '${resourceBaseName}-svc'
+var publicBaseUrl = 'https://${serviceName}.azurewebsites.net'
+
+resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+  name: '${resourceBaseName}-cosmos'
+  location: location
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    locations: [{ locationName: location, failoverPriority: 0 }]
+    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
+    capabilities: cosmosCapacityMode == 'serverless' ? [{ name: 'EnableServerless' }] : []
+    disableLocalAuth: true // managed identity only: no account key to leak
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+  parent: cosmos
+  name: cosmosDatabaseName
+  properties: { resource: { id: cosmosDatabaseName } }
+}
+
+// The same containers the service creates when missing (src/store/cosmos/cosmosStore.ts): TTL on, per item.
+var containers = [
+  { name: 'escalations', partitionKey: '/id' }
+  { name: 'lookups', partitionKey: '/id' }
+  { name: 'transcripts', partitionKey: '/escalationId' }
+  { name: 'settings', partitionKey: '/id' }
+  { name: 'leases', partitionKey: '/id' }
+]
+
+resource cosmosContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in containers: {
+  parent: database
+  name: c.name
+  properties: {
+    resource: {
+      id: c.name
+      partitionKey: { paths: [c.partitionKey], kind: 'Hash' }
+      defaultTtl: -1
+    }
+  }
+}]
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: '${resourceBaseName}-kv'
+  location: location
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+  }
+}
+
+resource consoleSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'console-app-password'
+  properties: { value: consoleAppPassword }
+}
+
+resource skillSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'skill-app-password'
+  properties: { value: skillAppPassword }
+}
+
+resource copilotSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'copilot-app-password'
+  properties: { value: copilotAppPassword }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: '${resourceBaseName}-plan'
+  location: location
+  kind: 'linux'
+  sku: { name: appServiceSku }
+  properties: { reserved: true }
+}
+
+resource service 'Microsoft.Web/sites@2023-12-01' = {
+  name: serviceName
+  location: location
+  kind: 'app,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      linuxFxVersion: 'NODE|20-lts'
+      alwaysOn: true
+      ftpsState: 'Disabled'
+      minTlsVersion: '1.2'
+      healthCheckPath: '/healthz'
+      appCommandLine: 'node dist/src/index.js'
+      appSettings: [
+        { name: 'NODE_ENV', value: 'production' }
+        { name: 'PORT', value: '8080' }
+        { name: 'HOST', value: '0.0.0.0' }
+        { name: 'LOG_LEVEL', value: 'info' }
+        { name: 'PUBLIC_BASE_URL', value: publicBaseUrl }
+        { name: 'MAX_BODY_BYTES', value: '262144' }
+        { name: 'SKILL_APP_ID', value: skillAppId }
+        { name: 'SKILL_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${skillSecret.properties.secretUri})' }
+        { name: 'SKILL_APP_TENANT_ID', value: skillAppTenantId }
+        { name: 'ALLOWED_CALLERS', value: allowedCallers }
+        { name: 'ALLOWED_TENANTS', value: allowedTenants }
+        { name: 'COPILOT_APP_ID', value: copilotAppId }
+        { name: 'COPILOT_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${copilotSecret.properties.secretUri})' }
+        { name: 'COPILOT_APP_TENANT_ID', value: copilotAppTenantId }
+        { name: 'CONSOLE_APP_ID', value: consoleAppId }
+        { name: 'CONSOLE_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${consoleSecret.properties.secretUri})' }
+        { name: 'CONSOLE_APP_TENANT_ID', value: consoleAppTenantId }
+        { name: 'AGENT_TEAM_ID', value: agentTeamId }
+        { name: 'AGENT_CHANNEL_ID', value: agentChannelId }
+        { name: 'AGENT_TENANT_ID', value: agentTenantId }
+        { name: 'AGENT_SERVICE_URL', value: agentServiceUrl }
+        { name: 'NOTE_MARKER', value: noteMarker }
+        { name: 'ENTRA_AUTHORITY', value: entraAuthority }
+        { name: 'BOTFRAMEWORK_OPENID_METADATA_URL', value: botFrameworkOpenIdMetadataUrl }
+        { name: 'TEAMS_SERVICE_URL_BASE', value: teamsServiceUrlBase }
+        { name: 'TEAMS_REGION', value: teamsRegion }
+        { name: 'ALLOWED_SERVICE_URL_HOSTS', value: allowedServiceUrlHosts }
+        { name: 'ALLOW_LOOPBACK_SERVICE_URLS', value: 'false' }
+        { name: 'COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
+        { name: 'COSMOS_USE_MANAGED_IDENTITY', value: 'true' }
+        { name: 'COSMOS_DATABASE', value: cosmosDatabaseName }
+        // No account key and no private CA in Azure: the managed identity reaches Cosmos DB over its public TLS.
+        { name: 'COSMOS_KEY', value: '' }
+        { name: 'COSMOS_CA_FILE', value: '' }
+        { name: 'RETENTION_DAYS', value: string(retentionDays) }
+        { name: 'DELIVERY_LEASE_SECONDS', value: '60' }
+        { name: 'SWEEP_INTERVAL_SECONDS', value: '5' }
+        { name: 'TEAMS_TENANT_RPS', value: string(teamsTenantRps) }
+        // Empty: App Service sets WEBSITE_INSTANCE_ID per instance, which names the instance on delivery leases.
+        { name: 'INSTANCE_ID', value: '' }
+        { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }
+        { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'false' }
+      ]
+    }
+  }
+}
+
+// Cosmos DB Built-in Data Contributor for the service's managed identity.
+resource cosmosDataAccess 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
+  parent: cosmos
+  name: guid(cosmos.id, service.id, 'data-contributor')
+  properties: {
+    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002'
+    principalId: service.identity.principalId
+    scope: cosmos.id
+  }
+}
+
+// Key Vault Secrets User for the service's managed identity (resolves the Key Vault references above).
+resource vaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, service.id, 'secrets-user')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+    principalId: service.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The agent console's Azure Bot: Teams channel on, messaging endpoint on this service.
+resource consoleBot 'Microsoft.BotService/botServices@2022-09-15' = {
+  name: '${resourceBaseName}-console'
+  location: 'global'
+  kind: 'azurebot'
+  sku: { name: 'F0' }
+  properties: {
+    displayName: 'Handover Console'
+    endpoint: '${publicBaseUrl}/api/console/messages'
+    msaAppId: consoleAppId
+    msaAppType: 'SingleTenant'
+    msaAppTenantId: consoleAppTenantId
+  }
+}
+
+resource consoleBotTeams 'Microsoft.BotService/botServices/channels@2022-09-15' = {
+  parent: consoleBot
+  name: 'MsTeamsChannel'
+  location: 'global'
+  properties: { channelName: 'MsTeamsChannel' }
+}
+
+// Read back by teamsapp.yml (deploy) and shown to the admin for Copilot Studio.
+output SERVICE_APP_SERVICE_RESOURCE_ID string = service.id
+output PUBLIC_BASE_URL string = publicBaseUrl
+output SKILL_MANIFEST_URL string = '${publicBaseUrl}/skill-manifest.json'
+output COSMOS_ENDPOINT string = cosmos.properties.documentEndpoint

@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { PLATFORM_SETTINGS, SETTING_NAMES } from '../../src/config';
+
+const root = join(__dirname, '..', '..', '..');
+const read = (p: string) => readFileSync(join(root, p), 'utf8');
+
+/** Every file a Teams Toolkit action names (paths with ${{...}} are build outputs). */
+function namedFiles(doc: any): string[] {
+  const keys = ['path', 'parameters', 'manifestPath', 'ignoreFile', 'appPackagePath'];
+  const found: string[] = [];
+  for (const stage of ['provision', 'deploy', 'publish']) {
+    for (const action of doc[stage] ?? []) {
+      const w = action.with ?? {};
+      for (const k of keys) if (typeof w[k] === 'string') found.push(w[k]);
+      for (const t of w.templates ?? []) for (const k of keys) if (typeof t[k] === 'string') found.push(t[k]);
+    }
+  }
+  return found.filter((p) => !p.includes('${{'));
+}
+
+describe('provisioning files', () => {
+  for (const file of ['teamsapp.yml', 'teamsapp.local.yml']) {
+    it(`${file} parses and names only files that exist`, () => {
+      const doc = parse(read(file));
+      assert.match(doc.version, /^v1\.\d+$/);
+      assert.ok(doc.provision.length > 0);
+      const files = namedFiles(doc);
+      assert.ok(files.length >= 2, `${file} names files`);
+      for (const f of files) assert.ok(existsSync(join(root, f)), `${file} names ${f}, which does not exist`);
+    });
+  }
+
+  it('infra parameters name only parameters the Bicep file declares', () => {
+    const bicep = read('infra/azure.bicep');
+    const params = Object.keys(JSON.parse(read('infra/azure.parameters.json')).parameters);
+    for (const p of params) assert.match(bicep, new RegExp(`^param ${p} `, 'm'), `parameter ${p}`);
+  });
+
+  it('the Bicep file creates the containers the service uses, with their partition keys and TTL', () => {
+    const bicep = read('infra/azure.bicep');
+    const store = read('src/store/cosmos/cosmosStore.ts');
+    for (const m of store.matchAll(/(\w+): \{ id: '(\w+)', partitionKey: '([^']+)' \}/g)) {
+      assert.ok(bicep.includes(`{ name: '${m[2]}', partitionKey: '${m[3]}' }`), `container ${m[2]} ${m[3]}`);
+    }
+    assert.match(bicep, /defaultTtl: -1/);
+    assert.match(bicep, /EnableServerless/);
+    assert.match(bicep, /endpoint: '\$\{publicBaseUrl\}\/api\/console\/messages'/);
+  });
+
+  describe('every setting the service reads is documented and wired', () => {
+    const settings = SETTING_NAMES.filter((n) => !PLATFORM_SETTINGS.includes(n));
+    it('has settings to check', () => assert.ok(settings.length > 30));
+    for (const file of ['env/.env.local', 'env/.env.dev']) {
+      it(`in ${file}`, () => {
+        const text = read(file);
+        const missing = settings.filter((n) => !new RegExp(`^(# )?${n}=|\\b${n}\\b`, 'm').test(text));
+        assert.deepEqual(missing, []);
+      });
+    }
+    it('in the Bicep app settings', () => {
+      const bicep = read('infra/azure.bicep');
+      const missing = settings.filter((n) => !bicep.includes(`{ name: '${n}', value:`));
+      assert.deepEqual(missing, []);
+    });
+    it('in the README settings table', () => {
+      const readme = read('README.md');
+      const missing = settings.filter((n) => !readme.includes(`| \`${n}\` |`));
+      assert.deepEqual(missing, []);
+    });
+  });
+
+  it('secrets appear in no committed env file with a value', () => {
+    for (const file of ['env/.env.local', 'env/.env.dev']) {
+      for (const line of read(file).split('\n')) {
+        const m = /^(\w*(PASSWORD|KEY|SECRET)\w*)=(.*)$/.exec(line);
+        if (m) assert.equal(m[3], '', `${file}: ${m[1]} has a value`);
+      }
+    }
+  });
+});
