@@ -44,6 +44,8 @@ export class Connector {
       } as never);
       const activityId = res.activityId ?? '';
       const conversationId = res.id && res.id.includes(';messageid=') ? res.id : `${params.channelId};messageid=${activityId}`;
+      // The card that opened the thread is its first post: it counts against the thread's budget.
+      this.limiter?.record(conversationId);
       return { conversationId, activityId };
     }));
   }

@@ -77,6 +77,11 @@ export class ConnectorStub {
     this.faults = [];
   }
 
+  /** Calls to one conversation that arrived in the last `windowMs` (what Teams checks when a call arrives). */
+  recentCount(conversationId: string, windowMs: number, now = Date.now()): number {
+    return this.calls.filter((c) => c.conversationId === conversationId && c.kind !== 'member' && c.at > now - windowMs).length;
+  }
+
   /** The most calls to one conversation within any window of `windowMs` (attempts count, failed ones too). */
   maxInWindow(conversationId: string, windowMs: number): number {
     const times = this.calls.filter((c) => c.conversationId === conversationId && c.kind !== 'member').map((c) => c.at).sort((a, b) => a - b);

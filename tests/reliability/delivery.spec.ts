@@ -118,8 +118,8 @@ describe('reliable delivery', function () {
       stub.members.add(agent.id);
       const chat = await open(post, stub);
       await claim(post, stub, chat, agent, teamsUrl);
-      // Teams itself would answer 429 beyond 7 calls in a second: the stub does the same.
-      stub.inject((c) => c.conversationId === chat.customer.conversationId && stub.maxInWindow(chat.customer.conversationId, 1000) >= 7, { status: 429, retryAfterSeconds: 1 }, 1000);
+      // Teams itself answers 429 to an 8th call within a second: the stub does the same.
+      stub.inject((c) => c.conversationId === chat.customer.conversationId && stub.recentCount(chat.customer.conversationId, 1000, c.at) >= 7, { status: 429, retryAfterSeconds: 1 }, 1000);
       const lines = agentLines(100, 'burst');
       for (const line of lines) assert.equal((await post('/api/console/messages', teams.reply(agent, chat.threadId, line, teamsUrl))).status, 200);
       await svc.relay.idle();

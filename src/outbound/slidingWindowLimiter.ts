@@ -1,0 +1,101 @@
+/**
+ * Exact sliding-window rate limiting per key, for several windows at once (Teams counts 7 / 1 s, 8 / 2 s, 60 / 30 s
+ * and 1800 / hour per conversation). Waiters are served first-in first-out; an idle key costs no timer.
+ * Why not a library: token-bucket libraries cannot express several sliding windows exactly, and the one we
+ * measured (Bottleneck, three nested buckets) added 15 ms median and 200 ms p99 to every call.
+ */
+
+export interface Window {
+  limit: number;
+  ms: number;
+}
+
+interface KeyState {
+  /** Grant times within the longest window, oldest first. */
+  times: number[];
+  waiters: Array<() => void>;
+  timer?: NodeJS.Timeout;
+}
+
+export class SlidingWindowLimiter {
+  private readonly keys = new Map<string, KeyState>();
+  private readonly longest: number;
+  private readonly pruner: NodeJS.Timeout;
+
+  constructor(private readonly windows: Window[]) {
+    this.longest = Math.max(...windows.map((w) => w.ms));
+    this.pruner = setInterval(() => this.prune(), Math.min(60_000, this.longest)).unref();
+  }
+
+  /** Forgets keys whose every grant is older than the longest window (a chat that went quiet). */
+  prune(now = Date.now()): void {
+    for (const [key, state] of this.keys) {
+      const last = state.times[state.times.length - 1] ?? -Infinity;
+      if (state.waiters.length === 0 && last <= now - this.longest) this.keys.delete(key);
+    }
+  }
+
+  /** Resolves when a call for `key` may go out now; the slot is taken at that moment. */
+  acquire(key: string): Promise<void> {
+    const state = this.keys.get(key) ?? this.create(key);
+    return new Promise((resolve) => {
+      state.waiters.push(resolve);
+      if (state.waiters.length === 1 && !state.timer) this.drain(key, state);
+    });
+  }
+
+  /** Milliseconds until `times` allows one more grant at `now` (0 when it does). */
+  private wait(times: number[], now: number): number {
+    let wait = 0;
+    for (const { limit, ms } of this.windows) {
+      if (times.length < limit) continue;
+      const nth = times[times.length - limit]; // the oldest grant that still counts if we grant now
+      // One millisecond of margin: clocks on either side of the wire tick at millisecond resolution.
+      wait = Math.max(wait, nth + ms + 1 - now);
+    }
+    return Math.max(0, wait);
+  }
+
+  private drain(key: string, state: KeyState): void {
+    state.timer = undefined;
+    for (;;) {
+      const now = Date.now();
+      while (state.times.length > 0 && state.times[0] <= now - this.longest) state.times.shift();
+      if (state.waiters.length === 0) {
+        if (state.times.length === 0) this.keys.delete(key);
+        return;
+      }
+      const delay = this.wait(state.times, now);
+      if (delay > 0) {
+        state.timer = setTimeout(() => this.drain(key, state), delay);
+        return;
+      }
+      state.times.push(now);
+      state.waiters.shift()!();
+    }
+  }
+
+  /** Counts a grant that happened without `acquire` (the key did not exist before the call). */
+  record(key: string, at = Date.now()): void {
+    const state = this.keys.get(key) ?? this.create(key);
+    state.times.push(at);
+    state.times.sort((a, b) => a - b);
+  }
+
+  private create(key: string): KeyState {
+    const state: KeyState = { times: [], waiters: [] };
+    this.keys.set(key, state);
+    return state;
+  }
+
+  /** Keys with history or waiters (memory check in the benchmark). */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  stop(): void {
+    clearInterval(this.pruner);
+    for (const state of this.keys.values()) if (state.timer) clearTimeout(state.timer);
+    this.keys.clear();
+  }
+}

@@ -1,0 +1,44 @@
+import { strict as assert } from 'node:assert';
+import { SlidingWindowLimiter } from '../../src/outbound/slidingWindowLimiter';
+
+function maxIn(times: number[], ms: number): number {
+  let best = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= ms) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe('SlidingWindowLimiter', () => {
+  it('never exceeds any window, serves in order, and runs at the allowed pace', async () => {
+    const limiter = new SlidingWindowLimiter([
+      { limit: 3, ms: 100 },
+      { limit: 4, ms: 200 },
+    ]);
+    const grants: Array<{ i: number; at: number }> = [];
+    const start = Date.now();
+    await Promise.all(Array.from({ length: 12 }, (_, i) => limiter.acquire('k').then(() => grants.push({ i, at: Date.now() }))));
+    const times = grants.map((g) => g.at);
+    assert.deepEqual(grants.map((g) => g.i), Array.from({ length: 12 }, (_, i) => i));
+    assert.ok(maxIn(times, 100) <= 3, `${maxIn(times, 100)} in 100 ms`);
+    assert.ok(maxIn(times, 200) <= 4, `${maxIn(times, 200)} in 200 ms`);
+    // 12 grants at 4 per 200 ms need at least 400 ms, and should not take much longer.
+    const took = Date.now() - start;
+    limiter.stop();
+    assert.ok(took >= 390 && took < 900, `took ${took} ms`);
+  });
+
+  it('keys are independent, and an idle key is forgotten', async () => {
+    const limiter = new SlidingWindowLimiter([{ limit: 1, ms: 50 }]);
+    const t0 = Date.now();
+    await Promise.all([limiter.acquire('a'), limiter.acquire('b')]);
+    assert.ok(Date.now() - t0 < 30, 'different keys do not wait for each other');
+    assert.equal(limiter.size, 2);
+    await new Promise((r) => setTimeout(r, 60));
+    await limiter.acquire('c');
+    limiter.prune();
+    assert.equal(limiter.size, 1, 'a and b went quiet longer than the window: forgotten');
+    limiter.stop();
+  });
+});
