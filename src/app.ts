@@ -80,7 +80,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     sweepIntervalMs: config.sweepIntervalMs,
     ...options.relay,
   });
-  const handover = new Handover({ store, relay, desk, log });
+  const handover = new Handover({ store, relay, log });
 
   const skillAuthConfiguration = skillAuthConfig(config);
   const skillAdapter = createSkillAdapter(skillAuthConfiguration, policy);

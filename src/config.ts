@@ -140,7 +140,7 @@ export const DEFAULT_SERVICE_URL_HOSTS = [
   'powerplatform.com',
 ];
 
-function registration(prefix: string, id?: string, password?: string, tenantId?: string): AppRegistration | undefined {
+function registration(id?: string, password?: string, tenantId?: string): AppRegistration | undefined {
   return id ? { appId: id, password, tenantId } : undefined;
 }
 
@@ -181,11 +181,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL,
     publicBaseUrl: v.PUBLIC_BASE_URL,
     maxBodyBytes: v.MAX_BODY_BYTES,
-    skill: registration('SKILL', v.SKILL_APP_ID, v.SKILL_APP_PASSWORD, v.SKILL_APP_TENANT_ID),
+    skill: registration(v.SKILL_APP_ID, v.SKILL_APP_PASSWORD, v.SKILL_APP_TENANT_ID),
     allowedCallers: v.ALLOWED_CALLERS,
     allowedTenants: v.ALLOWED_TENANTS,
-    copilot: registration('COPILOT', v.COPILOT_APP_ID, v.COPILOT_APP_PASSWORD, v.COPILOT_APP_TENANT_ID),
-    console: registration('CONSOLE', v.CONSOLE_APP_ID, v.CONSOLE_APP_PASSWORD, v.CONSOLE_APP_TENANT_ID),
+    copilot: registration(v.COPILOT_APP_ID, v.COPILOT_APP_PASSWORD, v.COPILOT_APP_TENANT_ID),
+    console: registration(v.CONSOLE_APP_ID, v.CONSOLE_APP_PASSWORD, v.CONSOLE_APP_TENANT_ID),
     agentChannel: { teamId: v.AGENT_TEAM_ID, channelId: v.AGENT_CHANNEL_ID, tenantId: v.AGENT_TENANT_ID, serviceUrl: v.AGENT_SERVICE_URL },
     noteMarker: v.NOTE_MARKER,
     entraAuthority: v.ENTRA_AUTHORITY.replace(/\/+$/, ''),

@@ -8,14 +8,13 @@ import type { AgentRef, CustomerRef, Escalation } from './escalation';
 import { ConcurrencyError, ConflictError, NotFoundError } from './errors';
 import type { Logger } from './logger';
 import { notices } from './notices';
-import { lookupKey, type AgentDesk, type HandoverStore, type Versioned } from './ports';
+import { lookupKey, type HandoverStore, type Versioned } from './ports';
 import type { Relay } from './relay';
 import { newEntry, type TranscriptEntry } from './transcript';
 
 export interface HandoverDeps {
   store: HandoverStore;
   relay: Relay;
-  desk: AgentDesk;
   log: Logger;
   now?: () => Date;
   newId?: () => string;
@@ -47,7 +46,6 @@ const MAX_CONFLICT_RETRIES = 25;
 export class Handover {
   private readonly store: HandoverStore;
   private readonly relay: Relay;
-  private readonly desk: AgentDesk;
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly newId: () => string;
@@ -55,7 +53,6 @@ export class Handover {
   constructor(deps: HandoverDeps) {
     this.store = deps.store;
     this.relay = deps.relay;
-    this.desk = deps.desk;
     this.log = deps.log;
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;

@@ -69,7 +69,7 @@ export function createServer(parts: ServerParts): Server {
     }
   });
 
-  server.on('restifyError', (req: Request, res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
+  server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
     // Body parser errors (malformed JSON, too large) keep their 4xx and say why.
     if (err.statusCode && err.statusCode < 500) log.warn({ path: req.path(), status: err.statusCode, reason: err.message }, 'rejected request');
     else log.error({ path: req.path(), err: err.message }, 'request failed');

@@ -3,7 +3,7 @@
  * proactive sends, member look-ups) and can answer with injected faults (429 + Retry-After, 503, 403).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export type CallKind = 'create' | 'send' | 'reply' | 'update' | 'member';
 
@@ -42,14 +42,12 @@ export class ConnectorStub {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', () => ok()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((ok) => this.server?.close(() => ok()) ?? ok());
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   /** Until cleared, a share of matching calls fail with 429 (+ Retry-After) or 503; deterministic from `seed`. */

@@ -3,7 +3,7 @@
  * minted with them. Lets the real validation code run with no internet.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 
 export class TokenIssuer {
@@ -31,14 +31,12 @@ export class TokenIssuer {
         res.end('{}');
       }
     });
-    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', () => ok()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listenOnLoopback(this.server);
     return this;
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((ok) => this.server?.close(() => ok()) ?? ok());
+  stop(): Promise<void> {
+    return closeServer(this.server);
   }
 
   /** An Entra v2 token as Copilot Studio's app registration gets it. */

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ConnectorStub, type RecordedCall } from '../helpers/connectorStub';
+import { ConnectorStub } from '../helpers/connectorStub';
 import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
 import { startCosmosProcess, startServiceProcess, postJson, type CosmosProc, type ServiceProc } from '../helpers/processes';
 import { AGENT_TENANT, bases, CHANNEL_ID, TEAM_ID, startService, type TestService } from '../helpers/service';
