@@ -128,8 +128,3 @@ export function abandon(e: Escalation, now: string): Escalation {
   assertOpen(e);
   return { ...e, status: 'closed', closedReason: 'abandoned', closedAt: now, updatedAt: now };
 }
-
-/** A message went through: remember when, for the card's "last message" line. */
-export function touched(e: Escalation, now: string): Escalation {
-  return { ...e, lastMessageAt: now, updatedAt: now };
-}

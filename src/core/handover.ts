@@ -39,8 +39,6 @@ export interface StartInput {
   context: Record<string, string>;
 }
 
-/** How often (at most) the escalation's lastMessageAt is written, so a busy chat costs no extra write per line. */
-const LAST_MESSAGE_WRITE_INTERVAL_MS = 60_000;
 const MAX_CONFLICT_RETRIES = 25;
 
 export class Handover {
@@ -49,6 +47,8 @@ export class Handover {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly newId: () => string;
+  /** Escalation id → when its last line went through this instance (see withLastMessage). */
+  private readonly lastMessages = new Map<string, string>();
 
   constructor(deps: HandoverDeps) {
     this.store = deps.store;
@@ -121,7 +121,7 @@ export class Handover {
     const recorded = await this.relay.record(entry);
     if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
     void this.relay.dispatch(e, recorded);
-    await this.noteLastMessage(found);
+    this.lastMessages.set(e.id, entry.at);
     return { kind: 'relayed', escalation: e };
   }
 
@@ -203,6 +203,7 @@ export class Handover {
     const recorded = await this.relay.record(entry);
     if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
     void this.relay.dispatch(e, recorded);
+    this.lastMessages.set(e.id, entry.at);
     return { kind: 'relayed', escalation: e, claimed };
   }
 
@@ -248,16 +249,14 @@ export class Handover {
     void this.relay.dispatch(e, await this.record(e, 'toDesk', 'card', ''));
   }
 
-  private async noteLastMessage(found: Versioned<Escalation>): Promise<void> {
-    const e = found.value;
-    const now = this.now();
-    const last = e.lastMessageAt ? Date.parse(e.lastMessageAt) : 0;
-    if (now.getTime() - last < LAST_MESSAGE_WRITE_INTERVAL_MS) return;
-    try {
-      await this.store.escalations.replace(rules.touched(e, now.toISOString()), found.etag);
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err; // a state change won: the next line will try again
-    }
+  /**
+   * The card shows when the last line went through. Writing that on every line would cost a write per message,
+   * so each instance remembers it and it rides along with the next state change.
+   */
+  private withLastMessage(e: Escalation): Escalation {
+    const local = this.lastMessages.get(e.id);
+    if (!rules.isOpen(e)) this.lastMessages.delete(e.id);
+    return local && (!e.lastMessageAt || local > e.lastMessageAt) ? { ...e, lastMessageAt: local } : e;
   }
 
   /**
@@ -268,8 +267,9 @@ export class Handover {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const current = await this.store.escalations.get(id);
       if (!current) throw new NotFoundError(`escalation ${id}`);
-      const next = transition(current.value);
-      if (next === current.value) return { after: next, changed: false };
+      const transitioned = transition(current.value);
+      if (transitioned === current.value) return { after: transitioned, changed: false };
+      const next = this.withLastMessage(transitioned);
       try {
         const saved = await this.store.escalations.replace(next, current.etag);
         return { after: saved.value, changed: true };

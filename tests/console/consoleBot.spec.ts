@@ -193,6 +193,15 @@ describe('agent console (Teams channel threads over HTTP)', () => {
       assert.equal(toThread(o)[0].body.textFormat, 'plain');
     });
 
+    it('the card shows when the last line went through, from the next state change on', async () => {
+      const o = await escalate();
+      await svc.post('/api/messages', skill.message(o.customer, 'anyone there?', expectReplies));
+      await act(member('Ann'), o, 'handover.claim');
+      await settle();
+      const facts = updates(o).at(-1)!.body.attachments[0].content.body.find((b: any) => b.type === 'FactSet').facts;
+      assert.ok(facts.some((f: any) => f.title === 'Last message' && /UTC/.test(f.value)), JSON.stringify(facts));
+    });
+
     it('splits a long agent reply within Teams\' size limit without losing a character', async () => {
       const o = await escalate();
       const ann = member('Ann');
