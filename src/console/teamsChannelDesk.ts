@@ -9,7 +9,7 @@ import { splitText } from '../core/splitText';
 import type { Connector } from '../outbound/connector';
 import { TEAMS_TEXT_BUDGET_BYTES } from '../skill/teamsCustomerChannel';
 import type { AgentChannelRegistry } from './agentChannel';
-import { cardAttachment, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
+import { cardAttachment, cardCutsText, escalationCardModel, fullDetails, renderEscalationCard } from './cards/escalationCard';
 
 export const TEAMS_CHANNEL_DESK = 'teams-channel';
 
@@ -34,7 +34,10 @@ export class TeamsChannelDesk implements AgentDesk {
       tenantId: channel.tenantId,
       activity: this.cardActivity(e),
     });
-    return { desk: TEAMS_CHANNEL_DESK, conversationId: thread.conversationId, rootActivityId: thread.activityId, serviceUrl: channel.serviceUrl };
+    const deskRef = { desk: TEAMS_CHANNEL_DESK, conversationId: thread.conversationId, rootActivityId: thread.activityId, serviceUrl: channel.serviceUrl };
+    // The card shortens long values; the agent still gets every character, as the thread's first reply.
+    if (cardCutsText(e)) await this.post({ ...e, deskRef }, { text: fullDetails(e), kind: 'notice' });
+    return deskRef;
   }
 
   async refresh(e: Escalation): Promise<void> {

@@ -91,6 +91,12 @@ describe('agent console (Teams channel threads over HTTP)', () => {
       assert.ok(cardText(o.card).includes('…'));
       const e = await svc.handover.get(o.id);
       assert.equal(e?.problem.length, 4000, 'the stored problem keeps up to the input limit');
+      await settle();
+      const thread = texts(toThread(o)).map((t) => t.replace(/^ℹ️ /, '')).join('');
+      assert.ok(thread.includes('Full details'), 'the full text goes to the thread');
+      assert.ok(thread.includes(e!.problem), 'every character of the problem is in the thread');
+      assert.ok(Object.keys(e!.context).length > 5);
+      assert.ok(Object.values(e!.context).every((v) => thread.includes(v)), 'context values too');
     });
   });
 

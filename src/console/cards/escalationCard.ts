@@ -30,6 +30,23 @@ const CONTEXT_LABELS: Record<string, string> = {
   va_ConversationId: 'Conversation',
 };
 
+/** True when the card shows a shortened problem or context: the thread then gets the full text. */
+export function cardCutsText(e: Escalation): boolean {
+  const entries = Object.entries(e.context);
+  return (
+    [...e.problem].length > LIMITS.problem ||
+    entries.length > LIMITS.contextItems ||
+    entries.some(([k, v]) => [...v].length > LIMITS.contextValue || [...k].length > LIMITS.contextLabel)
+  );
+}
+
+/** The full problem and context, as plain text for the thread. */
+export function fullDetails(e: Escalation): string {
+  const lines = [`Full details (shortened on the card)`, '', `Problem: ${e.problem}`];
+  for (const [key, value] of Object.entries(e.context)) lines.push(`${CONTEXT_LABELS[key] ?? key}: ${value}`);
+  return lines.join('\n');
+}
+
 export interface EscalationCardModel {
   escalationId: string;
   refreshUserIds: string[];
