@@ -50,6 +50,7 @@ export function fullDetails(e: Escalation): string {
 export interface EscalationCardModel {
   escalationId: string;
   refreshUserIds: string[];
+  headline: string;
   customerName: string;
   customerDetail: string;
   statusLabel: string;
@@ -80,12 +81,14 @@ function clock(iso: string | undefined, now: Date): string {
   return `${at.toISOString().slice(11, 16)} UTC (${ago})`;
 }
 
-function status(e: Escalation): Pick<EscalationCardModel, 'statusLabel' | 'statusColor' | 'ownerTitle' | 'ownerLine'> {
-  if (e.status === 'queued') return { statusLabel: 'Queued', statusColor: 'Attention', ownerTitle: '', ownerLine: '' };
-  if (e.status === 'claimed') return { statusLabel: `Claimed by ${e.owner?.name}`, statusColor: 'Accent', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
-  if (e.closedReason === 'agent') return { statusLabel: `Resolved by ${e.closedBy?.name}`, statusColor: 'Good', ownerTitle: 'Resolved by', ownerLine: e.closedBy?.name ?? '' };
-  if (e.closedReason === 'customer') return { statusLabel: 'Customer left', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
-  return { statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
+type StatusView = Pick<EscalationCardModel, 'headline' | 'statusLabel' | 'statusColor' | 'ownerTitle' | 'ownerLine'>;
+
+function status(e: Escalation): StatusView {
+  if (e.status === 'queued') return { headline: 'Customer waiting for an agent', statusLabel: 'Queued', statusColor: 'Attention', ownerTitle: '', ownerLine: '' };
+  if (e.status === 'claimed') return { headline: 'Live chat with a customer', statusLabel: `Claimed by ${e.owner?.name}`, statusColor: 'Accent', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
+  if (e.closedReason === 'agent') return { headline: 'Chat resolved', statusLabel: `Resolved by ${e.closedBy?.name}`, statusColor: 'Good', ownerTitle: 'Resolved by', ownerLine: e.closedBy?.name ?? '' };
+  if (e.closedReason === 'customer') return { headline: 'The customer left the chat', statusLabel: 'Customer left', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
+  return { headline: 'Chat abandoned', statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
 }
 
 export function escalationCardModel(e: Escalation, now: Date, noteMarker: string): EscalationCardModel {

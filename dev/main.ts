@@ -1,0 +1,48 @@
+/**
+ * `npm run dev`: the local loop on fixed ports, until Ctrl+C.
+ *   agents' Teams (Agents Playground)  http://127.0.0.1:56150
+ *   customer (simulator)               http://127.0.0.1:3979
+ *   service                            http://127.0.0.1:3978
+ */
+import { join } from 'node:path';
+import { startLocalLoop } from './localLoop';
+
+const port = (name: string, fallback: number) => {
+  const v = process.env[name];
+  const n = v ? Number(v) : fallback;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    console.error(`${name}: must be a port number (got '${v}')`);
+    process.exit(1);
+  }
+  return n;
+};
+
+async function main(): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  const loop = await startLocalLoop({
+    root,
+    servicePort: port('PORT', 3978),
+    playgroundPort: port('DEV_PLAYGROUND_PORT', 56150),
+    simulatorPort: port('DEV_SIMULATOR_PORT', 3979),
+  });
+  const t = loop.team;
+  console.log(`
+  Local loop running (embedded store, no tenant):
+    Agents' Teams (Agents Playground): ${loop.playground.url}   open "${t.teamName} - ${t.channelName}" first
+    Customer chat (simulator):         ${loop.simulator.url}
+    Service:                           ${loop.service.url}
+  In the customer chat type a problem and press "Talk to a person"; the card appears in ${t.channelName}.
+  Claim it, reply in its thread with @${t.botName.split(' ')[0]}, and press Resolve. Ctrl+C stops everything.
+`);
+  const stop = async () => {
+    await loop.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+void main().catch((err) => {
+  console.error('npm run dev failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,252 @@
+/**
+ * The customer simulator: plays Copilot Studio (it calls the skill as Copilot Studio does) and the customer's Teams
+ * chat (it answers the Bot Connector calls the service makes to reach the customer). A small web page shows the chat.
+ * It is a separate program talking to the service over HTTP only; the service cannot tell it from the real thing
+ * except that it sends no token (the service runs in local mode).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { copilotStudio, newSimulatedCustomer, type SimulatedCustomer } from './copilotStudioActivities';
+
+export type LineKind = 'customer' | 'agent' | 'notice' | 'copilot';
+
+export interface ChatLine {
+  seq: number;
+  kind: LineKind;
+  /** Who wrote it, for agent lines (the service prefixes them with the agent's name). */
+  from?: string;
+  text: string;
+  at: string;
+}
+
+/** with-copilot: Copilot Studio answers; live: the skill has the chat (queued or with an agent). */
+export type ChatStatus = 'with-copilot' | 'live';
+
+export interface SimulatorOptions {
+  /** The skill endpoint, e.g. http://127.0.0.1:3978/api/messages. */
+  skillEndpoint: string;
+  port?: number;
+  host?: string;
+  customerName?: string;
+  tenantId?: string;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+const AGENT_PREFIX = /^\*\*((?:\\.|[^*])+)\*\*: ([\s\S]*)$/;
+
+export class CustomerSimulator {
+  private server?: Server;
+  private customer: SimulatedCustomer;
+  private lines: ChatLine[] = [];
+  private seq = 0;
+  private waiters: Array<() => void> = [];
+  status: ChatStatus = 'with-copilot';
+  liveChatId?: string;
+  url = '';
+  private skillEndpoint: string;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.skillEndpoint = options.skillEndpoint;
+    this.customer = newSimulatedCustomer(options.customerName ?? 'Ada Customer', options.tenantId ?? '00000000-0000-0000-0000-00000000c0de');
+  }
+
+  /** Copilot Studio's runtime URL as the skill sees it; `pvaruntime` makes the service route to Teams instead. */
+  /** Where Copilot Studio sends the skill's activities (settable once the service's port is known). */
+  setSkillEndpoint(url: string): void {
+    this.skillEndpoint = url;
+  }
+
+  get runtimeServiceUrl(): string {
+    return `${this.url}/pvaruntime/`;
+  }
+
+  /** What TEAMS_SERVICE_URL_BASE must be for the service to reach this simulated Teams chat. */
+  get teamsServiceUrlBase(): string {
+    return `${this.url}/teams/`;
+  }
+
+  get chat() {
+    return { status: this.status, liveChatId: this.liveChatId, customer: { name: this.customer.name, conversationId: this.customer.conversationId }, lines: [...this.lines] };
+  }
+
+  async start(): Promise<this> {
+    const page = readFileSync(join(__dirname, 'page.html'), 'utf8');
+    this.server = createServer((req, res) =>
+      void this.handle(req, res, page).catch((err) =>
+        err instanceof BadRequest ? reply(res, 400, { error: err.message }) : reply(res, 500, { error: String(err) }),
+      ),
+    );
+    await new Promise<void>((ok) => this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => ok()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((ok) => this.server!.close(() => ok()));
+  }
+
+  /** The customer asks for a person: Copilot Studio's topic calls startConversation. */
+  async askForPerson(problem: string, context: Record<string, string> = {}): Promise<void> {
+    this.add('customer', problem || 'I would like to talk to a person.');
+    await this.post(copilotStudio.startConversation(this.customer, this.runtimeServiceUrl, problem, { va_LastTopic: 'Escalate', ...context }));
+  }
+
+  /** A customer utterance: relayed by the skill while the chat is live, else answered by "Copilot". */
+  async say(text: string): Promise<void> {
+    this.add('customer', text);
+    if (this.status === 'live') {
+      await this.post(copilotStudio.sendMessage(this.customer, this.runtimeServiceUrl, text, this.liveChatId));
+    } else {
+      this.add('copilot', 'I am Copilot Studio (simulated). Press "Talk to a person" to reach the support team.');
+    }
+  }
+
+  /** The customer ends the live chat: Copilot Studio calls endConversation. */
+  async end(): Promise<void> {
+    this.add('customer', '(ends the chat)');
+    await this.post(copilotStudio.endConversation(this.customer, this.runtimeServiceUrl, this.liveChatId));
+  }
+
+  /** A new customer chat (new conversation and user ids). */
+  reset(name?: string): void {
+    this.customer = newSimulatedCustomer(name ?? this.customer.name, this.customer.tenantId);
+    this.lines = [];
+    this.status = 'with-copilot';
+    this.liveChatId = undefined;
+  }
+
+  /** Resolves with the first line that matches, waiting up to `timeoutMs`. */
+  async waitForLine(match: (l: ChatLine) => boolean, timeoutMs = 15_000): Promise<ChatLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching chat line within ${timeoutMs} ms; lines: ${JSON.stringify(this.lines)}`);
+      await new Promise<void>((ok) => {
+        const t = setTimeout(ok, left);
+        this.waiters.push(() => (clearTimeout(t), ok()));
+      });
+    }
+  }
+
+  private add(kind: LineKind, text: string, from?: string): void {
+    this.lines.push({ seq: ++this.seq, kind, text, ...(from ? { from } : {}), at: new Date().toISOString() });
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async post(activity: { id: string }): Promise<void> {
+    const res = await fetch(this.skillEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    if (!res.ok) {
+      const body = await res.text();
+      this.add('notice', `The skill answered ${res.status}: ${body.slice(0, 300)}`);
+      throw new SkillCallError(res.status, body);
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, page: string): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'GET' && path === '/') return send(res, 200, 'text/html; charset=utf-8', page);
+    if (req.method === 'GET' && path === '/api/chat') return reply(res, 200, this.chat);
+    const connector = /^\/(pvaruntime|teams)\/.*v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
+    if (connector && (req.method === 'POST' || req.method === 'PUT')) {
+      const activity = await readJson(req);
+      if (connector[1] === 'pvaruntime') this.fromSkill(activity);
+      else this.toCustomer(activity);
+      return reply(res, 200, { id: randomUUID() });
+    }
+    if (req.method !== 'POST') return reply(res, 404, { error: `no route for ${req.method} ${path}` });
+    const body = await readJson(req);
+    try {
+      switch (path) {
+        case '/api/start':
+          await this.askForPerson(str(body.problem), typeof body.context === 'object' && body.context ? body.context : {});
+          break;
+        case '/api/say':
+          if (!str(body.text).trim()) return reply(res, 400, { error: 'text is required' });
+          await this.say(str(body.text));
+          break;
+        case '/api/end':
+          await this.end();
+          break;
+        case '/api/new':
+          this.reset(str(body.name) || undefined);
+          break;
+        default:
+          return reply(res, 404, { error: `no route for POST ${path}` });
+      }
+    } catch (err) {
+      if (err instanceof SkillCallError) return reply(res, 502, { error: `the skill answered ${err.status}`, body: err.body });
+      throw err;
+    }
+    reply(res, 200, this.chat);
+  }
+
+  /** Copilot Studio's runtime hears the skill's endOfConversation: the live chat ended or started. */
+  private fromSkill(a: any): void {
+    if (a?.type !== 'endOfConversation') return;
+    const id = a.value?.LiveChatConversationId;
+    if (a.name === 'startConversation' && a.code === 'completedSuccessfully') {
+      this.liveChatId = id;
+      this.status = 'live';
+      this.add('copilot', `Connecting you to a person (live chat ${id}).`);
+      return;
+    }
+    this.status = 'with-copilot';
+    this.liveChatId = undefined;
+    this.add('copilot', `The live chat has ended${a.value?.Reason ? ` (${a.value.Reason})` : ''}; Copilot Studio has the conversation again.`);
+  }
+
+  /** A message reaching the customer's Teams chat: an agent's line ("**Name**: text") or a notice. */
+  private toCustomer(a: any): void {
+    if (a?.type !== 'message' || typeof a.text !== 'string') return;
+    const m = AGENT_PREFIX.exec(a.text);
+    if (m) this.add('agent', m[2], m[1].replace(/\\(.)/g, '$1'));
+    else this.add('notice', a.text);
+  }
+}
+
+class BadRequest extends Error {}
+
+export class SkillCallError extends Error {
+  constructor(readonly status: number, readonly body: string) {
+    super(`the skill answered ${status}`);
+  }
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, 'application/json', JSON.stringify(body));
+}
+
+// Not chained: restify, loaded in the same process by the local loop, patches writeHead to return nothing.
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'content-type': type });
+  res.end(body);
+}
+
+async function readJson(req: IncomingMessage): Promise<any> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequest('request body is not JSON');
+  }
+}

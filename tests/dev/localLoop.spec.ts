@@ -1,0 +1,98 @@
+/**
+ * The whole handover in a real browser, no tenant: `npm run dev`'s loop (service on the embedded store, Agents
+ * Playground as the agents' Teams, customer simulator as Copilot Studio and the customer's chat), driven in headless
+ * chromium. The agent works in the Playground's UI; the customer in the simulator's page.
+ */
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startLocalLoop, type LocalLoop } from '../../dev/localLoop';
+import { launchChromium, loopbackContext, type LoopbackContext } from '../helpers/browser';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+const UI_TIMEOUT = 20_000;
+
+describe('local loop in a real browser (Agents Playground + customer simulator)', function () {
+  this.timeout(180_000);
+  let loop: LocalLoop;
+  let browser: Browser;
+  let ctx: LoopbackContext;
+  let desk: Page;
+  let customer: Page;
+
+  before(async () => {
+    loop = await startLocalLoop({ root: ROOT, env: { LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '1' } });
+    browser = await launchChromium();
+    ctx = await loopbackContext(browser);
+    desk = await ctx.context.newPage();
+    customer = await ctx.context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await loop?.stop();
+  });
+
+  it('escalates, claims, relays both ways and resolves, with the card following each step', async () => {
+    const { team, simulator } = loop;
+    // The Playground shows only what is pushed while its page is open: open the agents' channel first.
+    await desk.goto(loop.playground.url);
+    await desk.getByRole('treeitem', { name: `${team.teamName} - ${team.channelName}` }).click();
+    await desk.getByText('Start a new post').waitFor({ timeout: UI_TIMEOUT });
+
+    // The customer asks for a person in the simulator's page: Copilot Studio calls startConversation.
+    await customer.goto(simulator.url);
+    await customer.getByLabel('Message').fill('My invoice shows 120 EUR instead of 100 EUR');
+    await customer.getByRole('button', { name: 'Talk to a person' }).click();
+    await customer.getByText('Live chat with the support team').waitFor({ timeout: UI_TIMEOUT });
+    await simulator.waitForLine((l) => l.kind === 'notice' && l.text.includes('You are in line'));
+
+    // The escalation card arrives in a new thread of the agents' channel.
+    const card = desk.locator('.ac-adaptiveCard').filter({ hasText: 'My invoice shows 120 EUR' });
+    await card.waitFor({ timeout: UI_TIMEOUT });
+    assert.match(await card.innerText(), /Customer waiting for an agent[\s\S]*Ada Customer[\s\S]*Queued/);
+
+    // Claim: the card is swapped in place and shows the owner; the customer hears who joined.
+    await card.getByRole('button', { name: 'Claim' }).click();
+    await card.getByText(`Claimed by ${team.currentUser.name}`).waitFor({ timeout: UI_TIMEOUT });
+    await simulator.waitForLine((l) => l.kind === 'notice' && l.text === `${team.currentUser.name} joined the chat.`);
+
+    // The agent answers in the thread (@mentioning the bot, as the Playground forwards only those).
+    const thread = desk.getByRole('group').filter({ has: desk.locator('.ac-adaptiveCard', { hasText: 'My invoice shows 120 EUR' }) });
+    await mentionAndSend(desk, thread, team.botName, 'Hello Ada, I am checking your invoice now.');
+    const answer = await simulator.waitForLine((l) => l.kind === 'agent' && l.text.includes('checking your invoice'), UI_TIMEOUT);
+    assert.equal(answer.from, team.currentUser.name);
+    assert.equal(answer.text.trim(), 'Hello Ada, I am checking your invoice now.');
+    await customer.getByText('Hello Ada, I am checking your invoice now.').waitFor({ timeout: UI_TIMEOUT });
+
+    // The customer's next message appears in the thread.
+    await customer.getByLabel('Message').fill('Thanks! The invoice number is INV-2291.');
+    await customer.getByRole('button', { name: 'Send' }).click();
+    await thread.getByText('The invoice number is INV-2291.').waitFor({ timeout: UI_TIMEOUT });
+    await thread.screenshot({ path: join(SCREENSHOTS, 'agent-thread.png') });
+
+    // Resolve: the card says so and the customer is told, then is back with Copilot Studio on the next message.
+    await card.getByRole('button', { name: 'Resolve' }).click();
+    await card.getByText(`Resolved by ${team.currentUser.name}`).waitFor({ timeout: UI_TIMEOUT });
+    assert.match(await card.innerText(), /Chat resolved/);
+    assert.equal(await card.getByRole('button', { name: 'Claim' }).count(), 0);
+    await simulator.waitForLine((l) => l.kind === 'notice' && l.text.startsWith(`${team.currentUser.name} ended the chat.`), UI_TIMEOUT);
+    await customer.getByLabel('Message').fill('One more thing');
+    await customer.getByRole('button', { name: 'Send' }).click();
+    await customer.getByText('With Copilot Studio').waitFor({ timeout: UI_TIMEOUT });
+    await customer.screenshot({ path: join(SCREENSHOTS, 'customer-chat.png') });
+
+    // Nothing left the machine: every request beyond loopback was aborted (the Playground asks a CDN for fonts).
+    assert.ok(ctx.blocked.every((u) => !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u)));
+  });
+});
+
+async function mentionAndSend(page: Page, thread: ReturnType<Page['getByRole']>, botName: string, text: string): Promise<void> {
+  const box = thread.locator('[contenteditable=true][role=textbox]');
+  await box.click();
+  await box.pressSequentially(`@${botName.split(' ')[0]}`);
+  await page.getByRole('menuitem', { name: botName }).click();
+  await box.pressSequentially(` ${text}`);
+  await thread.getByRole('button', { name: 'Send Message' }).click();
+}
