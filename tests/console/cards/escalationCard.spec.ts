@@ -1,0 +1,131 @@
+/**
+ * Every state of the escalation card, filled from the real template with sample data, rendered by the Adaptive Cards
+ * JavaScript renderer in headless chromium. A card that does not parse cleanly, does not render, or is over 28 KB
+ * fails. The PNGs go to docs/cards/ (the README shows them).
+ */
+import { strict as assert } from 'node:assert';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { claim, customerLeft, resolve, type Escalation } from '../../../src/core/escalation';
+import { CARD_MAX_BYTES, escalationCardModel, renderEscalationCard } from '../../../src/console/cards/escalationCard';
+import { launchChromium, loopbackContext } from '../../helpers/browser';
+
+const ROOT = join(__dirname, '..', '..', '..', '..');
+const OUT = join(ROOT, 'docs', 'cards');
+const RENDERER = require.resolve('adaptivecards/dist/adaptivecards.min.js');
+const RENDERER_CSS = require.resolve('adaptivecards/dist/adaptivecards.css');
+const T0 = '2026-11-25T09:12:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+const agent = { id: '29:agent-1', name: 'Alex Wilber' };
+
+const queued: Escalation = {
+  id: 'sample-escalation',
+  status: 'queued',
+  customer: {
+    conversationId: 'a:customer-chat',
+    userId: '29:customer',
+    userName: 'Ada Customer',
+    aadObjectId: '00000000-0000-0000-0000-00000000000a',
+    tenantId: 'customer-tenant',
+    channelId: 'msteams',
+    serviceUrl: 'https://smba.trafficmanager.net/emea/customer-tenant/',
+    botId: '28:contoso-helper',
+    botName: 'Contoso Helper',
+    locale: 'en-GB',
+  },
+  problem: 'My last invoice shows 120 EUR instead of the 100 EUR in my contract, and the payment is due on Friday.',
+  context: { va_LastTopic: 'Billing question', va_LastPhrases: 'talk to a person', contractId: 'C-55120' },
+  createdAt: T0,
+  updatedAt: T0,
+};
+const claimed: Escalation = { ...claim(queued, agent, at(3)), lastMessageAt: at(6) };
+const states: Record<string, Escalation> = {
+  queued,
+  claimed,
+  resolved: resolve(claimed, agent, at(14)),
+  'customer-left': customerLeft(claimed, at(9)),
+};
+
+/** A customer who filled every input to its limit: the card must still fit. */
+const largest: Escalation = {
+  ...claimed,
+  customer: { ...claimed.customer, userName: 'N'.repeat(500) },
+  problem: '€'.repeat(4000),
+  context: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`key-${i}-${'k'.repeat(90)}`, '✓'.repeat(2000)])),
+  deliveryProblem: 'x'.repeat(2000),
+};
+
+interface RenderResult {
+  errors: string[];
+  rendered: boolean;
+  buttons: string[];
+  text: string;
+}
+
+describe('escalation card in the Adaptive Cards renderer (headless chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    browser = await launchChromium();
+    const { context } = await loopbackContext(browser, { width: 560, height: 900 });
+    page = await context.newPage();
+    await page.setContent('<!doctype html><html><body style="margin:0;background:#f5f5f5;font-family:Segoe UI,system-ui,sans-serif"><div id="host" style="width:520px;padding:10px"></div></body></html>');
+    await page.addScriptTag({ path: RENDERER });
+    await page.addStyleTag({ path: RENDERER_CSS });
+    mkdirSync(OUT, { recursive: true });
+  });
+
+  after(async () => browser?.close());
+
+  for (const [state, escalation] of Object.entries(states)) {
+    it(`${state}: parses without errors, renders, stays under 28 KB, and is saved as docs/cards/${state}.png`, async () => {
+      const card = renderEscalationCard(escalationCardModel(escalation, new Date(at(15)), '/note'));
+      const bytes = Buffer.byteLength(JSON.stringify(card));
+      assert.ok(bytes <= CARD_MAX_BYTES, `${bytes} bytes`);
+      const result = await render(page, card);
+      assert.deepEqual(result.errors, []);
+      assert.ok(result.rendered);
+      assert.match(result.text, /Ada Customer/);
+      assert.match(result.text, /120 EUR instead of the 100 EUR/);
+      const expected = { queued: ['Claim'], claimed: ['Release', 'Resolve'], resolved: [], 'customer-left': [] }[state];
+      assert.deepEqual(result.buttons, expected);
+      await page.locator('#host').screenshot({ path: join(OUT, `${state}.png`) });
+    });
+  }
+
+  it('the check catches a card the renderer cannot take (so a passing card means something)', async () => {
+    const result = await render(page, { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Gauge', value: 3 }] });
+    assert.match(result.errors.join('\n'), /Unknown element type "Gauge"/);
+  });
+
+  it('a card filled to every input limit still renders under 28 KB', async () => {
+    const card = renderEscalationCard(escalationCardModel(largest, new Date(at(15)), '/note'));
+    assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES);
+    const result = await render(page, card);
+    assert.deepEqual(result.errors, []);
+    assert.ok(result.rendered);
+  });
+});
+
+/** Parses with the renderer's strict serialization context, validates, renders into #host. */
+async function render(page: Page, card: Record<string, unknown>): Promise<RenderResult> {
+  return page.evaluate((json) => {
+    const AC = (window as any).AdaptiveCards;
+    const host = document.getElementById('host')!;
+    host.replaceChildren();
+    const adaptiveCard = new AC.AdaptiveCard();
+    adaptiveCard.hostConfig = new AC.HostConfig({ fontFamily: 'Segoe UI, system-ui, sans-serif' });
+    const context = new AC.SerializationContext();
+    adaptiveCard.parse(json, context);
+    const errors: string[] = [];
+    for (let i = 0; i < context.eventCount; i++) errors.push(context.getEventAt(i).message);
+    for (const e of adaptiveCard.validateProperties().validationEvents) errors.push(e.message);
+    const element = adaptiveCard.render();
+    if (element) host.appendChild(element);
+    const buttons = Array.from(host.querySelectorAll('button')).map((b) => (b.getAttribute('aria-label') || b.textContent || '').trim());
+    return { errors, rendered: Boolean(element && element.offsetHeight > 0), buttons, text: host.innerText };
+  }, card);
+}
