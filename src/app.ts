@@ -24,6 +24,7 @@ import { wireBody } from './http/wireActivity';
 import { createLogger } from './logging';
 import { Connector } from './outbound/connector';
 import { serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
+import { LaneRateMemory } from './outbound/laneRateMemory';
 import { TeamsRateLimiter } from './outbound/teamsRateLimiter';
 import { tokenSourceFor } from './outbound/tokenSource';
 import { connectCosmos, type CosmosSettings } from './store/cosmos/cosmosClient';
@@ -79,7 +80,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     leaseMs: config.deliveryLeaseMs,
     sweepIntervalMs: config.sweepIntervalMs,
     ...options.relay,
-  });
+  }, new LaneRateMemory(limiter));
   const handover = new Handover({ store, relay, log });
 
   const skillAuthConfiguration = skillAuthConfig(config);

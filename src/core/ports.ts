@@ -35,6 +35,12 @@ export interface TranscriptStore {
   /** Conditional on `etag` when given: throws ConcurrencyError when another instance changed the entry. */
   replace(entry: TranscriptEntry, etag?: string): Promise<Versioned<TranscriptEntry>>;
   list(escalationId: string): Promise<TranscriptEntry[]>;
+  get(escalationId: string, id: string): Promise<Versioned<TranscriptEntry> | undefined>;
+  /**
+   * Undelivered entries of one escalation and direction, oldest first: one single-partition query. Used only when
+   * several instances serve (a lane's holder collects what every instance accepted), never by a lone instance.
+   */
+  pending(escalationId: string, direction: 'toDesk' | 'toCustomer'): Promise<Array<Versioned<TranscriptEntry>>>;
   /**
    * Undelivered entries that `owner` may deliver: lease expired, or held by `owner` itself (after a restart),
    * oldest first. A background sweep, never on the message path.
@@ -48,10 +54,21 @@ export const lookupKey = {
   desk: (conversationId: string) => `desk|${conversationId}`,
 };
 
-/** Short-lived exclusive leases (a lane's recovery, timers later): exactly one holder until expiry. */
+/** A lease held: with what the previous holder left for the next (e.g. a lane's recent sends). */
+export interface LeaseGrant {
+  memo?: unknown;
+}
+
+/** Short-lived exclusive leases (a lane's delivery, timers later): exactly one holder until expiry. */
 export interface LeaseStore {
-  /** True when `owner` now holds `key` until `nowMs + ttlMs` (it was free, expired, or already `owner`'s). */
-  tryAcquire(key: string, owner: string, ttlMs: number, nowMs?: number): Promise<boolean>;
+  /** A grant when `owner` now holds `key` until `nowMs + ttlMs` (it was free, expired, or already `owner`'s). */
+  tryAcquire(key: string, owner: string, ttlMs: number, nowMs?: number): Promise<LeaseGrant | undefined>;
+  /** Gives `key` up if `owner` holds it (conditional: never frees another holder's lease), leaving `memo`. */
+  release(key: string, owner: string, memo?: unknown): Promise<void>;
+  /** Says `instance` is alive until `nowMs + ttlMs`. */
+  heartbeat(instance: string, ttlMs: number, nowMs?: number): Promise<void>;
+  /** Instances whose last heartbeat is still on record, with the time it runs out. */
+  instances(): Promise<Array<{ instance: string; until: number }>>;
 }
 
 /** Small named settings documents (e.g. the agent channel chosen in Teams). */
@@ -68,6 +85,17 @@ export interface HandoverStore {
   leases: LeaseStore;
   /** Resolves when the store answers (health check). */
   ping(): Promise<void>;
+}
+
+/**
+ * What the outbound edge knows about a lane's conversation that the next instance delivering there needs (the recent
+ * calls its rate-limit windows count). Handed over with the lane's lease when instances share the store.
+ */
+export interface LaneMemory {
+  export(e: Escalation, direction: 'toDesk' | 'toCustomer'): unknown;
+  import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void;
+  /** How many instances serve now (this one included). */
+  instances(count: number): void;
 }
 
 /** A message on its way out, to the customer or to the desk. */

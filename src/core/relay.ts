@@ -5,13 +5,19 @@
  * Durability: an entry is stored `pending` with a delivery lease held by the accepting instance. If that instance
  * dies, the lease runs out and a sweep on any instance claims the entry with an ETag condition (so exactly one
  * instance delivers it). A restarted instance with the same INSTANCE_ID reclaims its own entries at once.
+ *
+ * Several instances: each says it is alive in the lease store at every sweep. While an instance knows of others
+ * (alive, or alive within the last lease period), lines of one escalation and direction may be accepted anywhere, so
+ * no instance delivers a lane on its own: it takes the lane's lease, collects the lane's undelivered entries from the
+ * store (whoever accepted them) and delivers them oldest first, then gives the lane back. One holder per lane keeps
+ * the order across instances and after a crash. A lone instance skips all this (no lease, no query per line).
  */
 import pRetry from 'p-retry';
 import type { DeskRef, Escalation } from './escalation';
 import { ConcurrencyError, ConflictError, DeliveryError } from './errors';
 import type { Logger } from './logger';
 import { notices } from './notices';
-import { lookupKey, type AgentDesk, type CustomerChannel, type HandoverStore } from './ports';
+import { lookupKey, type AgentDesk, type CustomerChannel, type HandoverStore, type LaneMemory, type LeaseGrant } from './ports';
 import type { Delivery, TranscriptEntry } from './transcript';
 
 export interface RelayOptions {
@@ -37,18 +43,40 @@ export const defaultRelayOptions: RelayOptions = {
 };
 
 type Lane = 'desk' | 'customer';
+type Outbound = 'toDesk' | 'toCustomer';
 
 interface Job {
   entry: TranscriptEntry;
   etag: string;
 }
 
+/** Whether a delivery ended: done (delivered or reported failed), or stopped because another instance took over. */
+type Outcome = 'done' | 'lost';
+
+/** A lane's lease held by this instance. */
+interface LaneHold {
+  key: string;
+  until: number;
+}
+
+/** A lone instance, or an edge with nothing to hand over. */
+const forgetful: LaneMemory = { export: () => undefined, import: () => undefined, instances: () => undefined };
+
+/** Waits between attempts to take a lane that another instance holds (about 6 s in all). */
+const LANE_WAITS_MS = [100, 200, 400, 800, 1600, 1600, 1600];
+
 export class Relay {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Entries queued or in delivery here, so the sweep never queues one twice. */
   private readonly inFlight = new Set<string>();
+  /** Lanes with a collection queued here and not yet started: one is enough. */
+  private readonly collecting = new Set<string>();
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  /** Until then, other instances are (or were recently) alive: lanes are delivered under their lease. */
+  private peersUntil = 0;
+  /** A joining instance collects nothing until the others have seen its heartbeat and switched to lane leases. */
+  private graceUntil = 0;
 
   constructor(
     private readonly store: HandoverStore,
@@ -56,6 +84,7 @@ export class Relay {
     private readonly desk: AgentDesk,
     private readonly log: Logger,
     private readonly options: RelayOptions = defaultRelayOptions,
+    private readonly memory: LaneMemory = forgetful,
   ) {}
 
   /**
@@ -79,19 +108,33 @@ export class Relay {
   dispatch(e: Escalation, recorded: { entry: TranscriptEntry; etag: string }): Promise<void> {
     const { entry } = recorded;
     if (entry.direction === 'internal' || this.inFlight.has(entry.id)) return Promise.resolve();
+    if (this.shared()) return this.collect(e.id, entry.direction);
     this.inFlight.add(entry.id);
-    const lane: Lane = entry.direction === 'toDesk' ? 'desk' : 'customer';
-    return this.enqueue(e.id, lane, async () => {
+    const direction = entry.direction;
+    return this.enqueue(e.id, laneOf(direction), async () => {
+      const job = { entry, etag: recorded.etag };
+      let outcome: Outcome = 'lost';
       try {
-        await this.deliver(e, { entry, etag: recorded.etag });
+        // Another instance may have appeared while this waited: then the lane is delivered under its lease.
+        if (!this.shared()) outcome = await this.deliver(e, job, () => this.keepEntryLease(job));
       } finally {
         this.inFlight.delete(entry.id);
       }
+      if (outcome === 'lost' && this.shared()) await this.collectNow(e.id, direction);
     });
+  }
+
+  /** True while other instances serve (or served within a lease period) the same store. */
+  shared(): boolean {
+    return Date.now() < this.peersUntil;
   }
 
   /** Starts the sweep: reclaims this instance's own undelivered entries now, then looks for orphans periodically. */
   async start(): Promise<void> {
+    if (this.options.sweepIntervalMs > 0) {
+      await this.heartbeat();
+      if (this.shared()) this.graceUntil = Date.now() + 2 * this.options.sweepIntervalMs;
+    }
     await this.sweep();
     if (this.options.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
@@ -123,8 +166,29 @@ export class Relay {
     return this.sweeping;
   }
 
+  /** Says this instance is alive, and learns whether others are. */
+  private async heartbeat(): Promise<void> {
+    const now = Date.now();
+    await this.store.leases.heartbeat(this.options.instanceId, Math.max(3 * this.options.sweepIntervalMs, 3000), now);
+    const others = (await this.store.leases.instances()).filter((i) => i.instance !== this.options.instanceId);
+    const lastSeen = Math.max(0, ...others.map((i) => i.until));
+    this.memory.instances(1 + others.filter((i) => i.until > now).length);
+    // A peer that died may still hold leased entries: stay careful for a lease period after its last heartbeat.
+    this.peersUntil = lastSeen > 0 ? lastSeen + this.options.leaseMs : 0;
+  }
+
   private async sweepOnce(): Promise<void> {
+    if (this.options.sweepIntervalMs > 0) await this.heartbeat();
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
+    if (this.shared()) {
+      // Collect each lane with an orphan: the lane's holder delivers everything pending in it, in order.
+      const lanes = new Set(found.filter(({ value }) => !this.inFlight.has(value.id)).map(({ value }) => `${value.escalationId}|${value.direction}`));
+      for (const lane of lanes) {
+        const [escalationId, direction] = lane.split('|') as [string, Outbound];
+        void this.collect(escalationId, direction);
+      }
+      return;
+    }
     const escalations = new Map<string, Escalation | undefined>();
     // A lane (escalation and direction) is recovered by one instance only, which claims its entries in order.
     const lanes = new Map<string, boolean>();
@@ -132,7 +196,7 @@ export class Relay {
     for (const { value: entry, etag } of found) {
       const lane = `${entry.escalationId}|${entry.direction}`;
       if (this.inFlight.has(entry.id)) continue;
-      if (!lanes.has(lane)) lanes.set(lane, await this.store.leases.tryAcquire(`lane|${lane}`, this.options.instanceId, this.options.leaseMs));
+      if (!lanes.has(lane)) lanes.set(lane, Boolean(await this.store.leases.tryAcquire(`lane|${lane}`, this.options.instanceId, this.options.leaseMs)));
       if (!lanes.get(lane)) continue;
       const leased: TranscriptEntry = {
         ...entry,
@@ -155,6 +219,68 @@ export class Relay {
     if (claimed > 0) this.log.info({ claimed }, 'reclaimed undelivered entries');
   }
 
+  /** Queues a collection of the lane behind whatever this instance already has queued for it (one is enough). */
+  private collect(escalationId: string, direction: Outbound): Promise<void> {
+    const key = `${escalationId}|${laneOf(direction)}`;
+    if (this.collecting.has(key)) return this.lanes.get(key) ?? Promise.resolve();
+    this.collecting.add(key);
+    return this.enqueue(escalationId, laneOf(direction), async () => {
+      this.collecting.delete(key);
+      await this.collectNow(escalationId, direction);
+    });
+  }
+
+  /**
+   * Takes the lane's lease and delivers every pending entry of the lane, oldest first, whichever instance accepted
+   * it; then gives the lane back. When another instance holds the lane, it (or the sweep) delivers what is pending.
+   */
+  private async collectNow(escalationId: string, direction: Outbound): Promise<void> {
+    const wait = this.graceUntil - Date.now();
+    if (wait > 0) await sleep(wait);
+    const hold: LaneHold = { key: `lane|${escalationId}|${direction}`, until: 0 };
+    const grant = await this.takeLane(hold);
+    if (!grant) return;
+    let e: Escalation | undefined;
+    let memoTaken = false;
+    try {
+      for (;;) {
+        const pending = (await this.store.transcripts.pending(escalationId, direction)).filter(({ value }) => !this.inFlight.has(value.id));
+        if (pending.length === 0) return;
+        e = (await this.store.escalations.get(escalationId))?.value;
+        if (!e) return;
+        if (!memoTaken && grant.memo !== undefined) this.memory.import(e, direction, grant.memo);
+        memoTaken = true;
+        for (const { value, etag } of pending) {
+          if ((await this.deliver(e, { entry: value, etag }, () => this.keepLane(hold))) === 'lost') return;
+        }
+      }
+    } finally {
+      // The next holder learns this instance's recent sends in the lane's conversation (its rate-limit windows).
+      const memo = e ? this.memory.export(e, direction) : undefined;
+      await this.store.leases.release(hold.key, this.options.instanceId, memo).catch((err) => this.log.warn({ lane: hold.key, err: describe(err) }, 'could not release a lane'));
+    }
+  }
+
+  private async takeLane(hold: LaneHold): Promise<LeaseGrant | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const grant = await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs);
+      if (grant) {
+        hold.until = Date.now() + this.options.leaseMs;
+        return grant;
+      }
+      if (attempt >= LANE_WAITS_MS.length) return undefined;
+      await sleep(LANE_WAITS_MS[attempt]);
+    }
+  }
+
+  /** Renews the lane's lease when it runs low; false when another instance took the lane over. */
+  private async keepLane(hold: LaneHold): Promise<boolean> {
+    if (hold.until - Date.now() > this.options.leaseMs / 2) return true;
+    if (!(await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs))) return false;
+    hold.until = Date.now() + this.options.leaseMs;
+    return true;
+  }
+
   private enqueue(escalationId: string, lane: Lane, job: () => Promise<void>): Promise<void> {
     const key = `${escalationId}|${lane}`;
     const previous = this.lanes.get(key) ?? Promise.resolve();
@@ -168,12 +294,13 @@ export class Relay {
     return next;
   }
 
-  private async deliver(e: Escalation, job: Job): Promise<void> {
+  /** Delivers one entry with retries while `hold` says this instance may; records the outcome on the entry. */
+  private async deliver(e: Escalation, job: Job, hold: () => Promise<boolean>): Promise<Outcome> {
     let attempts = job.entry.delivery.attempts;
     let lost = false;
     try {
       await this.withRetry(async () => {
-        if (!(await this.keepLease(job))) {
+        if (!(await hold())) {
           lost = true;
           return;
         }
@@ -181,8 +308,8 @@ export class Relay {
         await this.deliverOnce(e, job.entry);
       });
       if (lost) {
-        this.log.warn({ entryId: job.entry.id }, 'delivery lease taken over by another instance');
-        return;
+        this.log.info({ entryId: job.entry.id }, 'delivery handed over (another instance holds it, or the lane is shared now)');
+        return 'lost';
       }
       await this.saveState(job, { state: 'delivered', attempts, deliveredAt: new Date().toISOString() });
     } catch (err) {
@@ -191,6 +318,7 @@ export class Relay {
       await this.saveState(job, { state: 'failed', attempts, lastError: reason });
       await this.reportFailure(e, job.entry, reason, err);
     }
+    return 'done';
   }
 
   /** One attempt. Desk lines need the escalation's thread, which the first card entry creates. */
@@ -231,8 +359,12 @@ export class Relay {
     if (latest && latest.updatedAt !== e.updatedAt) await this.desk.refresh(latest);
   }
 
-  /** Renews this instance's lease when it runs low; false when another instance has taken the entry over. */
-  private async keepLease(job: Job): Promise<boolean> {
+  /**
+   * A lone instance's hold on an entry it accepted: renews the entry's lease when it runs low; false when another
+   * instance has taken the entry over, or when instances now share the store (the lane's holder delivers then).
+   */
+  private async keepEntryLease(job: Job): Promise<boolean> {
+    if (this.shared()) return false;
     const until = job.entry.delivery.leaseUntil ?? 0;
     if (until - Date.now() > this.options.leaseMs / 2) return true;
     try {
@@ -273,14 +405,26 @@ export class Relay {
     }
   }
 
+  /** Records the outcome; if the entry changed meanwhile (its acceptor renewed a lease), on top of the latest copy. */
   private async saveState(job: Job, delivery: Delivery): Promise<void> {
-    const entry = { ...job.entry, delivery };
     try {
-      const saved = await this.store.transcripts.replace(entry, job.etag);
-      job.entry = saved.value;
-      job.etag = saved.etag;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const saved = await this.store.transcripts.replace({ ...job.entry, delivery }, job.etag);
+          job.entry = saved.value;
+          job.etag = saved.etag;
+          return;
+        } catch (err) {
+          if (!(err instanceof ConcurrencyError)) throw err;
+          const latest = await this.store.transcripts.get(job.entry.escalationId, job.entry.id);
+          if (!latest || latest.value.delivery.state !== 'pending') return;
+          job.entry = latest.value;
+          job.etag = latest.etag;
+        }
+      }
+      throw new ConcurrencyError(`transcript entry ${job.entry.id}`);
     } catch (err) {
-      this.log.error({ escalationId: entry.escalationId, entryId: entry.id, err: describe(err) }, 'could not save delivery state');
+      this.log.error({ escalationId: job.entry.escalationId, entryId: job.entry.id, err: describe(err) }, 'could not save delivery state');
     }
   }
 
@@ -306,6 +450,10 @@ export class Relay {
       },
     );
   }
+}
+
+function laneOf(direction: Outbound): Lane {
+  return direction === 'toDesk' ? 'desk' : 'customer';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -22,7 +22,7 @@ export class SlidingWindowLimiter {
   private readonly longest: number;
   private readonly pruner: NodeJS.Timeout;
 
-  constructor(private readonly windows: Window[]) {
+  constructor(private windows: Window[]) {
     this.longest = Math.max(...windows.map((w) => w.ms));
     this.pruner = setInterval(() => this.prune(), Math.min(60_000, this.longest)).unref();
   }
@@ -73,6 +73,28 @@ export class SlidingWindowLimiter {
       state.times.push(now);
       state.waiters.shift()!();
     }
+  }
+
+  /** Changes the limits (same window lengths); waiters are served under the new ones from now on. */
+  setLimits(limits: number[]): void {
+    this.windows = this.windows.map((w, i) => ({ ms: w.ms, limit: Math.max(1, limits[i] ?? w.limit) }));
+    for (const [key, state] of this.keys) {
+      if (state.timer) clearTimeout(state.timer);
+      this.drain(key, state);
+    }
+  }
+
+  /** Grant times for `key` within the last `withinMs`, oldest first (to hand a conversation over to another instance). */
+  recent(key: string, withinMs: number, now = Date.now()): number[] {
+    return (this.keys.get(key)?.times ?? []).filter((t) => t > now - withinMs);
+  }
+
+  /** Adds grants made elsewhere (another instance's calls in the same conversation); known ones are not counted twice. */
+  adopt(key: string, times: number[], now = Date.now()): void {
+    const fresh = times.filter((t) => Number.isFinite(t) && t > now - this.longest && t <= now + 1000);
+    if (fresh.length === 0) return;
+    const state = this.keys.get(key) ?? this.create(key);
+    state.times = [...new Set([...state.times, ...fresh])].sort((a, b) => a - b);
   }
 
   /** Counts a grant that happened without `acquire` (the key did not exist before the call). */

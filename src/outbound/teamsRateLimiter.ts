@@ -3,7 +3,9 @@
  * 1800 / hour, and per tenant about 50 / s (TEAMS_TENANT_RPS). The windows are exact sliding windows set one call
  * (or ~8 %) under Teams' figures: Teams counts calls when they arrive, and network jitter can bring two calls that
  * left a window apart into one. The conversation's slot is taken last, right before the call, so waiting for the
- * tenant can never bunch a conversation's calls together. Limits hold per instance; see docs/BENCHMARKS.md.
+ * tenant can never bunch a conversation's calls together.
+ * Several instances: a conversation's recent calls travel with its lane (see LaneMemory), and the tenant's budget is
+ * shared out by the number of live instances.
  */
 import { SlidingWindowLimiter } from './slidingWindowLimiter';
 
@@ -19,12 +21,30 @@ export interface RateLimits {
   tenantRps: number;
 }
 
+/** How far back a conversation's calls are handed to the next instance: the windows a burst can hit. */
+const HANDOVER_WINDOW_MS = 30_000;
+
 export class TeamsRateLimiter {
   private readonly tenant: SlidingWindowLimiter;
   private readonly conversation = new SlidingWindowLimiter(TEAMS_CONVERSATION_WINDOWS);
 
-  constructor(limits: RateLimits) {
+  constructor(private readonly limits: RateLimits) {
     this.tenant = new SlidingWindowLimiter([{ limit: limits.tenantRps, ms: 1_000 }]);
+  }
+
+  /** With `instances` live instances, each keeps to its share of the tenant's budget. */
+  shareTenantWith(instances: number): void {
+    this.tenant.setLimits([Math.max(1, Math.floor(this.limits.tenantRps / Math.max(1, instances)))]);
+  }
+
+  /** This instance's recent calls in a conversation (for the instance that delivers there next). */
+  history(conversationKey: string): number[] {
+    return this.conversation.recent(conversationKey, HANDOVER_WINDOW_MS);
+  }
+
+  /** Counts another instance's recent calls in a conversation before calling there. */
+  adopt(conversationKey: string, times: number[]): void {
+    this.conversation.adopt(conversationKey, times);
   }
 
   /**

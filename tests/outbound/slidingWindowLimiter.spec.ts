@@ -41,4 +41,28 @@ describe('SlidingWindowLimiter', () => {
     assert.equal(limiter.size, 1, 'a and b went quiet longer than the window: forgotten');
     limiter.stop();
   });
+
+  it('adopts calls made elsewhere (another instance) and counts each once', async () => {
+    const limiter = new SlidingWindowLimiter([{ limit: 3, ms: 200 }]);
+    const now = Date.now();
+    limiter.adopt('k', [now - 50, now - 40, now - 40, now - 10_000]);
+    assert.deepEqual(limiter.recent('k', 200), [now - 50, now - 40], 'duplicates and times outside every window dropped');
+    limiter.adopt('k', [now - 50]);
+    await limiter.acquire('k'); // the third slot is free
+    const t0 = Date.now();
+    await limiter.acquire('k'); // the fourth waits until the adopted calls leave the window
+    assert.ok(Date.now() - t0 >= 100, `waited ${Date.now() - t0} ms`);
+    limiter.stop();
+  });
+
+  it('new limits apply to waiters already queued', async () => {
+    const limiter = new SlidingWindowLimiter([{ limit: 1, ms: 10_000 }]);
+    await limiter.acquire('k');
+    const second = limiter.acquire('k');
+    limiter.setLimits([2]);
+    const t0 = Date.now();
+    await second;
+    assert.ok(Date.now() - t0 < 100, 'raised limit served the waiter at once');
+    limiter.stop();
+  });
 });

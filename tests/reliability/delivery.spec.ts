@@ -190,6 +190,69 @@ describe('reliable delivery', function () {
       assert.deepEqual(delivered(stub, chat.threadId, /crash customer line/).map((t) => t.replace(/^.*?: /, '')), fromCustomer);
     });
 
+    it('a burst spread over two instances keeps order and each conversation\'s Teams limits', async () => {
+      const [a, b] = [await start('instance-a'), await start('instance-b')];
+      const teamsUrl = `${stub.url}${bases.teams}/`;
+      const agent = newAgent('Gil');
+      stub.members.add(agent.id);
+      const chat = await open(poster(a), stub);
+      await claim(poster(b), stub, chat, agent, teamsUrl);
+      const toCustomer = agentLines(30, 'spread');
+      const toDesk = customerLines(30, 'spread');
+      // Six lines to one instance, the next six to the other: the lane changes hands right after a full second's budget.
+      for (let i = 0; i < 30; i++) {
+        const [x, y] = Math.floor(i / 6) % 2 === 0 ? [a, b] : [b, a];
+        assert.equal((await poster(x)('/api/console/messages', teams.reply(agent, chat.threadId, toCustomer[i], teamsUrl))).status, 200);
+        assert.equal((await poster(y)('/api/messages', skill.message(chat.customer, toDesk[i], { deliveryMode: 'expectReplies' }))).status, 200);
+      }
+      await stub.waitFor(
+        () => delivered(stub, chat.customer.conversationId, /spread agent line/).length >= 30 && delivered(stub, chat.threadId, /spread customer line/).length >= 30,
+        90_000,
+        'burst delivered',
+      );
+      assert.deepEqual(delivered(stub, chat.customer.conversationId, /spread agent line/).map((t) => t.replace(/^\*\*Gil\*\*: /, '')), toCustomer);
+      assert.deepEqual(delivered(stub, chat.threadId, /spread customer line/).map((t) => t.replace(/^.*?: /, '')), toDesk);
+      assertWithinTeamsLimits(stub, [chat.customer.conversationId, chat.threadId]);
+    });
+
+    it('lines of one chat accepted by two instances in turn arrive in order, once, through faults and the death of one', async () => {
+      const [a, b] = [await start('instance-a'), await start('instance-b')];
+      const teamsUrl = `${stub.url}${bases.teams}/`;
+      const agent = newAgent('Flo');
+      stub.members.add(agent.id);
+      const chat = await open(poster(a), stub);
+      await claim(poster(b), stub, chat, agent, teamsUrl);
+      const toCustomer = agentLines(24, 'turns');
+      const toDesk = customerLines(24, 'turns');
+      const sendVia = async (x: ServiceProc, y: ServiceProc, i: number) => {
+        assert.equal((await poster(x)('/api/console/messages', teams.reply(agent, chat.threadId, toCustomer[i], teamsUrl))).status, 200);
+        assert.equal((await poster(y)('/api/messages', skill.message(chat.customer, toDesk[i], { deliveryMode: 'expectReplies' }))).status, 200);
+      };
+      // A load balancer without affinity: consecutive lines of the same chat land on different instances.
+      const alternate = (i: number) => (i % 2 === 0 ? sendVia(a, b, i) : sendVia(b, a, i));
+
+      // Teams throttles and fails a share of sends: instances must not overtake each other's retried lines.
+      stub.chaos({ match: (c) => c.kind === 'send', rate429: 0.25, rate503: 0.15, retryAfterSeconds: 1, seed: 7 });
+      for (let i = 0; i < 12; i++) await alternate(i);
+      // Teams goes down; both instances accept lines they cannot deliver; then A dies holding some of them.
+      stub.clearFaults();
+      stub.inject(() => true, { status: 503, retryAfterSeconds: 30 }, 100_000);
+      for (let i = 12; i < 18; i++) await alternate(i);
+      await a.kill('SIGKILL');
+      stub.clearFaults();
+      // B alone takes the rest; A's stored lines must still come before them.
+      for (let i = 18; i < 24; i++) await sendVia(b, b, i);
+
+      await stub.waitFor(
+        () => delivered(stub, chat.customer.conversationId, /turns agent line/).length >= 24 && delivered(stub, chat.threadId, /turns customer line/).length >= 24,
+        90_000,
+        'all lines delivered',
+      );
+      await new Promise((r) => setTimeout(r, 3000)); // more sweeps: nothing may be delivered again
+      assert.deepEqual(delivered(stub, chat.customer.conversationId, /turns agent line/).map((t) => t.replace(/^\*\*Flo\*\*: /, '')), toCustomer);
+      assert.deepEqual(delivered(stub, chat.threadId, /turns customer line/).map((t) => t.replace(/^.*?: /, '')), toDesk);
+    });
+
     it('with three instances on one store, a dead instance\'s deliveries are picked up by exactly one other', async () => {
       const [a, b, c] = [await start('instance-a'), await start('instance-b'), await start('instance-c')];
       const teamsUrl = `${stub.url}${bases.teams}/`;

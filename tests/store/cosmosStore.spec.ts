@@ -82,10 +82,10 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
 
   it('leases: one holder until expiry, then the next', async () => {
     const t0 = Date.now();
-    assert.equal(await store.leases.tryAcquire('lane|x', 'a', 1000, t0), true);
-    assert.equal(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 10), false);
-    assert.equal(await store.leases.tryAcquire('lane|x', 'a', 1000, t0 + 20), true, 'the holder renews');
-    assert.equal(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 2000), true, 'expired: another takes it');
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'a', 1000, t0)), true);
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 10)), false);
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'a', 1000, t0 + 20)), true, 'the holder renews');
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 2000)), true, 'expired: another takes it');
     const racers = await Promise.all(['c', 'd', 'e', 'f'].map((o) => store.leases.tryAcquire('lane|y', o, 1000)));
     assert.equal(racers.filter(Boolean).length, 1, 'concurrent acquirers: exactly one wins');
   });
@@ -101,6 +101,39 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     await store.transcripts.append({ ...done, delivery: { state: 'delivered', attempts: 1 } });
     const found = (await store.transcripts.reclaimable('me', now, 10)).map((v) => v.value.text).filter((t) => ['expired', 'live other', 'mine', 'done'].includes(t));
     assert.deepEqual(found, ['expired', 'mine']);
+  });
+
+  it('leases: release frees only the holder\'s lease; heartbeats list the instances', async () => {
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'a', 60_000)), true);
+    await store.leases.release('lane|z', 'b');
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'b', 60_000)), false, 'a non-holder cannot release');
+    await store.leases.release('lane|z', 'a');
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'b', 60_000)), true, 'released: the next takes it at once');
+    await store.leases.release('lane|z', 'b', { sent: [1, 2] });
+    assert.deepEqual(await store.leases.tryAcquire('lane|z', 'c', 60_000), { memo: { sent: [1, 2] } }, 'the next holder gets what the last one left');
+    assert.deepEqual(await store.leases.tryAcquire('lane|z', 'c', 60_000), { memo: { sent: [1, 2] } }, 'renewing keeps it');
+    const t0 = Date.now();
+    await store.leases.heartbeat('node-1', 3000, t0);
+    await store.leases.heartbeat('node-2', 3000, t0);
+    await store.leases.heartbeat('node-1', 3000, t0 + 1000);
+    const seen = (await store.leases.instances()).filter((i) => i.instance.startsWith('node-')).sort((x, y) => x.instance.localeCompare(y.instance));
+    assert.deepEqual(seen, [{ instance: 'node-1', until: t0 + 4000 }, { instance: 'node-2', until: t0 + 3000 }]);
+  });
+
+  it('pending: one escalation\'s undelivered entries of one direction, oldest first, with ETags for a conditional update', async () => {
+    const base = { escalationId: 'p1', kind: 'agent' as const, now: new Date().toISOString() };
+    await store.transcripts.append(newEntry({ ...base, direction: 'toCustomer', text: 'one' }));
+    await store.transcripts.append(newEntry({ ...base, direction: 'toDesk', text: 'other direction' }));
+    const two = await store.transcripts.append(newEntry({ ...base, direction: 'toCustomer', text: 'two' }));
+    await store.transcripts.append({ ...newEntry({ ...base, direction: 'toCustomer', text: 'done' }), delivery: { state: 'delivered', attempts: 1 } });
+    await store.transcripts.append(newEntry({ ...base, escalationId: 'p2', direction: 'toCustomer', text: 'other escalation' }));
+    const pending = await store.transcripts.pending('p1', 'toCustomer');
+    assert.deepEqual(pending.map((p) => p.value.text), ['one', 'two']);
+    const read = await store.transcripts.get('p1', two.value.id);
+    assert.equal(read?.etag, pending[1].etag);
+    await store.transcripts.replace({ ...pending[1].value, delivery: { state: 'delivered', attempts: 1 } }, pending[1].etag);
+    await assert.rejects(store.transcripts.replace(pending[1].value, pending[1].etag), ConcurrencyError);
+    assert.equal(await store.transcripts.get('p1', 'missing'), undefined);
   });
 
   it('settings round-trip', async () => {

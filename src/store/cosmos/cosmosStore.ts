@@ -23,6 +23,12 @@ export const containers = {
   leases: { id: 'leases', partitionKey: '/id' },
 } as const;
 
+interface LeaseDoc {
+  owner: string;
+  until: number;
+  memo?: unknown;
+}
+
 type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
 
 function strip<T>(doc: Stored<T>): T {
@@ -147,6 +153,28 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         return mapCosmosError(err, 'reclaimable deliveries');
       }
     },
+    get: (escalationId, id) => pointRead<TranscriptEntry>(tr, id, escalationId, `transcript entry ${id}`),
+    async pending(escalationId, direction) {
+      try {
+        const { resources } = await withTransientRetry(() =>
+          tr.items
+            .query<Stored<TranscriptEntry>>(
+              {
+                query: 'SELECT * FROM c WHERE c.escalationId = @id AND c.direction = @direction AND c.delivery.state = "pending" ORDER BY c.seq',
+                parameters: [
+                  { name: '@id', value: escalationId },
+                  { name: '@direction', value: direction },
+                ],
+              },
+              { partitionKey: escalationId },
+            )
+            .fetchAll(),
+        );
+        return resources.map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }));
+      } catch (err) {
+        return mapCosmosError(err, `pending deliveries of ${escalationId}`);
+      }
+    },
     async list(escalationId) {
       try {
         // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
@@ -186,18 +214,47 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     leases: {
       async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
-        // The document expires by itself a while after the lease does.
-        const doc = { id: key, owner, until: nowMs + ttlMs, ttl: Math.ceil(ttlMs / 1000) + 3600 };
-        const held = await pointRead<{ owner: string; until: number }>(ls, key, key, `lease ${key}`);
+        const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
+        // The document expires by itself a while after the lease does; the memo stays for the next holder.
+        const doc: LeaseDoc & { id: string; ttl: number } = { id: key, owner, until: nowMs + ttlMs, memo: held?.value.memo, ttl: Math.ceil(ttlMs / 1000) + 3600 };
         try {
           if (!held) await withTransientRetry(() => ls.items.create(doc));
           else if (held.value.owner === owner || held.value.until <= nowMs) await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
-          else return false;
-          return true;
+          else return undefined;
+          return { memo: held?.value.memo };
         } catch (err) {
           const status = statusOf(err);
-          if (status === 409 || status === 412) return false;
+          if (status === 409 || status === 412) return undefined;
           return mapCosmosError(err, `lease ${key}`);
+        }
+      },
+      async release(key, owner, memo) {
+        const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
+        if (!held || held.value.owner !== owner) return;
+        try {
+          const doc = { id: key, owner, until: 0, memo: memo ?? held.value.memo, ttl: 3600 };
+          await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
+        } catch (err) {
+          if (statusOf(err) === 412 || statusOf(err) === 404) return; // taken over meanwhile: not ours to free
+          mapCosmosError(err, `lease ${key}`);
+        }
+      },
+      async heartbeat(instance, ttlMs, nowMs = Date.now()) {
+        try {
+          // The record outlives the heartbeat by an hour: peers still see a recently dead instance.
+          await withTransientRetry(() => ls.items.upsert({ id: `instance|${instance}`, kind: 'instance', instance, until: nowMs + ttlMs, ttl: Math.ceil(ttlMs / 1000) + 3600 }));
+        } catch (err) {
+          mapCosmosError(err, `heartbeat of ${instance}`);
+        }
+      },
+      async instances() {
+        try {
+          const { resources } = await withTransientRetry(() =>
+            ls.items.query<{ instance: string; until: number }>({ query: 'SELECT c.instance, c.until FROM c WHERE c.kind = "instance"' }).fetchAll(),
+          );
+          return resources.map((r) => ({ instance: r.instance, until: r.until }));
+        } catch (err) {
+          return mapCosmosError(err, 'instances');
         }
       },
     },

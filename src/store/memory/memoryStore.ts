@@ -82,6 +82,16 @@ export function createMemoryStore(): HandoverStore {
         .sort((a, b) => a.value.seq.localeCompare(b.value.seq))
         .slice(0, limit);
     },
+    async get(_escalationId, id) {
+      return transcripts.get(id);
+    },
+    async pending(escalationId, direction) {
+      return transcripts
+        .ids()
+        .map((id) => transcripts.get(id)!)
+        .filter(({ value: t }) => t.escalationId === escalationId && t.direction === direction && t.delivery.state === 'pending')
+        .sort((a, b) => a.value.seq.localeCompare(b.value.seq));
+    },
     async list(escalationId) {
       return transcripts
         .values()
@@ -90,7 +100,8 @@ export function createMemoryStore(): HandoverStore {
     },
   };
   const settings = new Map<string, string>();
-  const leases = new Map<string, { owner: string; until: number }>();
+  const leases = new Map<string, { owner: string; until: number; memo?: unknown }>();
+  const beats = new Map<string, number>();
   return {
     escalations: escalationStore,
     lookups: lookupStore,
@@ -107,9 +118,19 @@ export function createMemoryStore(): HandoverStore {
     leases: {
       async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
         const held = leases.get(key);
-        if (held && held.owner !== owner && held.until > nowMs) return false;
-        leases.set(key, { owner, until: nowMs + ttlMs });
-        return true;
+        if (held && held.owner !== owner && held.until > nowMs) return undefined;
+        leases.set(key, { owner, until: nowMs + ttlMs, memo: held?.memo });
+        return { memo: held?.memo };
+      },
+      async release(key, owner, memo) {
+        const held = leases.get(key);
+        if (held?.owner === owner) leases.set(key, { owner, until: 0, memo: memo ?? held.memo });
+      },
+      async heartbeat(instance, ttlMs, nowMs = Date.now()) {
+        beats.set(instance, nowMs + ttlMs);
+      },
+      async instances() {
+        return [...beats].map(([instance, until]) => ({ instance, until }));
       },
     },
     ping: async () => undefined,

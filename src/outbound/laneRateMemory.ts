@@ -1,0 +1,35 @@
+/**
+ * Hands a lane's rate-limit history to the next instance that delivers it: the times of recent calls in the lane's
+ * Teams conversation (the customer's chat, or the escalation's thread), so a conversation's windows hold across
+ * instances. Also shares the tenant's budget out by the number of live instances.
+ */
+import type { Escalation } from '../core/escalation';
+import type { LaneMemory } from '../core/ports';
+import type { TeamsRateLimiter } from './teamsRateLimiter';
+
+interface LaneMemo {
+  sent: number[];
+}
+
+export class LaneRateMemory implements LaneMemory {
+  constructor(private readonly limiter: TeamsRateLimiter) {}
+
+  export(e: Escalation, direction: 'toDesk' | 'toCustomer'): LaneMemo | undefined {
+    const conversation = conversationOf(e, direction);
+    return conversation ? { sent: this.limiter.history(conversation) } : undefined;
+  }
+
+  import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void {
+    const conversation = conversationOf(e, direction);
+    const sent = (memo as Partial<LaneMemo> | undefined)?.sent;
+    if (conversation && Array.isArray(sent)) this.limiter.adopt(conversation, sent.filter((t): t is number => typeof t === 'number'));
+  }
+
+  instances(count: number): void {
+    this.limiter.shareTenantWith(count);
+  }
+}
+
+function conversationOf(e: Escalation, direction: 'toDesk' | 'toCustomer'): string | undefined {
+  return direction === 'toCustomer' ? e.customer.conversationId : e.deskRef?.conversationId;
+}
