@@ -4,8 +4,10 @@
  * store, (3) the service on the embedded Cosmos-compatible server. For each: throughput at saturation, latency
  * p50/p95/p99 (request sent → outbound call received by the stub) at a moderate and a saturating load, CPU per
  * message; for (3) Cosmos operations per relayed message by kind, and RSS with 10,000 open escalations.
+ * Mode `cosmos2` runs two instances on one Cosmos-compatible server with requests alternating between them (a load
+ * balancer without affinity): what sharing lanes across instances costs.
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (300),
- * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos).
+ * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,8 +24,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ESCALATIONS = Number(process.env.BENCH_ESCALATIONS ?? 300);
 const RSS_ESCALATIONS = Number(process.env.BENCH_RSS_ESCALATIONS ?? 10_000);
-const MODES = (process.env.BENCH_MODES ?? 'floor,memory,cosmos').split(',') as Mode[];
-type Mode = 'floor' | 'memory' | 'cosmos';
+const MODES = (process.env.BENCH_MODES ?? 'floor,memory,cosmos,cosmos2').split(',') as Mode[];
+type Mode = 'floor' | 'memory' | 'cosmos' | 'cosmos2';
 type Direction = 'toDesk' | 'toCustomer';
 
 const root = join(__dirname, '..', '..');
@@ -35,7 +37,7 @@ interface Service {
 }
 
 async function startEntry(mode: Mode, env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'bench', 'entry.js'), mode], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -150,12 +152,18 @@ async function main(): Promise<void> {
       TEAMS_TENANT_RPS: '10000',
       SWEEP_INTERVAL_SECONDS: '0',
     };
-    if (mode === 'cosmos') {
+    if (mode === 'cosmos' || mode === 'cosmos2') {
       cosmos = await startCosmosProcess(['--count']);
       Object.assign(env, { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: 'bench', COSMOS_CA_FILE: cosmos.caFile });
     }
-    const svc = await startEntry(mode, env);
-    const pid = svc.child.pid!;
+    // Two instances learn of each other through heartbeats, which ride on the sweep.
+    const instances = mode === 'cosmos2' ? ['bench-a', 'bench-b'] : ['bench'];
+    const svcs: Service[] = [];
+    for (const id of instances) svcs.push(await startEntry(mode, { ...env, INSTANCE_ID: id, ...(mode === 'cosmos2' ? { SWEEP_INTERVAL_SECONDS: '1' } : {}) }));
+    const svc = svcs[0];
+    const pids = svcs.map((x) => x.child.pid!);
+    const pid = pids[0];
+    if (mode === 'cosmos2') await new Promise((r) => setTimeout(r, 2500)); // both past their joining grace
 
     // Open chats (the floor has none: its customers and threads are just ids).
     const chats: Chat[] = [];
@@ -180,11 +188,13 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 2000));
 
+    let turn = 0;
     const send = (direction: Direction, chat: Chat, token: string): Promise<number> => {
       clock.sentAt.set(token, Date.now());
+      const target = svcs[turn++ % svcs.length];
       return direction === 'toDesk'
-        ? post(`${svc.url}/api/messages`, skill.message(chat.customer, `line bench-${token}`, { serviceUrl: pva }))
-        : post(`${svc.url}/api/console/messages`, teams.reply(agent, chat.threadId, `line bench-${token}`, teamsUrl));
+        ? post(`${target.url}/api/messages`, skill.message(chat.customer, `line bench-${token}`, { serviceUrl: pva }))
+        : post(`${target.url}/api/console/messages`, teams.reply(agent, chat.threadId, `line bench-${token}`, teamsUrl));
     };
 
     for (const direction of ['toDesk', 'toCustomer'] as Direction[]) {
@@ -193,7 +203,7 @@ async function main(): Promise<void> {
         clock.latencies.length = 0;
         clock.sentAt.clear();
         const before = await counts(cosmos);
-        const cpu0 = cpuSeconds(pid);
+        const cpu0 = pids.reduce((sum, p) => sum + cpuSeconds(p), 0);
         const t0 = Date.now();
         let n = 0;
         let failed = 0;
@@ -224,7 +234,7 @@ async function main(): Promise<void> {
         const drainUntil = Date.now() + 120_000;
         while (clock.latencies.length < sent - failed && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
         const seconds = (Date.now() - t0) / 1000;
-        const cpu = cpuSeconds(pid) - cpu0;
+        const cpu = pids.reduce((sum, p) => sum + cpuSeconds(p), 0) - cpu0;
         const after = await counts(cosmos);
         const sorted = [...clock.latencies].sort((a, b) => a - b);
         const ops = before && after ? Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - (before[k] ?? 0)) / Math.max(1, sorted.length)])) : undefined;
@@ -239,7 +249,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (mode !== 'floor' && RSS_ESCALATIONS > 0) {
+    if ((mode === 'memory' || mode === 'cosmos') && RSS_ESCALATIONS > 0) {
       const rssBefore = rssMiB(pid);
       const t0 = Date.now();
       for (let i = chats.length; i < RSS_ESCALATIONS; i += CONCURRENCY) {
@@ -252,7 +262,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 5000));
       extras.push(`${mode}: RSS ${rssBefore.toFixed(0)} MiB with ${chats.length} open escalations → ${rssMiB(pid).toFixed(0)} MiB with ${RSS_ESCALATIONS} (opened in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     }
-    svc.child.kill('SIGKILL');
+    for (const x of svcs) x.child.kill('SIGKILL');
     await cosmos?.kill();
   }
   await stub.stop();

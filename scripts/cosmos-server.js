@@ -18,7 +18,11 @@ function kind(req) {
   const path = (req.url || '').split('?')[0];
   const isDoc = /\/docs\/[^/]+$/.test(path);
   if (req.method === 'GET' && isDoc) return 'pointRead';
-  if (req.method === 'POST' && /\/docs$/.test(path)) return String(req.headers['x-ms-documentdb-isquery']) === 'true' ? 'query' : 'create';
+  if (req.method === 'POST' && /\/docs$/.test(path)) {
+    const isQuery = String(req.headers['x-ms-documentdb-isquery']).toLowerCase() === 'true' || String(req.headers['content-type']).includes('query+json');
+    if (isQuery) return 'query';
+    return String(req.headers['x-ms-documentdb-is-upsert']).toLowerCase() === 'true' ? 'upsert' : 'create';
+  }
   if (req.method === 'PUT' && isDoc) return 'replace';
   if (req.method === 'DELETE') return 'delete';
   return 'other';

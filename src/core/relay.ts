@@ -57,6 +57,7 @@ type Outcome = 'done' | 'lost';
 interface LaneHold {
   key: string;
   until: number;
+  etag?: string;
 }
 
 /** A lone instance, or an edge with nothing to hand over. */
@@ -64,6 +65,7 @@ const forgetful: LaneMemory = { export: () => undefined, import: () => undefined
 
 /** Waits between attempts to take a lane that another instance holds (about 6 s in all). */
 const LANE_WAITS_MS = [100, 200, 400, 800, 1600, 1600, 1600];
+const LANE_PATIENCE_MS = LANE_WAITS_MS.reduce((a, b) => a + b, 0);
 
 export class Relay {
   private readonly lanes = new Map<string, Promise<void>>();
@@ -77,6 +79,8 @@ export class Relay {
   private peersUntil = 0;
   /** A joining instance collects nothing until the others have seen its heartbeat and switched to lane leases. */
   private graceUntil = 0;
+  /** After the first sweep: from then on this instance's own leased entries are in hand. */
+  private started = false;
 
   constructor(
     private readonly store: HandoverStore,
@@ -108,7 +112,7 @@ export class Relay {
   dispatch(e: Escalation, recorded: { entry: TranscriptEntry; etag: string }): Promise<void> {
     const { entry } = recorded;
     if (entry.direction === 'internal' || this.inFlight.has(entry.id)) return Promise.resolve();
-    if (this.shared()) return this.collect(e.id, entry.direction);
+    if (this.shared()) return this.collect(e.id, entry.direction, e);
     this.inFlight.add(entry.id);
     const direction = entry.direction;
     return this.enqueue(e.id, laneOf(direction), async () => {
@@ -120,7 +124,7 @@ export class Relay {
       } finally {
         this.inFlight.delete(entry.id);
       }
-      if (outcome === 'lost' && this.shared()) await this.collectNow(e.id, direction);
+      if (outcome === 'lost' && this.shared()) await this.collectNow(e.id, direction, e);
     });
   }
 
@@ -136,6 +140,7 @@ export class Relay {
       if (this.shared()) this.graceUntil = Date.now() + 2 * this.options.sweepIntervalMs;
     }
     await this.sweep();
+    this.started = true;
     if (this.options.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
       this.sweepTimer.unref();
@@ -181,8 +186,11 @@ export class Relay {
     if (this.options.sweepIntervalMs > 0) await this.heartbeat();
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
     if (this.shared()) {
-      // Collect each lane with an orphan: the lane's holder delivers everything pending in it, in order.
-      const lanes = new Set(found.filter(({ value }) => !this.inFlight.has(value.id)).map(({ value }) => `${value.escalationId}|${value.direction}`));
+      // Collect each lane with an orphan: the lane's holder delivers everything pending in it, in order. This
+      // instance's own entries under a live lease are on their way already (except right after a restart).
+      const now = Date.now();
+      const orphans = found.filter(({ value }) => !this.inFlight.has(value.id) && (!this.started || (value.delivery.leaseUntil ?? 0) < now));
+      const lanes = new Set(orphans.map(({ value }) => `${value.escalationId}|${value.direction}`));
       for (const lane of lanes) {
         const [escalationId, direction] = lane.split('|') as [string, Outbound];
         void this.collect(escalationId, direction);
@@ -220,13 +228,13 @@ export class Relay {
   }
 
   /** Queues a collection of the lane behind whatever this instance already has queued for it (one is enough). */
-  private collect(escalationId: string, direction: Outbound): Promise<void> {
+  private collect(escalationId: string, direction: Outbound, known?: Escalation): Promise<void> {
     const key = `${escalationId}|${laneOf(direction)}`;
     if (this.collecting.has(key)) return this.lanes.get(key) ?? Promise.resolve();
     this.collecting.add(key);
     return this.enqueue(escalationId, laneOf(direction), async () => {
       this.collecting.delete(key);
-      await this.collectNow(escalationId, direction);
+      await this.collectNow(escalationId, direction, known);
     });
   }
 
@@ -234,30 +242,36 @@ export class Relay {
    * Takes the lane's lease and delivers every pending entry of the lane, oldest first, whichever instance accepted
    * it; then gives the lane back. When another instance holds the lane, it (or the sweep) delivers what is pending.
    */
-  private async collectNow(escalationId: string, direction: Outbound): Promise<void> {
+  private async collectNow(escalationId: string, direction: Outbound, known?: Escalation): Promise<void> {
     const wait = this.graceUntil - Date.now();
     if (wait > 0) await sleep(wait);
     const hold: LaneHold = { key: `lane|${escalationId}|${direction}`, until: 0 };
     const grant = await this.takeLane(hold);
     if (!grant) return;
-    let e: Escalation | undefined;
+    // The escalation as the line was accepted is fresh enough (cards read the latest themselves).
+    let e: Escalation | undefined = known;
     let memoTaken = false;
     try {
       for (;;) {
+        const started = Date.now();
         const pending = (await this.store.transcripts.pending(escalationId, direction)).filter(({ value }) => !this.inFlight.has(value.id));
         if (pending.length === 0) return;
-        e = (await this.store.escalations.get(escalationId))?.value;
+        e ??= (await this.store.escalations.get(escalationId))?.value;
         if (!e) return;
         if (!memoTaken && grant.memo !== undefined) this.memory.import(e, direction, grant.memo);
         memoTaken = true;
         for (const { value, etag } of pending) {
           if ((await this.deliver(e, { entry: value, etag }, () => this.keepLane(hold))) === 'lost') return;
         }
+        // Lines accepted elsewhere meanwhile are collected by their instance once the lane is free, unless it has
+        // stopped waiting for the lane: look once more after a long round.
+        if (Date.now() - started < LANE_PATIENCE_MS / 2) return;
       }
     } finally {
-      // The next holder learns this instance's recent sends in the lane's conversation (its rate-limit windows).
-      const memo = e ? this.memory.export(e, direction) : undefined;
-      await this.store.leases.release(hold.key, this.options.instanceId, memo).catch((err) => this.log.warn({ lane: hold.key, err: describe(err) }, 'could not release a lane'));
+      // The next holder learns this instance's recent sends in the lane's conversation (its rate-limit windows), or
+      // what the previous holder left when this one sent nothing.
+      const memo = (e ? this.memory.export(e, direction) : undefined) ?? grant.memo;
+      await this.store.leases.release(hold.key, this.options.instanceId, memo, hold.etag).catch((err) => this.log.warn({ lane: hold.key, err: describe(err) }, 'could not release a lane'));
     }
   }
 
@@ -266,6 +280,7 @@ export class Relay {
       const grant = await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs);
       if (grant) {
         hold.until = Date.now() + this.options.leaseMs;
+        hold.etag = grant.etag;
         return grant;
       }
       if (attempt >= LANE_WAITS_MS.length) return undefined;
@@ -276,8 +291,10 @@ export class Relay {
   /** Renews the lane's lease when it runs low; false when another instance took the lane over. */
   private async keepLane(hold: LaneHold): Promise<boolean> {
     if (hold.until - Date.now() > this.options.leaseMs / 2) return true;
-    if (!(await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs))) return false;
+    const grant = await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs);
+    if (!grant) return false;
     hold.until = Date.now() + this.options.leaseMs;
+    hold.etag = grant.etag;
     return true;
   }
 

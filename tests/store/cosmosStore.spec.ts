@@ -110,8 +110,14 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     await store.leases.release('lane|z', 'a');
     assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'b', 60_000)), true, 'released: the next takes it at once');
     await store.leases.release('lane|z', 'b', { sent: [1, 2] });
-    assert.deepEqual(await store.leases.tryAcquire('lane|z', 'c', 60_000), { memo: { sent: [1, 2] } }, 'the next holder gets what the last one left');
-    assert.deepEqual(await store.leases.tryAcquire('lane|z', 'c', 60_000), { memo: { sent: [1, 2] } }, 'renewing keeps it');
+    const first = await store.leases.tryAcquire('lane|z', 'c', 60_000);
+    assert.deepEqual(first?.memo, { sent: [1, 2] }, 'the next holder gets what the last one left');
+    const renewed = await store.leases.tryAcquire('lane|z', 'c', 60_000);
+    assert.deepEqual(renewed?.memo, { sent: [1, 2] }, 'renewing keeps it');
+    await store.leases.release('lane|z', 'c', undefined, first!.etag);
+    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'd', 60_000)), false, 'a release with an outdated version frees nothing');
+    await store.leases.release('lane|z', 'c', { sent: [3] }, renewed!.etag);
+    assert.deepEqual((await store.leases.tryAcquire('lane|z', 'd', 60_000))?.memo, { sent: [3] }, 'one conditional write with the current version');
     const t0 = Date.now();
     await store.leases.heartbeat('node-1', 3000, t0);
     await store.leases.heartbeat('node-2', 3000, t0);

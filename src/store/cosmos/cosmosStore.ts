@@ -160,7 +160,8 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
           tr.items
             .query<Stored<TranscriptEntry>>(
               {
-                query: 'SELECT * FROM c WHERE c.escalationId = @id AND c.direction = @direction AND c.delivery.state = "pending" ORDER BY c.seq',
+                // No ORDER BY: the SDK then sends no query-plan request first; the few pending entries are sorted here.
+                query: 'SELECT * FROM c WHERE c.escalationId = @id AND c.direction = @direction AND c.delivery.state = "pending"',
                 parameters: [
                   { name: '@id', value: escalationId },
                   { name: '@direction', value: direction },
@@ -170,7 +171,9 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
             )
             .fetchAll(),
         );
-        return resources.map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }));
+        return resources
+          .map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }))
+          .sort((a, b) => a.value.seq.localeCompare(b.value.seq));
       } catch (err) {
         return mapCosmosError(err, `pending deliveries of ${escalationId}`);
       }
@@ -218,22 +221,29 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         // The document expires by itself a while after the lease does; the memo stays for the next holder.
         const doc: LeaseDoc & { id: string; ttl: number } = { id: key, owner, until: nowMs + ttlMs, memo: held?.value.memo, ttl: Math.ceil(ttlMs / 1000) + 3600 };
         try {
-          if (!held) await withTransientRetry(() => ls.items.create(doc));
-          else if (held.value.owner === owner || held.value.until <= nowMs) await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
+          let written;
+          if (!held) written = await withTransientRetry(() => ls.items.create(doc));
+          else if (held.value.owner === owner || held.value.until <= nowMs) written = await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
           else return undefined;
-          return { memo: held?.value.memo };
+          return { memo: held?.value.memo, etag: written.resource?._etag };
         } catch (err) {
           const status = statusOf(err);
           if (status === 409 || status === 412) return undefined;
           return mapCosmosError(err, `lease ${key}`);
         }
       },
-      async release(key, owner, memo) {
-        const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
-        if (!held || held.value.owner !== owner) return;
+      async release(key, owner, memo, etag) {
+        let condition = etag;
+        let keep = memo;
+        if (!condition) {
+          const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
+          if (!held || held.value.owner !== owner) return;
+          condition = held.etag;
+          keep = memo ?? held.value.memo;
+        }
         try {
-          const doc = { id: key, owner, until: 0, memo: memo ?? held.value.memo, ttl: 3600 };
-          await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
+          const doc = { id: key, owner, until: 0, memo: keep, ttl: 3600 };
+          await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: condition! } }));
         } catch (err) {
           if (statusOf(err) === 412 || statusOf(err) === 404) return; // taken over meanwhile: not ours to free
           mapCosmosError(err, `lease ${key}`);

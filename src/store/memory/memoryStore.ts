@@ -100,7 +100,7 @@ export function createMemoryStore(): HandoverStore {
     },
   };
   const settings = new Map<string, string>();
-  const leases = new Map<string, { owner: string; until: number; memo?: unknown }>();
+  const leases = new Map<string, { owner: string; until: number; memo?: unknown; etag: string }>();
   const beats = new Map<string, number>();
   return {
     escalations: escalationStore,
@@ -119,12 +119,13 @@ export function createMemoryStore(): HandoverStore {
       async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
         const held = leases.get(key);
         if (held && held.owner !== owner && held.until > nowMs) return undefined;
-        leases.set(key, { owner, until: nowMs + ttlMs, memo: held?.memo });
-        return { memo: held?.memo };
+        const etag = randomUUID();
+        leases.set(key, { owner, until: nowMs + ttlMs, memo: held?.memo, etag });
+        return { memo: held?.memo, etag };
       },
-      async release(key, owner, memo) {
+      async release(key, owner, memo, etag) {
         const held = leases.get(key);
-        if (held?.owner === owner) leases.set(key, { owner, until: 0, memo: memo ?? held.memo });
+        if (held?.owner === owner && (etag === undefined || etag === held.etag)) leases.set(key, { owner, until: 0, memo: etag === undefined ? (memo ?? held.memo) : memo, etag: randomUUID() });
       },
       async heartbeat(instance, ttlMs, nowMs = Date.now()) {
         beats.set(instance, nowMs + ttlMs);
