@@ -128,14 +128,14 @@ export class Handover {
   /** The customer said goodbye or Copilot Studio ended the skill. Unknown or closed chats are a no-op. */
   async customerLeft(conversationId: string): Promise<Escalation | undefined> {
     const found = await this.findByCustomer(conversationId);
-    if (!found || !rules.isOpen(found.value)) return found?.value;
+    if (!found) return undefined;
     const { after, changed } = await this.mutate(found.value.id, (e) =>
       rules.isOpen(e) ? rules.customerLeft(e, this.now().toISOString()) : e,
     );
-    if (changed) {
-      this.log.info({ escalationId: after.id }, 'customer left');
-      void this.relay.dispatch(after, await this.record(after, 'toDesk', 'notice', notices.customerLeft()));
-      await this.refreshDesk(after);
+    // Also when this is the retry of a request whose notice could not be stored: the notice's id makes it once.
+    if (after.closedReason === 'customer') {
+      if (changed) this.log.info({ escalationId: after.id }, 'customer left');
+      await this.transitionNotice(after, 'toDesk', notices.customerLeft(), `left|${after.closedAt}`, changed);
     }
     return after;
   }
@@ -143,11 +143,8 @@ export class Handover {
   /** Claims an escalation; the store's ETag condition decides races, so exactly one agent wins. */
   async claim(escalationId: string, agent: AgentRef): Promise<{ escalation: Escalation; changed: boolean }> {
     const { after, changed } = await this.mutate(escalationId, (e) => rules.claim(e, agent, this.now().toISOString()));
-    if (changed) {
-      this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
-      void this.relay.dispatch(after, await this.record(after, 'toCustomer', 'notice', notices.agentJoined(agent)));
-      await this.refreshDesk(after);
-    }
+    if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
+    await this.transitionNotice(after, 'toCustomer', notices.agentJoined(agent), `claimed|${agent.id}|${after.claimedAt}`, changed);
     return { escalation: after, changed };
   }
 
@@ -160,10 +157,19 @@ export class Handover {
   }
 
   async resolve(escalationId: string, agent: AgentRef): Promise<Escalation> {
-    const { after } = await this.mutate(escalationId, (e) => rules.resolve(e, agent, this.now().toISOString()));
-    this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
-    void this.relay.dispatch(after, await this.record(after, 'toCustomer', 'notice', notices.resolved(agent)));
-    await this.refreshDesk(after);
+    let after: Escalation;
+    let changed = true;
+    try {
+      ({ after } = await this.mutate(escalationId, (e) => rules.resolve(e, agent, this.now().toISOString())));
+      this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
+    } catch (err) {
+      // Resolved by this agent already: a retried request (its notice may not have been stored) or a second click.
+      const e = err instanceof rules.TransitionError ? err.escalation : undefined;
+      if (!(e?.closedReason === 'agent' && e.closedBy?.id === agent.id)) throw err;
+      after = e;
+      changed = false;
+    }
+    await this.transitionNotice(after, 'toCustomer', notices.resolved(agent), `resolved|${after.closedAt}`, changed);
     return after;
   }
 
@@ -232,8 +238,20 @@ export class Handover {
     return this.store.transcripts.list(escalationId);
   }
 
-  private record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string) {
-    return this.relay.record(newEntry({ escalationId: e.id, direction, kind, text, now: this.now().toISOString() }));
+  private record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string, key?: string) {
+    return this.relay.record(newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: this.now().toISOString() }));
+  }
+
+  /**
+   * Stores a state change's notice and the card update. The state is written first, so if storing the notice fails
+   * the request fails (503) and its retry finds the state already changed: the notice's id is derived from the
+   * transition (`key`), so the retry stores it if it is missing and finds a duplicate if it is not.
+   */
+  private async transitionNotice(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string, changed: boolean): Promise<void> {
+    const notice = await this.record(e, direction, 'notice', text, `transition|${key}`);
+    if (!changed && notice.duplicate) return; // a repeated click: nothing was missing
+    if (!notice.duplicate) void this.relay.dispatch(e, notice);
+    await this.refreshDesk(e);
   }
 
   /** The first sendMessage may carry the problem that startConversation lacked: show it on the card. */

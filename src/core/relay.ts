@@ -79,8 +79,6 @@ export class Relay {
   private peersUntil = 0;
   /** A joining instance collects nothing until the others have seen its heartbeat and switched to lane leases. */
   private graceUntil = 0;
-  /** After the first sweep: from then on this instance's own leased entries are in hand. */
-  private started = false;
 
   constructor(
     private readonly store: HandoverStore,
@@ -140,7 +138,6 @@ export class Relay {
       if (this.shared()) this.graceUntil = Date.now() + 2 * this.options.sweepIntervalMs;
     }
     await this.sweep();
-    this.started = true;
     if (this.options.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
       this.sweepTimer.unref();
@@ -186,11 +183,10 @@ export class Relay {
     if (this.options.sweepIntervalMs > 0) await this.heartbeat();
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
     if (this.shared()) {
-      // Collect each lane with an orphan: the lane's holder delivers everything pending in it, in order. This
-      // instance's own entries under a live lease are on their way already (except right after a restart).
-      const now = Date.now();
-      const orphans = found.filter(({ value }) => !this.inFlight.has(value.id) && (!this.started || (value.delivery.leaseUntil ?? 0) < now));
-      const lanes = new Set(orphans.map(({ value }) => `${value.escalationId}|${value.direction}`));
+      // Collect each lane with an entry not in hand here: the lane's holder delivers everything pending in it, in
+      // order. Own entries too: a collection that gave up waiting for a busy lane is retried here (a queued one is
+      // not doubled).
+      const lanes = new Set(found.filter(({ value }) => !this.inFlight.has(value.id)).map(({ value }) => `${value.escalationId}|${value.direction}`));
       for (const lane of lanes) {
         const [escalationId, direction] = lane.split('|') as [string, Outbound];
         void this.collect(escalationId, direction);
@@ -250,7 +246,7 @@ export class Relay {
     if (!grant) return;
     // The escalation as the line was accepted is fresh enough (cards read the latest themselves).
     let e: Escalation | undefined = known;
-    let memoTaken = false;
+    let sent = false;
     try {
       for (;;) {
         const started = Date.now();
@@ -258,8 +254,9 @@ export class Relay {
         if (pending.length === 0) return;
         e ??= (await this.store.escalations.get(escalationId))?.value;
         if (!e) return;
-        if (!memoTaken && grant.memo !== undefined) this.memory.import(e, direction, grant.memo);
-        memoTaken = true;
+        // Before this instance's first call in the lane: the previous holder's recent calls count against its windows.
+        if (!sent && grant.memo !== undefined) this.memory.import(e, direction, grant.memo);
+        sent = true;
         for (const { value, etag } of pending) {
           if ((await this.deliver(e, { entry: value, etag }, () => this.keepLane(hold))) === 'lost') return;
         }
@@ -270,7 +267,7 @@ export class Relay {
     } finally {
       // The next holder learns this instance's recent sends in the lane's conversation (its rate-limit windows), or
       // what the previous holder left when this one sent nothing.
-      const memo = (e ? this.memory.export(e, direction) : undefined) ?? grant.memo;
+      const memo = sent && e ? this.memory.export(e, direction) : grant.memo;
       await this.store.leases.release(hold.key, this.options.instanceId, memo, hold.etag).catch((err) => this.log.warn({ lane: hold.key, err: describe(err) }, 'could not release a lane'));
     }
   }
@@ -323,7 +320,7 @@ export class Relay {
         }
         attempts += 1;
         await this.deliverOnce(e, job.entry);
-      });
+      }, hold);
       if (lost) {
         this.log.info({ entryId: job.entry.id }, 'delivery handed over (another instance holds it, or the lane is shared now)');
         return 'lost';
@@ -445,7 +442,12 @@ export class Relay {
     }
   }
 
-  private withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Retries `fn` with backoff and jitter, honouring Retry-After. With `hold`, a long wait is cut in slices that renew
+   * the lease, so the lease never runs out while this instance waits to retry (another would deliver it meanwhile).
+   */
+  private withRetry<T>(fn: () => Promise<T>, hold?: () => Promise<boolean>): Promise<T> {
+    const slice = Math.max(50, Math.floor(this.options.leaseMs / 4));
     return pRetry(
       async () => {
         try {
@@ -458,11 +460,16 @@ export class Relay {
       {
         retries: this.options.retries,
         minTimeout: this.options.minDelayMs,
-        maxTimeout: this.options.maxDelayMs,
+        maxTimeout: Math.min(this.options.maxDelayMs, slice),
         randomize: true,
         onFailedAttempt: async (err) => {
           const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : undefined;
-          if (retryAfter && retryAfter > 0) await sleep(Math.min(retryAfter, 60_000));
+          let wait = retryAfter && retryAfter > 0 ? Math.min(retryAfter, 60_000) : 0;
+          while (wait > 0) {
+            await sleep(Math.min(wait, slice));
+            wait -= slice;
+            if (hold && wait > 0 && !(await hold())) return; // taken over: the next attempt sees it and stops
+          }
         },
       },
     );

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import pino from 'pino';
 import type { Escalation } from '../../src/core/escalation';
 import { DeliveryError } from '../../src/core/errors';
-import type { AgentDesk, CustomerChannel } from '../../src/core/ports';
+import type { AgentDesk, CustomerChannel, LaneMemory } from '../../src/core/ports';
 import { defaultRelayOptions, Relay } from '../../src/core/relay';
 import { newEntry } from '../../src/core/transcript';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
@@ -82,5 +82,49 @@ describe('Relay', () => {
     const entry = newEntry({ escalationId: 'e', direction: 'toDesk', kind: 'customer', text: 'x', sourceActivityId: 'act-1', now });
     assert.equal((await relay.record(entry)).duplicate, false);
     assert.equal((await relay.record({ ...entry })).duplicate, true);
+  });
+
+  describe('several instances on one store (lanes under a lease)', () => {
+    const shared = { ...defaultRelayOptions, retries: 5, minDelayMs: 1, maxDelayMs: 5, leaseMs: 300, sweepIntervalMs: 50 };
+    const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });
+    const relays: Relay[] = [];
+    const started = async (relay: Relay) => {
+      relays.push(relay);
+      await relay.start();
+      return relay;
+    };
+    afterEach(async () => {
+      await Promise.all(relays.splice(0).map((r) => r.stop()));
+    });
+
+    it('a Retry-After longer than the lane lease keeps the lane: the other instance never sends the line too', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e); // an instance that collects the lane on its own reads it
+      const customer = flakyCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 1000 })]);
+      const a = await started(new Relay(store, customer, recordingDesk(), log, { ...shared, instanceId: 'a' }, memoOf('a')));
+      const b = await started(new Relay(store, customer, recordingDesk(), log, { ...shared, instanceId: 'b' }, memoOf('b')));
+      await new Promise((r) => setTimeout(r, 200)); // both have seen each other's heartbeat and are past the grace
+      assert.ok(a.shared() && b.shared());
+      await a.dispatch(e, await a.record(toCustomer('once')));
+      await Promise.all([a.idle(), b.idle()]);
+      await new Promise((r) => setTimeout(r, 300)); // more sweeps on both
+      await Promise.all([a.idle(), b.idle()]);
+      assert.deepEqual(customer.sent, ['once']);
+      assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
+    });
+
+    it('a holder that found nothing to send leaves the previous holder\'s recent sends for the next', async () => {
+      const store = createMemoryStore();
+      const customer = flakyCustomer([]);
+      const a = await started(new Relay(store, customer, recordingDesk(), log, { ...shared, instanceId: 'a' }, memoOf('a')));
+      const b = await started(new Relay(store, customer, recordingDesk(), log, { ...shared, instanceId: 'b' }, memoOf('b')));
+      await new Promise((r) => setTimeout(r, 200));
+      const recorded = await a.record(toCustomer('hello'));
+      await a.dispatch(e, recorded);
+      assert.deepEqual(customer.sent, ['hello']);
+      await b.dispatch(e, recorded); // b collects the lane: nothing pending any more
+      const next = await store.leases.tryAcquire('lane|e|toCustomer', 'c', 1000);
+      assert.deepEqual(next?.memo, { sent: ['a'] });
+    });
   });
 });

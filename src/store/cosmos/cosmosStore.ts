@@ -245,6 +245,8 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
           const doc = { id: key, owner, until: 0, memo: keep, ttl: 3600 };
           await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: condition! } }));
         } catch (err) {
+          // Renewed by this instance elsewhere since that grant (a sweep): free it after reading the current version.
+          if (statusOf(err) === 412 && etag) return this.release(key, owner, memo);
           if (statusOf(err) === 412 || statusOf(err) === 404) return; // taken over meanwhile: not ours to free
           mapCosmosError(err, `lease ${key}`);
         }

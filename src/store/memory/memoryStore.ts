@@ -125,7 +125,8 @@ export function createMemoryStore(): HandoverStore {
       },
       async release(key, owner, memo, etag) {
         const held = leases.get(key);
-        if (held?.owner === owner && (etag === undefined || etag === held.etag)) leases.set(key, { owner, until: 0, memo: etag === undefined ? (memo ?? held.memo) : memo, etag: randomUUID() });
+        // As in Cosmos: the current version's holder leaves `memo` as given; otherwise an absent memo keeps the last.
+        if (held?.owner === owner) leases.set(key, { owner, until: 0, memo: etag === held.etag ? memo : (memo ?? held.memo), etag: randomUUID() });
       },
       async heartbeat(instance, ttlMs, nowMs = Date.now()) {
         beats.set(instance, nowMs + ttlMs);
