@@ -13,26 +13,32 @@ param appServiceSku string = 'B1'
 @description('Cosmos DB capacity mode: serverless by default; provisioned throughput for steady high load.')
 @allowed(['serverless', 'provisioned'])
 param cosmosCapacityMode string = 'serverless'
+// Numbers come as strings (Teams Toolkit fills the parameters file from env/ text); empty means the service default.
+@description('Autoscale maximum RU/s of the database in provisioned mode (see docs/BENCHMARKS.md for sizing).')
+param cosmosMaxThroughput int = 4000
 param cosmosDatabaseName string = 'handover'
-param retentionDays int = 30
+param retentionDays string = '30'
+param logLevel string = 'info'
+param deliveryLeaseSeconds string = '60'
+param sweepIntervalSeconds string = '5'
 
 @description('The agent console bot (Entra app created by Teams Toolkit).')
 param consoleAppId string
 @secure()
 param consoleAppPassword string
-param consoleAppTenantId string = tenant().tenantId
+param consoleAppTenantId string = ''
 
 @description('The skill that Copilot Studio calls (Entra app created by Teams Toolkit).')
 param skillAppId string
 @secure()
 param skillAppPassword string
-param skillAppTenantId string = tenant().tenantId
+param skillAppTenantId string = ''
 
 @description('The Copilot Studio agent\'s own app registration: proactive messages to the customer go as this bot.')
 param copilotAppId string
 @secure()
 param copilotAppPassword string
-param copilotAppTenantId string = tenant().tenantId
+param copilotAppTenantId string = ''
 
 @description('Comma-separated app ids allowed to call the skill (Copilot Studio\'s bot app id).')
 param allowedCallers string
@@ -41,7 +47,7 @@ param allowedTenants string = ''
 @description('The agents\' team and channel; leave empty to choose the channel in Teams ("use this channel").')
 param agentTeamId string = ''
 param agentChannelId string = ''
-param agentTenantId string = tenant().tenantId
+param agentTenantId string = ''
 param agentServiceUrl string = ''
 param noteMarker string = '/note'
 param teamsRegion string = ''
@@ -49,13 +55,22 @@ param entraAuthority string = 'https://login.microsoftonline.com'
 param botFrameworkOpenIdMetadataUrl string = 'https://login.botframework.com/v1/.well-known/openidconfiguration'
 param teamsServiceUrlBase string = 'https://smba.trafficmanager.net/'
 param allowedServiceUrlHosts string = ''
-param teamsTenantRps int = 50
+param teamsTenantRps string = '50'
 
-var serviceName = '${resourceBaseName}-svc'
+// Empty tenant ids mean the tenant this is deployed in.
+var tenantOf = {
+  console: empty(consoleAppTenantId) ? tenant().tenantId : consoleAppTenantId
+  skill: empty(skillAppTenantId) ? tenant().tenantId : skillAppTenantId
+  copilot: empty(copilotAppTenantId) ? tenant().tenantId : copilotAppTenantId
+  agents: empty(agentTenantId) ? tenant().tenantId : agentTenantId
+}
+// Globally unique names even when RESOURCE_SUFFIX is left empty; stable for one resource group.
+var baseName = '${resourceBaseName}-${take(uniqueString(resourceGroup().id), 6)}'
+var serviceName = '${baseName}-svc'
 var publicBaseUrl = 'https://${serviceName}.azurewebsites.net'
 
 resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
-  name: '${resourceBaseName}-cosmos'
+  name: '${baseName}-cosmos'
   location: location
   kind: 'GlobalDocumentDB'
   properties: {
@@ -70,7 +85,10 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
 resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
   parent: cosmos
   name: cosmosDatabaseName
-  properties: { resource: { id: cosmosDatabaseName } }
+  properties: {
+    resource: { id: cosmosDatabaseName }
+    options: cosmosCapacityMode == 'provisioned' ? { autoscaleSettings: { maxThroughput: cosmosMaxThroughput } } : {}
+  }
 }
 
 // The same containers the service creates when missing (src/store/cosmos/cosmosStore.ts): TTL on, per item.
@@ -95,7 +113,7 @@ resource cosmosContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/co
 }]
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: '${resourceBaseName}-kv'
+  name: take('${baseName}-kv', 24)
   location: location
   properties: {
     tenantId: tenant().tenantId
@@ -124,7 +142,7 @@ resource copilotSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 }
 
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
-  name: '${resourceBaseName}-plan'
+  name: '${baseName}-plan'
   location: location
   kind: 'linux'
   sku: { name: appServiceSku }
@@ -150,23 +168,23 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'NODE_ENV', value: 'production' }
         { name: 'PORT', value: '8080' }
         { name: 'HOST', value: '0.0.0.0' }
-        { name: 'LOG_LEVEL', value: 'info' }
+        { name: 'LOG_LEVEL', value: logLevel }
         { name: 'PUBLIC_BASE_URL', value: publicBaseUrl }
         { name: 'MAX_BODY_BYTES', value: '262144' }
         { name: 'SKILL_APP_ID', value: skillAppId }
         { name: 'SKILL_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${skillSecret.properties.secretUri})' }
-        { name: 'SKILL_APP_TENANT_ID', value: skillAppTenantId }
+        { name: 'SKILL_APP_TENANT_ID', value: tenantOf.skill }
         { name: 'ALLOWED_CALLERS', value: allowedCallers }
         { name: 'ALLOWED_TENANTS', value: allowedTenants }
         { name: 'COPILOT_APP_ID', value: copilotAppId }
         { name: 'COPILOT_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${copilotSecret.properties.secretUri})' }
-        { name: 'COPILOT_APP_TENANT_ID', value: copilotAppTenantId }
+        { name: 'COPILOT_APP_TENANT_ID', value: tenantOf.copilot }
         { name: 'CONSOLE_APP_ID', value: consoleAppId }
         { name: 'CONSOLE_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${consoleSecret.properties.secretUri})' }
-        { name: 'CONSOLE_APP_TENANT_ID', value: consoleAppTenantId }
+        { name: 'CONSOLE_APP_TENANT_ID', value: tenantOf.console }
         { name: 'AGENT_TEAM_ID', value: agentTeamId }
         { name: 'AGENT_CHANNEL_ID', value: agentChannelId }
-        { name: 'AGENT_TENANT_ID', value: agentTenantId }
+        { name: 'AGENT_TENANT_ID', value: tenantOf.agents }
         { name: 'AGENT_SERVICE_URL', value: agentServiceUrl }
         { name: 'NOTE_MARKER', value: noteMarker }
         { name: 'ENTRA_AUTHORITY', value: entraAuthority }
@@ -181,10 +199,10 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         // No account key and no private CA in Azure: the managed identity reaches Cosmos DB over its public TLS.
         { name: 'COSMOS_KEY', value: '' }
         { name: 'COSMOS_CA_FILE', value: '' }
-        { name: 'RETENTION_DAYS', value: string(retentionDays) }
-        { name: 'DELIVERY_LEASE_SECONDS', value: '60' }
-        { name: 'SWEEP_INTERVAL_SECONDS', value: '5' }
-        { name: 'TEAMS_TENANT_RPS', value: string(teamsTenantRps) }
+        { name: 'RETENTION_DAYS', value: retentionDays }
+        { name: 'DELIVERY_LEASE_SECONDS', value: deliveryLeaseSeconds }
+        { name: 'SWEEP_INTERVAL_SECONDS', value: sweepIntervalSeconds }
+        { name: 'TEAMS_TENANT_RPS', value: teamsTenantRps }
         // Empty: App Service sets WEBSITE_INSTANCE_ID per instance, which names the instance on delivery leases.
         { name: 'INSTANCE_ID', value: '' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }
@@ -218,7 +236,7 @@ resource vaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 // The agent console's Azure Bot: Teams channel on, messaging endpoint on this service.
 resource consoleBot 'Microsoft.BotService/botServices@2022-09-15' = {
-  name: '${resourceBaseName}-console'
+  name: '${baseName}-console'
   location: 'global'
   kind: 'azurebot'
   sku: { name: 'F0' }
@@ -227,7 +245,7 @@ resource consoleBot 'Microsoft.BotService/botServices@2022-09-15' = {
     endpoint: '${publicBaseUrl}/api/console/messages'
     msaAppId: consoleAppId
     msaAppType: 'SingleTenant'
-    msaAppTenantId: consoleAppTenantId
+    msaAppTenantId: tenantOf.console
   }
 }
 
@@ -243,3 +261,4 @@ output SERVICE_APP_SERVICE_RESOURCE_ID string = service.id
 output PUBLIC_BASE_URL string = publicBaseUrl
 output SKILL_MANIFEST_URL string = '${publicBaseUrl}/skill-manifest.json'
 output COSMOS_ENDPOINT string = cosmos.properties.documentEndpoint
+output SERVICE_DOMAIN string = '${serviceName}.azurewebsites.net'

@@ -61,6 +61,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (config.localMode) {
     log.warn({}, 'LOCAL MODE: no app credentials are set, so inbound tokens are NOT checked and outbound calls carry no token. Never expose this instance.');
   }
+  if (config.sweepIntervalMs === 0) {
+    log.warn({}, 'SWEEP_INTERVAL_SECONDS=0: no heartbeats and no sweep, so this instance neither sees other instances nor recovers their lines. Run a single instance only.');
+  }
 
   const cosmos = options.store === 'memory' ? undefined : await connectCosmos({ ...config.cosmos, ...options.cosmos }, log);
   const store = cosmos
@@ -95,6 +98,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let endpointUrl = '';
   const server = createServer({
     maxBodyBytes: config.maxBodyBytes,
+    retentionDays: config.retentionDays,
     log,
     skill: {
       gate: skillAuth(skillAuthConfiguration, { enabled: !config.localMode, allowedCallers: config.allowedCallers, allowedTenants: config.allowedTenants }, log),

@@ -145,7 +145,9 @@ function registration(id?: string, password?: string, tenantId?: string): AppReg
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = raw.safeParse(env);
+  // An empty value (`RETENTION_DAYS=` in an env file, an empty app setting) means the default, never 0 or "".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = raw.safeParse(given);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

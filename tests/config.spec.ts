@@ -9,6 +9,13 @@ describe('config', () => {
     assert.equal(c.allowLoopbackServiceUrls, true);
   });
 
+  it('takes an empty value (an env file line like RETENTION_DAYS=) as the default, not as 0', () => {
+    const c = loadConfig({ PORT: '', RETENTION_DAYS: '', MAX_BODY_BYTES: ' ', TEAMS_TENANT_RPS: '', NOTE_MARKER: '' });
+    assert.equal(c.port, 3978);
+    assert.equal(c.retentionDays, 30);
+    assert.equal(c.maxBodyBytes, 262144);
+  });
+
   it('names every missing setting in production', () => {
     assert.throws(
       () => loadConfig({ NODE_ENV: 'production' }),

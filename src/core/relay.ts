@@ -17,7 +17,7 @@ import type { DeskRef, Escalation } from './escalation';
 import { ConcurrencyError, ConflictError, DeliveryError } from './errors';
 import type { Logger } from './logger';
 import { notices } from './notices';
-import { lookupKey, type AgentDesk, type CustomerChannel, type HandoverStore, type LaneMemory, type LeaseGrant } from './ports';
+import { lookupKey, type AgentDesk, type CustomerChannel, type HandoverStore, type LaneMemory, type LeaseGrant, type Versioned } from './ports';
 import type { Delivery, TranscriptEntry } from './transcript';
 
 export interface RelayOptions {
@@ -216,7 +216,10 @@ export class Relay {
       }
       if (!escalations.has(entry.escalationId)) escalations.set(entry.escalationId, (await this.store.escalations.get(entry.escalationId))?.value);
       const e = escalations.get(entry.escalationId);
-      if (!e) continue;
+      if (!e) {
+        await this.abandon([saved], 'the escalation no longer exists');
+        continue;
+      }
       claimed += 1;
       void this.dispatch(e, { entry: saved.value, etag: saved.etag });
     }
@@ -253,7 +256,7 @@ export class Relay {
         const pending = (await this.store.transcripts.pending(escalationId, direction)).filter(({ value }) => !this.inFlight.has(value.id));
         if (pending.length === 0) return;
         e ??= (await this.store.escalations.get(escalationId))?.value;
-        if (!e) return;
+        if (!e) return await this.abandon(pending, 'the escalation no longer exists');
         // Before this instance's first call in the lane: the previous holder's recent calls count against its windows.
         if (!sent && grant.memo !== undefined) this.memory.import(e, direction, grant.memo);
         sent = true;
@@ -416,6 +419,14 @@ export class Relay {
       if (saved.value.deskRef) await this.desk.refresh(saved.value);
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err;
+    }
+  }
+
+  /** Entries that can never be delivered (their escalation expired or was removed): failed, so no sweep returns them. */
+  private async abandon(entries: Array<Versioned<TranscriptEntry>>, reason: string): Promise<void> {
+    this.log.warn({ escalationId: entries[0]?.value.escalationId, entries: entries.length, reason }, 'undeliverable entries given up');
+    for (const { value, etag } of entries) {
+      await this.saveState({ entry: value, etag }, { ...value.delivery, state: 'failed', lastError: reason });
     }
   }
 

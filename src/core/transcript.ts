@@ -37,6 +37,11 @@ let lastMs = 0;
 let counter = 0;
 
 /** Monotonic in this process; the timestamp keeps instances roughly in step. */
+/** Intake order of two entries (seqs are fixed-width, so plain string order is intake order). */
+export function bySeq(a: { seq: string }, b: { seq: string }): number {
+  return a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
+}
+
 export function nextSeq(now = Date.now()): string {
   if (now <= lastMs) {
     counter += 1;

@@ -6,6 +6,7 @@ import restify, { type Request, type Response, type Server } from 'restify';
 import type { Logger } from '../core/logger';
 import { activityProblem } from './activityShape';
 import { sendError } from './errorResponse';
+import { policyPage } from './policyPages';
 
 /** Processes one authenticated, well-formed activity and writes the response. */
 export type ActivityEndpoint = {
@@ -19,6 +20,8 @@ export interface ServerParts {
   console: ActivityEndpoint;
   manifest: () => unknown;
   health: () => Promise<void>;
+  /** Days a closed escalation is kept (said on the privacy page). */
+  retentionDays: number;
   log: Logger;
 }
 
@@ -27,6 +30,8 @@ export const routes = {
   console: '/api/console/messages',
   manifest: '/skill-manifest.json',
   health: '/healthz',
+  privacy: '/privacy',
+  terms: '/terms',
 } as const;
 
 export function createServer(parts: ServerParts): Server {
@@ -58,6 +63,14 @@ export function createServer(parts: ServerParts): Server {
   server.get(routes.manifest, async (_req: Request, res: Response) => {
     res.send(200, parts.manifest());
   });
+
+  for (const page of ['privacy', 'terms'] as const) {
+    server.get(routes[page], async (_req: Request, res: Response) => {
+      const html = policyPage(page, parts.retentionDays);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+      res.end(html);
+    });
+  }
 
   server.get(routes.health, async (_req: Request, res: Response) => {
     try {

@@ -84,6 +84,23 @@ describe('Relay', () => {
     assert.equal((await relay.record({ ...entry })).duplicate, true);
   });
 
+  it('gives up, visibly in the transcript, on an orphan whose escalation no longer exists (no sweep returns it again)', async () => {
+    const store = createMemoryStore();
+    const orphan = toCustomer('to nobody');
+    orphan.escalationId = 'gone';
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead-instance', leaseUntil: Date.now() - 1 };
+    await store.transcripts.append(orphan);
+    const customer = flakyCustomer([]);
+    const relay = new Relay(store, customer, recordingDesk(), log, { ...defaultRelayOptions, instanceId: 'alive', sweepIntervalMs: 0 });
+    await relay.start();
+    await relay.stop();
+    const [stored] = await store.transcripts.list('gone');
+    assert.equal(stored.delivery.state, 'failed');
+    assert.match(stored.delivery.lastError ?? '', /no longer exists/);
+    assert.deepEqual(await store.transcripts.reclaimable('alive', Date.now() + 3_600_000, 10), []);
+    assert.deepEqual(customer.sent, []);
+  });
+
   describe('several instances on one store (lanes under a lease)', () => {
     const shared = { ...defaultRelayOptions, retries: 5, minDelayMs: 1, maxDelayMs: 5, leaseMs: 300, sweepIntervalMs: 50 };
     const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });

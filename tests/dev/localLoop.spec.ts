@@ -83,8 +83,24 @@ describe('local loop in a real browser (Agents Playground + customer simulator)'
     await customer.getByText('With Copilot Studio').waitFor({ timeout: UI_TIMEOUT });
     await customer.screenshot({ path: join(SCREENSHOTS, 'customer-chat.png') });
 
-    // Nothing left the machine: every request beyond loopback was aborted (the Playground asks a CDN for fonts).
-    assert.ok(ctx.blocked.every((u) => !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u)));
+  });
+
+  it('the browser reaches nothing beyond loopback: requests are aborted, other host names do not resolve', async () => {
+    const probe = await ctx.context.newPage();
+    await probe.goto(loop.simulator.url);
+    const outcome = await probe.evaluate(async () => {
+      const fetched = await fetch('https://cdn.example.net/fonts/probe.woff2').then(() => 'reached', () => 'failed');
+      const socket = await new Promise<string>((done) => {
+        const ws = new WebSocket('wss://socket.example.net/probe');
+        ws.onopen = () => done('opened');
+        ws.onerror = () => done('failed');
+      });
+      return { fetched, socket };
+    });
+    await probe.close();
+    assert.deepEqual(outcome, { fetched: 'failed', socket: 'failed' });
+    assert.ok(ctx.blocked.includes('https://cdn.example.net/fonts/probe.woff2'), 'the request was stopped by the route');
+    assert.ok(ctx.blocked.every((u) => !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u)), 'loopback was never blocked');
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { strict as assert } from 'node:assert';
 import { ConnectorStub } from '../helpers/connectorStub';
 import { newCustomer, skill } from '../helpers/activities';
@@ -57,6 +59,20 @@ describe('HTTP server', () => {
     const res = await fetch(`${svc.url}/healthz`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
+  });
+
+  it('serves the privacy and terms pages that the Teams app manifest links to', async () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'appPackage', 'manifest.json'), 'utf8'));
+    const links = [manifest.developer.privacyUrl, manifest.developer.termsOfUseUrl] as string[];
+    const paths = links.map((l) => l.replace('${{PUBLIC_BASE_URL}}', ''));
+    assert.deepEqual(paths, ['/privacy', '/terms']);
+    for (const path of paths) {
+      const res = await fetch(`${svc.url}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      const html = await res.text();
+      assert.match(html, path === '/privacy' ? /deleted automatically 30 days after it ends/ : /Terms of use/);
+    }
   });
 
   it('GET /healthz is 503 when the store does not answer', async () => {

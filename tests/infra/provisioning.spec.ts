@@ -33,16 +33,69 @@ describe('provisioning files', () => {
     });
   }
 
-  it('infra parameters name only parameters the Bicep file declares', () => {
+  it('infra parameters name only parameters the Bicep file declares, and give every one without a default', () => {
     const bicep = read('infra/azure.bicep');
     const params = Object.keys(JSON.parse(read('infra/azure.parameters.json')).parameters);
     for (const p of params) assert.match(bicep, new RegExp(`^param ${p} `, 'm'), `parameter ${p}`);
+    const required = [...bicep.matchAll(/^param (\w+) \w+$/gm)].map((m) => m[1]);
+    assert.ok(required.length >= 5);
+    assert.deepEqual(required.filter((p) => !params.includes(p)), []);
+  });
+
+  it('teamsapp.yml provisions and deploys with the expected Teams Toolkit actions, in order', () => {
+    const doc = parse(read('teamsapp.yml'));
+    const uses = (stage: string) => (doc[stage] as Array<{ uses: string }>).map((a) => a.uses);
+    assert.deepEqual(uses('provision'), [
+      'botAadApp/create',
+      'aadApp/create',
+      'teamsApp/create',
+      'arm/deploy',
+      'aadApp/update',
+      'teamsApp/validateManifest',
+      'teamsApp/zipAppPackage',
+      'teamsApp/validateAppPackage',
+      'teamsApp/update',
+    ]);
+    assert.deepEqual(uses('deploy'), ['cli/runNpmCommand', 'cli/runNpmCommand', 'azureAppService/zipDeploy']);
+  });
+
+  /** `${{NAME}}` placeholders that Teams Toolkit must resolve when it runs `file`'s stages in `envFile`'s environment. */
+  for (const [yml, envFile] of [
+    ['teamsapp.yml', 'env/.env.dev'],
+    ['teamsapp.local.yml', 'env/.env.local'],
+  ]) {
+    it(`every placeholder that ${yml} and the files it names use is defined (${envFile}, an action's output, or a secret)`, () => {
+      const doc = parse(read(yml));
+      const env = read(envFile);
+      const defined = new Set([...env.matchAll(/^(\w+)=/gm)].map((m) => m[1]));
+      defined.add('TEAMSFX_ENV');
+      // Written back by the actions that run earlier (registrations, Teams app, Bicep outputs).
+      for (const action of [...doc.provision, ...(doc.deploy ?? [])]) for (const v of Object.values(action.writeToEnvironmentFile ?? {})) defined.add(String(v));
+      if (yml === 'teamsapp.yml') for (const m of read('infra/azure.bicep').matchAll(/^output (\w+) /gm)) defined.add(m[1]);
+      const files = [yml, 'appPackage/manifest.json', 'infra/skill-app.aad.json', ...(yml === 'teamsapp.yml' ? ['infra/azure.parameters.json'] : [])];
+      const used = new Set(files.flatMap((f) => [...read(f).matchAll(/\$\{\{(\w+)\}\}/g)].map((m) => m[1])));
+      assert.ok(used.size > 10);
+      // Secrets are kept out of env/ (they go in env/.env.*.user): the env file must at least name them.
+      const missing = [...used].filter((n) => !defined.has(n) && !(n.startsWith('SECRET_') && env.includes(n.replace(/^SECRET_/, ''))));
+      assert.deepEqual(missing, []);
+    });
+  }
+
+  it('teamsapp.local.yml writes every setting the service reads into .localConfigs', () => {
+    const doc = parse(read('teamsapp.local.yml'));
+    const write = doc.deploy.find((a: any) => a.uses === 'file/createOrUpdateEnvironmentFile');
+    assert.equal(write.with.target, './.localConfigs');
+    const missing = SETTING_NAMES.filter((n) => !PLATFORM_SETTINGS.includes(n) && !(n in write.with.envs));
+    assert.deepEqual(missing, []);
+    assert.match(read('package.json'), /--env-file=\.localConfigs/);
   });
 
   it('the Bicep file creates the containers the service uses, with their partition keys and TTL', () => {
     const bicep = read('infra/azure.bicep');
     const store = read('src/store/cosmos/cosmosStore.ts');
-    for (const m of store.matchAll(/(\w+): \{ id: '(\w+)', partitionKey: '([^']+)' \}/g)) {
+    const declared = [...store.matchAll(/(\w+): \{ id: '(\w+)', partitionKey: '([^']+)' \}/g)];
+    assert.equal(declared.length, 5, 'the store declares its five containers');
+    for (const m of declared) {
       assert.ok(bicep.includes(`{ name: '${m[2]}', partitionKey: '${m[3]}' }`), `container ${m[2]} ${m[3]}`);
     }
     assert.match(bicep, /defaultTtl: -1/);

@@ -5,7 +5,7 @@
 import type { Container, CosmosClient, Database, ItemDefinition } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
 import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
-import type { TranscriptEntry } from '../../core/transcript';
+import { bySeq, type TranscriptEntry } from '../../core/transcript';
 import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
 
 export interface CosmosStoreOptions {
@@ -160,7 +160,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
           tr.items
             .query<Stored<TranscriptEntry>>(
               {
-                // No ORDER BY: the SDK then sends no query-plan request first; the few pending entries are sorted here.
+                // One partition; the few pending entries are sorted here (the SDK asks for a query plan first either way).
                 query: 'SELECT * FROM c WHERE c.escalationId = @id AND c.direction = @direction AND c.delivery.state = "pending"',
                 parameters: [
                   { name: '@id', value: escalationId },
@@ -173,7 +173,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         );
         return resources
           .map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }))
-          .sort((a, b) => a.value.seq.localeCompare(b.value.seq));
+          .sort((a, b) => bySeq(a.value, b.value));
       } catch (err) {
         return mapCosmosError(err, `pending deliveries of ${escalationId}`);
       }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Escalation } from '../../core/escalation';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
 import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
-import type { TranscriptEntry } from '../../core/transcript';
+import { bySeq, type TranscriptEntry } from '../../core/transcript';
 
 /** A map of JSON copies with ETags, so callers can never mutate what is stored. */
 class Table<T> {
@@ -79,7 +79,7 @@ export function createMemoryStore(): HandoverStore {
         .ids()
         .map((id) => transcripts.get(id)!)
         .filter(({ value: t }) => t.delivery.state === 'pending' && ((t.delivery.leaseUntil ?? 0) < nowMs || t.delivery.leaseOwner === owner))
-        .sort((a, b) => a.value.seq.localeCompare(b.value.seq))
+        .sort((a, b) => bySeq(a.value, b.value))
         .slice(0, limit);
     },
     async get(_escalationId, id) {
@@ -90,13 +90,13 @@ export function createMemoryStore(): HandoverStore {
         .ids()
         .map((id) => transcripts.get(id)!)
         .filter(({ value: t }) => t.escalationId === escalationId && t.direction === direction && t.delivery.state === 'pending')
-        .sort((a, b) => a.value.seq.localeCompare(b.value.seq));
+        .sort((a, b) => bySeq(a.value, b.value));
     },
     async list(escalationId) {
       return transcripts
         .values()
         .filter((t) => t.escalationId === escalationId)
-        .sort((a, b) => a.seq.localeCompare(b.seq));
+        .sort(bySeq);
     },
   };
   const settings = new Map<string, string>();

@@ -1,6 +1,8 @@
 /** The customer simulator's own interface: what it sends as Copilot Studio, what it shows, and its input checks. */
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { CustomerSimulator } from '../../../dev/simulator/customerSimulator';
 import { closeServer, listenOnLoopback } from '../../helpers/loopback';
 
@@ -84,5 +86,31 @@ describe('customer simulator', () => {
     assert.equal(failed.status, 502);
     assert.match((await failed.json()).body, /store unavailable/);
     assert.ok(sim.chat.lines.some((l) => l.kind === 'notice' && l.text.startsWith('The skill answered 503')));
+  });
+
+  it('runs as a program of its own (npm run simulator) against the skill endpoint it is given', async () => {
+    const skillUrl = `http://127.0.0.1:${(skill.address() as { port: number }).port}`;
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', '..', 'dev', 'simulator', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', SKILL_ENDPOINT: `${skillUrl}/api/messages`, DEV_SIMULATOR_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const printed = await new Promise<string>((ok, fail) => {
+        let out = '';
+        child.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (/TEAMS_SERVICE_URL_BASE=\S+/.test(out)) ok(out);
+        });
+        child.once('exit', (code) => fail(new Error(`exited with ${code}: ${out}`)));
+      });
+      const url = /customer simulator: (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1];
+      assert.match(printed, new RegExp(`TEAMS_SERVICE_URL_BASE=${url}/teams/`));
+      const res = await fetch(`${url}/api/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ problem: 'printer on fire' }) });
+      assert.equal(res.status, 200);
+      assert.equal(received.length, 1);
+      assert.equal(received[0].name, 'startConversation');
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -1,0 +1,34 @@
+import { strict as assert } from 'node:assert';
+import { AgentChannelRegistry, type AgentChannel } from '../../src/console/agentChannel';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
+
+const channel: AgentChannel = { teamId: '19:team', channelId: '19:channel', tenantId: 't', serviceUrl: 'https://smba.trafficmanager.net/emea/t/' };
+
+describe('AgentChannelRegistry', () => {
+  it('settings win over what was chosen in Teams', async () => {
+    const store = createMemoryStore();
+    await store.settings.put('console.agentChannel', channel);
+    const registry = new AgentChannelRegistry(store.settings, { teamId: '19:other', channelId: '19:c2', serviceUrl: 'https://smba.trafficmanager.net/amer/t/' });
+    assert.equal((await registry.current())?.channelId, '19:c2');
+  });
+
+  it('remembers a chosen channel for a while (no store read per agent line), then reads the store again', async () => {
+    const store = createMemoryStore();
+    let reads = 0;
+    const settings = { ...store.settings, get: async <T>(key: string) => ((reads += 1), store.settings.get<T>(key)) };
+    let now = 1_000;
+    const registry = new AgentChannelRegistry(settings, {}, () => now);
+    assert.equal(await registry.current(), undefined);
+    assert.equal(await registry.current(), undefined);
+    assert.equal(reads, 2, 'until a channel is chosen, every look asks the store');
+    await store.settings.put('console.agentChannel', channel); // chosen on another instance
+    assert.deepEqual(await registry.current(), channel);
+    for (let i = 0; i < 10; i++) await registry.current();
+    assert.equal(reads, 3);
+    await store.settings.put('console.agentChannel', { ...channel, channelId: '19:moved' });
+    now += 31_000;
+    assert.equal((await registry.current())?.channelId, '19:moved', 'another instance\'s choice is seen within 30 s');
+    await registry.choose({ ...channel, channelId: '19:here' });
+    assert.equal((await registry.current())?.channelId, '19:here', 'this instance\'s own choice at once');
+  });
+});
