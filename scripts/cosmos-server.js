@@ -19,6 +19,7 @@ function kind(req) {
   const isDoc = /\/docs\/[^/]+$/.test(path);
   if (req.method === 'GET' && isDoc) return 'pointRead';
   if (req.method === 'POST' && /\/docs$/.test(path)) {
+    if (String(req.headers['x-ms-cosmos-is-query-plan-request']).toLowerCase() === 'true') return 'queryPlan';
     const isQuery = String(req.headers['x-ms-documentdb-isquery']).toLowerCase() === 'true' || String(req.headers['content-type']).includes('query+json');
     if (isQuery) return 'query';
     return String(req.headers['x-ms-documentdb-is-upsert']).toLowerCase() === 'true' ? 'upsert' : 'create';

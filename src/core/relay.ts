@@ -79,6 +79,10 @@ export class Relay {
   private peersUntil = 0;
   /** A joining instance collects nothing until the others have seen its heartbeat and switched to lane leases. */
   private graceUntil = 0;
+  /** After the first sweep, which takes this instance's own undelivered entries back after a restart. */
+  private started = false;
+  /** Lanes whose collection could not take the lane and will try again. */
+  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: HandoverStore,
@@ -138,6 +142,7 @@ export class Relay {
       if (this.shared()) this.graceUntil = Date.now() + 2 * this.options.sweepIntervalMs;
     }
     await this.sweep();
+    this.started = true;
     if (this.options.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
       this.sweepTimer.unref();
@@ -146,6 +151,8 @@ export class Relay {
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
     await this.sweeping;
     await this.idle();
   }
@@ -183,10 +190,12 @@ export class Relay {
     if (this.options.sweepIntervalMs > 0) await this.heartbeat();
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
     if (this.shared()) {
-      // Collect each lane with an entry not in hand here: the lane's holder delivers everything pending in it, in
-      // order. Own entries too: a collection that gave up waiting for a busy lane is retried here (a queued one is
-      // not doubled).
-      const lanes = new Set(found.filter(({ value }) => !this.inFlight.has(value.id)).map(({ value }) => `${value.escalationId}|${value.direction}`));
+      // Collect each lane with an orphan (its lease ran out; right after a restart, this instance's own entries too):
+      // the lane's holder delivers everything pending in it, in order. Entries under a live lease are on their way
+      // (a collection that could not take a busy lane tries again by itself), so a backlog adds no collections here.
+      const now = Date.now();
+      const orphans = found.filter(({ value }) => !this.inFlight.has(value.id) && (!this.started || (value.delivery.leaseUntil ?? 0) < now));
+      const lanes = new Set(orphans.map(({ value }) => `${value.escalationId}|${value.direction}`));
       for (const lane of lanes) {
         const [escalationId, direction] = lane.split('|') as [string, Outbound];
         void this.collect(escalationId, direction);
@@ -246,7 +255,11 @@ export class Relay {
     if (wait > 0) await sleep(wait);
     const hold: LaneHold = { key: `lane|${escalationId}|${direction}`, until: 0 };
     const grant = await this.takeLane(hold);
-    if (!grant) return;
+    if (!grant) {
+      // Another instance has held the lane all along: it may be past its last look for new lines, so try again.
+      this.collectLater(escalationId, direction);
+      return;
+    }
     // The escalation as the line was accepted is fresh enough (cards read the latest themselves).
     let e: Escalation | undefined = known;
     let sent = false;
@@ -273,6 +286,17 @@ export class Relay {
       const memo = sent && e ? this.memory.export(e, direction) : grant.memo;
       await this.store.leases.release(hold.key, this.options.instanceId, memo, hold.etag).catch((err) => this.log.warn({ lane: hold.key, err: describe(err) }, 'could not release a lane'));
     }
+  }
+
+  private collectLater(escalationId: string, direction: Outbound): void {
+    const key = `${escalationId}|${direction}`;
+    if (this.retries.has(key)) return;
+    const timer = setTimeout(() => {
+      this.retries.delete(key);
+      void this.collect(escalationId, direction);
+    }, LANE_PATIENCE_MS);
+    timer.unref();
+    this.retries.set(key, timer);
   }
 
   private async takeLane(hold: LaneHold): Promise<LeaseGrant | undefined> {

@@ -130,6 +130,26 @@ describe('Relay', () => {
       assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
     });
 
+    it('a collection that could not take a busy lane tries again by itself (no wait for the line\'s lease to run out)', async function () {
+      this.timeout(30_000);
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const customer = flakyCustomer([]);
+      const options = { ...shared, leaseMs: 60_000, sweepIntervalMs: 50 };
+      const a = await started(new Relay(store, customer, recordingDesk(), log, { ...options, instanceId: 'a' }));
+      const b = await started(new Relay(store, customer, recordingDesk(), log, { ...options, instanceId: 'b' }));
+      await new Promise((r) => setTimeout(r, 200));
+      // Another instance holds the lane for 7 s and never looks for new lines (as if its last round had ended).
+      assert.ok(await store.leases.tryAcquire('lane|e|toCustomer', 'elsewhere', 7_000));
+      const t0 = Date.now();
+      await b.dispatch(e, await b.record(toCustomer('waited')));
+      assert.deepEqual(customer.sent, [], 'b gave up taking the lane for now');
+      while (customer.sent.length === 0 && Date.now() - t0 < 25_000) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(customer.sent, ['waited']);
+      assert.ok(Date.now() - t0 < 20_000, `delivered after ${Date.now() - t0} ms, well before the line's 60 s lease ran out`);
+      await Promise.all([a.idle(), b.idle()]);
+    });
+
     it('a holder that found nothing to send leaves the previous holder\'s recent sends for the next', async () => {
       const store = createMemoryStore();
       const customer = flakyCustomer([]);
