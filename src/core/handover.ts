@@ -118,7 +118,7 @@ export class Handover {
       sourceActivityId: activityId,
       now: this.now().toISOString(),
     });
-    const recorded = await this.relay.record(entry);
+    const recorded = await this.relay.record(entry, e);
     if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
     void this.relay.dispatch(e, recorded);
     this.lastMessages.set(e.id, entry.at);
@@ -206,7 +206,7 @@ export class Handover {
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
     const entry = newEntry({ escalationId, direction: 'toCustomer', kind: 'agent', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });
-    const recorded = await this.relay.record(entry);
+    const recorded = await this.relay.record(entry, e);
     if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
     void this.relay.dispatch(e, recorded);
     this.lastMessages.set(e.id, entry.at);
@@ -239,7 +239,7 @@ export class Handover {
   }
 
   private record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string, key?: string) {
-    return this.relay.record(newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: this.now().toISOString() }));
+    return this.relay.record(newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: this.now().toISOString() }), e);
   }
 
   /**

@@ -37,11 +37,6 @@ export interface TranscriptStore {
   list(escalationId: string): Promise<TranscriptEntry[]>;
   get(escalationId: string, id: string): Promise<Versioned<TranscriptEntry> | undefined>;
   /**
-   * Undelivered entries of one escalation and direction, oldest first: one single-partition query. Used only when
-   * several instances serve (a lane's holder collects what every instance accepted), never by a lone instance.
-   */
-  pending(escalationId: string, direction: 'toDesk' | 'toCustomer'): Promise<Array<Versioned<TranscriptEntry>>>;
-  /**
    * Undelivered entries that `owner` may deliver: lease expired, or held by `owner` itself (after a restart),
    * oldest first. A background sweep, never on the message path.
    */
@@ -77,6 +72,26 @@ export interface LeaseStore {
   instances(): Promise<Array<{ instance: string; until: number }>>;
 }
 
+/**
+ * A lane (one escalation and direction) while several instances serve: who delivers it now, until when, and the
+ * lines waiting for delivery in the order they were received, whichever instance accepted them.
+ */
+export interface LaneDoc {
+  holder?: string;
+  until: number;
+  /** Transcript entry ids, oldest first. */
+  queue: string[];
+  /** What the last holder left for the next (the lane's recent sends, for Teams' rate limits). */
+  memo?: unknown;
+}
+
+/** Lane documents: every change is conditional, so instances never overwrite each other's. */
+export interface LaneStore {
+  get(key: string): Promise<Versioned<LaneDoc> | undefined>;
+  /** Creates `key` without `etag` (ConflictError if it exists); with it, replaces only that version (ConcurrencyError). */
+  put(key: string, doc: LaneDoc, etag?: string): Promise<Versioned<LaneDoc>>;
+}
+
 /** Small named settings documents (e.g. the agent channel chosen in Teams). */
 export interface SettingsStore {
   get<T>(key: string): Promise<T | undefined>;
@@ -89,6 +104,7 @@ export interface HandoverStore {
   transcripts: TranscriptStore;
   settings: SettingsStore;
   leases: LeaseStore;
+  lanes: LaneStore;
   /** Resolves when the store answers (health check). */
   ping(): Promise<void>;
 }

@@ -8,16 +8,18 @@
  *
  * Several instances: each says it is alive in the lease store at every sweep. While an instance knows of others
  * (alive, or alive within the last lease period), lines of one escalation and direction may be accepted anywhere, so
- * no instance delivers a lane on its own: it takes the lane's lease, collects the lane's undelivered entries from the
- * store (whoever accepted them) and delivers them oldest first, then gives the lane back. One holder per lane keeps
- * the order across instances and after a crash. A lone instance skips all this (no lease, no query per line).
+ * each lane has a lane document: its holder (the one instance delivering it, until its lease runs out) and the queue
+ * of lines waiting, in the order received. An instance that accepts a line appends it to the queue (taking the lane
+ * when it is free); the holder delivers the queue in order and gives the lane back with a write conditional on the
+ * document's version, so a line appended meanwhile makes that write fail and is delivered too. No query per line.
+ * A lone instance skips all this (no lane document).
  */
 import pRetry from 'p-retry';
 import type { DeskRef, Escalation } from './escalation';
 import { ConcurrencyError, ConflictError, DeliveryError } from './errors';
 import type { Logger } from './logger';
 import { notices } from './notices';
-import { lookupKey, type AgentDesk, type CustomerChannel, type HandoverStore, type LaneMemory, type LeaseGrant, type Versioned } from './ports';
+import { lookupKey, type AgentDesk, type CustomerChannel, type HandoverStore, type LaneDoc, type LaneMemory, type Versioned } from './ports';
 import type { Delivery, TranscriptEntry } from './transcript';
 
 export interface RelayOptions {
@@ -50,29 +52,35 @@ interface Job {
   etag: string;
 }
 
+/** A stored entry; `served` when it was queued in its lane (several instances) and this instance serves the lane. */
+export interface Recorded {
+  entry: TranscriptEntry;
+  etag: string;
+  duplicate: boolean;
+  served?: Promise<void>;
+}
+
 /** Whether a delivery ended: done (delivered or reported failed), or stopped because another instance took over. */
 type Outcome = 'done' | 'lost';
 
-/** A lane's lease held by this instance. */
+/** A lane document as this instance last wrote or read it while holding the lane. */
 interface LaneHold {
   key: string;
-  until: number;
-  etag?: string;
+  doc: Versioned<LaneDoc>;
 }
 
 /** A lone instance, or an edge with nothing to hand over. */
 const forgetful: LaneMemory = { export: () => undefined, import: () => undefined, instances: () => undefined };
 
-/** Waits between attempts to take a lane that another instance holds (about 6 s in all). */
-const LANE_WAITS_MS = [100, 200, 400, 800, 1600, 1600, 1600];
-const LANE_PATIENCE_MS = LANE_WAITS_MS.reduce((a, b) => a + b, 0);
+/** Conditional writes to one lane document before giving up (each retry follows a change by another instance). */
+const LANE_WRITE_ATTEMPTS = 50;
 
 export class Relay {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Entries queued or in delivery here, so the sweep never queues one twice. */
   private readonly inFlight = new Set<string>();
-  /** Lanes with a collection queued here and not yet started: one is enough. */
-  private readonly collecting = new Set<string>();
+  /** Lines this instance accepted and queued in a lane it held: delivered without reading them back. */
+  private readonly accepted = new Map<string, { job: Job; at: number }>();
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   /** Until then, other instances are (or were recently) alive: lanes are delivered under their lease. */
@@ -81,8 +89,6 @@ export class Relay {
   private graceUntil = 0;
   /** After the first sweep, which takes this instance's own undelivered entries back after a restart. */
   private started = false;
-  /** Lanes whose collection could not take the lane and will try again. */
-  private readonly retries = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: HandoverStore,
@@ -97,24 +103,35 @@ export class Relay {
    * Stores an entry, leased to this instance. Returns `duplicate: true` when an entry from the same inbound
    * activity exists, so a retried activity is processed once. Store failures propagate (the edge answers 503).
    */
-  async record(entry: TranscriptEntry): Promise<{ entry: TranscriptEntry; etag: string; duplicate: boolean }> {
-    if (entry.direction !== 'internal') {
-      entry.delivery = { ...entry.delivery, leaseOwner: this.options.instanceId, leaseUntil: Date.now() + this.options.leaseMs };
-    }
+  async record(entry: TranscriptEntry, e?: Escalation): Promise<Recorded> {
+    if (entry.direction === 'internal') return this.store.transcripts.append(entry).then(
+      (saved) => ({ entry: saved.value, etag: saved.etag, duplicate: false }),
+      (err) => (err instanceof ConflictError ? { entry, etag: '', duplicate: true } : Promise.reject(err)),
+    );
+    entry.delivery = { ...entry.delivery, leaseOwner: this.options.instanceId, leaseUntil: Date.now() + this.options.leaseMs };
+    let recorded: Recorded;
     try {
       const saved = await this.store.transcripts.append(entry);
-      return { entry: saved.value, etag: saved.etag, duplicate: false };
+      recorded = { entry: saved.value, etag: saved.etag, duplicate: false };
     } catch (err) {
-      if (err instanceof ConflictError) return { entry, etag: '', duplicate: true };
-      throw err;
+      if (!(err instanceof ConflictError)) throw err;
+      recorded = { entry, etag: '', duplicate: true };
     }
+    // While instances share the store, a line is in its lane's queue before it is acknowledged: an instance that dies
+    // right after answering leaves it in its place in line. A retried request (duplicate) queues it if that failed.
+    if (this.shared()) {
+      const job = recorded.duplicate ? await this.readJob(entry.escalationId, entry.id) : { entry: recorded.entry, etag: recorded.etag };
+      if (job && job.entry.delivery.state === 'pending') recorded.served = (await this.append(entry.escalationId, entry.direction, [job], e, !recorded.duplicate)).served ?? Promise.resolve();
+    }
+    return recorded;
   }
 
   /** Queues delivery of a stored entry. The returned promise settles when it is delivered or given up. */
-  dispatch(e: Escalation, recorded: { entry: TranscriptEntry; etag: string }): Promise<void> {
+  dispatch(e: Escalation, recorded: { entry: TranscriptEntry; etag: string; served?: Promise<void> }): Promise<void> {
     const { entry } = recorded;
+    if (recorded.served) return recorded.served; // queued in its lane when it was recorded
     if (entry.direction === 'internal' || this.inFlight.has(entry.id)) return Promise.resolve();
-    if (this.shared()) return this.collect(e.id, entry.direction, e);
+    if (this.shared()) return this.join(e.id, entry.direction, [recorded], e);
     this.inFlight.add(entry.id);
     const direction = entry.direction;
     return this.enqueue(e.id, laneOf(direction), async () => {
@@ -126,7 +143,7 @@ export class Relay {
       } finally {
         this.inFlight.delete(entry.id);
       }
-      if (outcome === 'lost' && this.shared()) await this.collectNow(e.id, direction, e);
+      if (outcome === 'lost' && this.shared()) void this.join(e.id, direction, [job], e);
     });
   }
 
@@ -151,8 +168,6 @@ export class Relay {
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const timer of this.retries.values()) clearTimeout(timer);
-    this.retries.clear();
     await this.sweeping;
     await this.idle();
   }
@@ -189,137 +204,154 @@ export class Relay {
   private async sweepOnce(): Promise<void> {
     if (this.options.sweepIntervalMs > 0) await this.heartbeat();
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
-    if (this.shared()) {
-      // Collect each lane with an orphan (its lease ran out; right after a restart, this instance's own entries too):
-      // the lane's holder delivers everything pending in it, in order. Entries under a live lease are on their way
-      // (a collection that could not take a busy lane tries again by itself), so a backlog adds no collections here.
-      const now = Date.now();
-      const orphans = found.filter(({ value }) => !this.inFlight.has(value.id) && (!this.started || (value.delivery.leaseUntil ?? 0) < now));
-      const lanes = new Set(orphans.map(({ value }) => `${value.escalationId}|${value.direction}`));
-      for (const lane of lanes) {
-        const [escalationId, direction] = lane.split('|') as [string, Outbound];
-        void this.collect(escalationId, direction);
-      }
-      return;
+    // Orphans (their lease ran out; right after a restart, this instance's own entries too) join their lane's queue:
+    // its holder delivers them, or this instance when the lane is free, in the order they were received. Lines under a
+    // live lease are on their way, so a backlog adds no work here. A lone instance recovers through lanes too.
+    const now = Date.now();
+    // Lines handed to another holder long ago were delivered by it: forget them here.
+    for (const [id, { at }] of this.accepted) if (now - at > 4 * this.options.leaseMs) this.accepted.delete(id);
+    const orphans = found.filter(({ value }) => !this.inFlight.has(value.id) && (!this.started || (value.delivery.leaseUntil ?? 0) < now));
+    const byLane = new Map<string, Job[]>();
+    for (const { value, etag } of orphans) {
+      const lane = `${value.escalationId}|${value.direction}`;
+      byLane.set(lane, [...(byLane.get(lane) ?? []), { entry: value, etag }]);
     }
-    const escalations = new Map<string, Escalation | undefined>();
-    // A lane (escalation and direction) is recovered by one instance only, which claims its entries in order.
-    const lanes = new Map<string, boolean>();
-    let claimed = 0;
-    for (const { value: entry, etag } of found) {
-      const lane = `${entry.escalationId}|${entry.direction}`;
-      if (this.inFlight.has(entry.id)) continue;
-      if (!lanes.has(lane)) lanes.set(lane, Boolean(await this.store.leases.tryAcquire(`lane|${lane}`, this.options.instanceId, this.options.leaseMs)));
-      if (!lanes.get(lane)) continue;
-      const leased: TranscriptEntry = {
-        ...entry,
-        delivery: { ...entry.delivery, leaseOwner: this.options.instanceId, leaseUntil: Date.now() + this.options.leaseMs },
-      };
-      let saved;
-      try {
-        saved = await this.store.transcripts.replace(leased, etag);
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err;
-        lanes.set(lane, false); // changed under us (delivered, or renewed by its owner): leave the lane
-        continue;
-      }
-      if (!escalations.has(entry.escalationId)) escalations.set(entry.escalationId, (await this.store.escalations.get(entry.escalationId))?.value);
-      const e = escalations.get(entry.escalationId);
-      if (!e) {
-        await this.abandon([saved], 'the escalation no longer exists');
-        continue;
-      }
-      claimed += 1;
-      void this.dispatch(e, { entry: saved.value, etag: saved.etag });
+    if (orphans.length > 0) this.log.info({ entries: orphans.length, lanes: byLane.size }, 'recovering undelivered entries');
+    // Queued before the sweep ends (so a restarted instance's old lines come before any new one); served meanwhile.
+    for (const [lane, jobs] of byLane) {
+      const [escalationId, direction] = lane.split('|') as [string, Outbound];
+      await this.append(escalationId, direction, jobs).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
     }
-    if (claimed > 0) this.log.info({ claimed }, 'reclaimed undelivered entries');
-  }
-
-  /** Queues a collection of the lane behind whatever this instance already has queued for it (one is enough). */
-  private collect(escalationId: string, direction: Outbound, known?: Escalation): Promise<void> {
-    const key = `${escalationId}|${laneOf(direction)}`;
-    if (this.collecting.has(key)) return this.lanes.get(key) ?? Promise.resolve();
-    this.collecting.add(key);
-    return this.enqueue(escalationId, laneOf(direction), async () => {
-      this.collecting.delete(key);
-      await this.collectNow(escalationId, direction, known);
-    });
   }
 
   /**
-   * Takes the lane's lease and delivers every pending entry of the lane, oldest first, whichever instance accepted
-   * it; then gives the lane back. When another instance holds the lane, it (or the sweep) delivers what is pending.
+   * Appends lines to their lane's queue, taking the lane when it is free (or already this instance's), and then
+   * serves it here; a lane held by another live instance is served by that one. The returned promise settles when
+   * this instance has served the lane, or at once when another does.
    */
-  private async collectNow(escalationId: string, direction: Outbound, known?: Escalation): Promise<void> {
+  private async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation): Promise<void> {
+    const { served } = await this.append(escalationId, direction, jobs, known);
+    await served;
+  }
+
+  /** Appends to the lane's queue; `served` (when this instance serves the lane) settles once the lane is served. */
+  private async append(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
+    const key = laneKey(escalationId, direction);
+    const me = this.options.instanceId;
+    for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.store.lanes.get(key);
+      const now = Date.now();
+      const doc: LaneDoc = current?.value ?? { until: 0, queue: [] };
+      const added = jobs.map((j) => j.entry.id).filter((id) => !doc.queue.includes(id));
+      const free = !doc.holder || doc.holder === me || doc.until <= now;
+      if (!free && added.length === 0) return {}; // queued already; the holder delivers
+      const next: LaneDoc = { ...doc, queue: [...doc.queue, ...added], ...(free ? { holder: me, until: now + this.options.leaseMs } : {}) };
+      let saved: Versioned<LaneDoc>;
+      try {
+        saved = await this.store.lanes.put(key, next, current?.etag);
+      } catch (err) {
+        if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // changed meanwhile: again
+        throw err;
+      }
+      this.log.debug({ lane: key, queued: added, holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
+      // Lines just stored, queued in a lane this instance holds, are delivered from memory (no read). Anything else (a
+      // sweep's or an older copy) is read again when its turn comes: it may have been delivered meanwhile.
+      if (free && fresh) for (const job of jobs) this.accepted.set(job.entry.id, { job, at: now });
+      if (!free) return {};
+      return { served: this.enqueue(escalationId, laneOf(direction), () => this.serve(escalationId, direction, saved, known)) };
+    }
+    throw new ConcurrencyError(`lane ${key}`);
+  }
+
+  /**
+   * Delivers the lane's queue in order while this instance holds the lane, then gives it back. Every change of the
+   * lane document is conditional on the version last seen: when another instance appended meanwhile, the write fails,
+   * the document is read again and the new lines are delivered before the lane is given back.
+   */
+  private async serve(escalationId: string, direction: Outbound, start: Versioned<LaneDoc>, known?: Escalation): Promise<void> {
     const wait = this.graceUntil - Date.now();
     if (wait > 0) await sleep(wait);
-    const hold: LaneHold = { key: `lane|${escalationId}|${direction}`, until: 0 };
-    const grant = await this.takeLane(hold);
-    if (!grant) {
-      // Another instance has held the lane all along: it may be past its last look for new lines, so try again.
-      this.collectLater(escalationId, direction);
-      return;
-    }
-    // The escalation as the line was accepted is fresh enough (cards read the latest themselves).
+    const me = this.options.instanceId;
+    const hold: LaneHold = { key: laneKey(escalationId, direction), doc: start };
     let e: Escalation | undefined = known;
     let sent = false;
-    try {
-      for (;;) {
-        const started = Date.now();
-        const pending = (await this.store.transcripts.pending(escalationId, direction)).filter(({ value }) => !this.inFlight.has(value.id));
-        if (pending.length === 0) return;
-        e ??= (await this.store.escalations.get(escalationId))?.value;
-        if (!e) return await this.abandon(pending, 'the escalation no longer exists');
-        // Before this instance's first call in the lane: the previous holder's recent calls count against its windows.
-        if (!sent && grant.memo !== undefined) this.memory.import(e, direction, grant.memo);
-        sent = true;
-        for (const { value, etag } of pending) {
-          if ((await this.deliver(e, { entry: value, etag }, () => this.keepLane(hold))) === 'lost') return;
+    // Rounds without progress (only lost writes) are bounded; rounds that deliver are not.
+    for (let stalls = 0; stalls < LANE_WRITE_ATTEMPTS; ) {
+      const doc = hold.doc.value;
+      if (doc.holder !== me) {
+        if (doc.holder && doc.until > Date.now()) return; // another instance serves it now
+        if (!(await this.writeLane(hold, { ...doc, holder: me, until: Date.now() + this.options.leaseMs }))) {
+          stalls++;
+          continue;
         }
-        // Lines accepted elsewhere meanwhile are collected by their instance once the lane is free, unless it has
-        // stopped waiting for the lane: look once more after a long round.
-        if (Date.now() - started < LANE_PATIENCE_MS / 2) return;
       }
-    } finally {
-      // The next holder learns this instance's recent sends in the lane's conversation (its rate-limit windows), or
-      // what the previous holder left when this one sent nothing.
-      const memo = sent && e ? this.memory.export(e, direction) : grant.memo;
-      await this.store.leases.release(hold.key, this.options.instanceId, memo, hold.etag).catch((err) => this.log.warn({ lane: hold.key, err: describe(err) }, 'could not release a lane'));
+      const done: string[] = [];
+      if (hold.doc.value.queue.length > 0) {
+        e ??= (await this.store.escalations.get(escalationId))?.value;
+        if (e && !sent && hold.doc.value.memo !== undefined) this.memory.import(e, direction, hold.doc.value.memo);
+        for (const id of hold.doc.value.queue) {
+          const job = this.accepted.get(id)?.job ?? (await this.readJob(escalationId, id));
+          this.accepted.delete(id);
+          this.log.debug({ lane: hold.key, id, state: job?.entry.delivery.state, inFlight: this.inFlight.has(id) }, 'lane line');
+          if (job && job.entry.delivery.state === 'pending' && !this.inFlight.has(id)) {
+            if (!e) {
+              await this.abandon([{ value: job.entry, etag: job.etag }], 'the escalation no longer exists');
+            } else {
+              this.inFlight.add(id);
+              try {
+                if ((await this.deliver(e, job, () => this.keepLaneHeld(hold))) === 'lost') return;
+              } finally {
+                this.inFlight.delete(id);
+              }
+              sent = true;
+            }
+          }
+          done.push(id);
+        }
+      }
+      // Drop what was delivered and give the lane back, leaving the lane's recent sends for the next holder. If a line
+      // was appended meanwhile the write fails: deliver the newer queue (without what this round did) first.
+      const memo = sent && e ? this.memory.export(e, direction) : hold.doc.value.memo;
+      const remaining = (queue: string[]) => queue.filter((id) => !done.includes(id));
+      const rest = remaining(hold.doc.value.queue); // a renewal during the round may have brought newer lines
+      if (await this.writeLane(hold, rest.length > 0 ? { ...hold.doc.value, queue: rest, memo } : { queue: [], until: 0, memo })) {
+        if (rest.length === 0) return;
+        continue;
+      }
+      hold.doc = { ...hold.doc, value: { ...hold.doc.value, queue: remaining(hold.doc.value.queue) } };
+      if (done.length === 0) stalls++;
+    }
+    this.log.warn({ lane: hold.key }, 'lane changed too often; the sweep takes it up again');
+  }
+
+  /** A conditional write of the lane document; false (with the newest version in `hold`) when it changed meanwhile. */
+  private async writeLane(hold: LaneHold, next: LaneDoc): Promise<boolean> {
+    try {
+      hold.doc = await this.store.lanes.put(hold.key, next, hold.doc.etag || undefined);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
+      // An empty version stands for a document that is gone (expired): the next write creates it.
+      hold.doc = (await this.store.lanes.get(hold.key)) ?? { value: { until: 0, queue: [] }, etag: '' };
+      return false;
     }
   }
 
-  private collectLater(escalationId: string, direction: Outbound): void {
-    const key = `${escalationId}|${direction}`;
-    if (this.retries.has(key)) return;
-    const timer = setTimeout(() => {
-      this.retries.delete(key);
-      void this.collect(escalationId, direction);
-    }, LANE_PATIENCE_MS);
-    timer.unref();
-    this.retries.set(key, timer);
-  }
-
-  private async takeLane(hold: LaneHold): Promise<LeaseGrant | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const grant = await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs);
-      if (grant) {
-        hold.until = Date.now() + this.options.leaseMs;
-        hold.etag = grant.etag;
-        return grant;
-      }
-      if (attempt >= LANE_WAITS_MS.length) return undefined;
-      await sleep(LANE_WAITS_MS[attempt]);
+  /** Renews the lane's lease when it runs low; false when another instance holds the lane now. */
+  private async keepLaneHeld(hold: LaneHold): Promise<boolean> {
+    const me = this.options.instanceId;
+    for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
+      const doc = hold.doc.value;
+      if (doc.holder !== me) return false;
+      if (doc.until - Date.now() > this.options.leaseMs / 2) return true;
+      if (await this.writeLane(hold, { ...doc, until: Date.now() + this.options.leaseMs })) return true;
     }
+    return false;
   }
 
-  /** Renews the lane's lease when it runs low; false when another instance took the lane over. */
-  private async keepLane(hold: LaneHold): Promise<boolean> {
-    if (hold.until - Date.now() > this.options.leaseMs / 2) return true;
-    const grant = await this.store.leases.tryAcquire(hold.key, this.options.instanceId, this.options.leaseMs);
-    if (!grant) return false;
-    hold.until = Date.now() + this.options.leaseMs;
-    hold.etag = grant.etag;
-    return true;
+  private async readJob(escalationId: string, id: string): Promise<Job | undefined> {
+    const found = await this.store.transcripts.get(escalationId, id);
+    return found && { entry: found.value, etag: found.etag };
   }
 
   private enqueue(escalationId: string, lane: Lane, job: () => Promise<void>): Promise<void> {
@@ -509,6 +541,10 @@ export class Relay {
       },
     );
   }
+}
+
+function laneKey(escalationId: string, direction: Outbound): string {
+  return `lane-queue|${escalationId}|${direction}`;
 }
 
 function laneOf(direction: Outbound): Lane {

@@ -3,7 +3,7 @@
  * it, or run several service instances on one store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,12 +67,16 @@ export interface ServiceProc extends Proc {
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProc> {
   const child = spawn(process.execPath, [join(root, 'dist', 'src', 'index.js')], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const m = await waitForLine(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'service');
-  // Keep draining its output so the pipe never fills.
-  child.stdout?.resume();
+  // Keep draining its output so the pipe never fills; TEST_SERVICE_LOG_DIR keeps each instance's log for debugging.
+  const logDir = process.env.TEST_SERVICE_LOG_DIR;
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `${env.INSTANCE_ID ?? 'service'}-${child.pid}.log`));
+    child.stdout?.pipe(file);
+  } else child.stdout?.resume();
   child.stderr?.resume();
   return { ...proc(child), url: `http://127.0.0.1:${m[1]}` };
 }

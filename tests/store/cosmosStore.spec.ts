@@ -132,20 +132,13 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual(seen, [{ instance: 'node-1', until: t0 + 4000 }, { instance: 'node-2', until: t0 + 3000 }]);
   });
 
-  it('pending: one escalation\'s undelivered entries of one direction, oldest first, with ETags for a conditional update', async () => {
-    const base = { escalationId: 'p1', kind: 'agent' as const, now: new Date().toISOString() };
-    await store.transcripts.append(newEntry({ ...base, direction: 'toCustomer', text: 'one' }));
-    await store.transcripts.append(newEntry({ ...base, direction: 'toDesk', text: 'other direction' }));
-    const two = await store.transcripts.append(newEntry({ ...base, direction: 'toCustomer', text: 'two' }));
-    await store.transcripts.append({ ...newEntry({ ...base, direction: 'toCustomer', text: 'done' }), delivery: { state: 'delivered', attempts: 1 } });
-    await store.transcripts.append(newEntry({ ...base, escalationId: 'p2', direction: 'toCustomer', text: 'other escalation' }));
-    const pending = await store.transcripts.pending('p1', 'toCustomer');
-    assert.deepEqual(pending.map((p) => p.value.text), ['one', 'two']);
-    const read = await store.transcripts.get('p1', two.value.id);
-    assert.equal(read?.etag, pending[1].etag);
-    await store.transcripts.replace({ ...pending[1].value, delivery: { state: 'delivered', attempts: 1 } }, pending[1].etag);
-    await assert.rejects(store.transcripts.replace(pending[1].value, pending[1].etag), ConcurrencyError);
-    assert.equal(await store.transcripts.get('p1', 'missing'), undefined);
+  it('lanes: created once, then changed only from the version last seen', async () => {
+    const first = await store.lanes.put('lane-queue|x|toDesk', { holder: 'a', until: 5, queue: ['1'] });
+    await assert.rejects(store.lanes.put('lane-queue|x|toDesk', { until: 0, queue: [] }), ConflictError);
+    const second = await store.lanes.put('lane-queue|x|toDesk', { holder: 'a', until: 5, queue: ['1', '2'], memo: { sent: [1] } }, first.etag);
+    await assert.rejects(store.lanes.put('lane-queue|x|toDesk', { until: 0, queue: [] }, first.etag), ConcurrencyError);
+    assert.deepEqual(await store.lanes.get('lane-queue|x|toDesk'), { value: { holder: 'a', until: 5, queue: ['1', '2'], memo: { sent: [1] } }, etag: second.etag });
+    assert.equal(await store.lanes.get('lane-queue|nothing|toDesk'), undefined);
   });
 
   it('settings round-trip', async () => {

@@ -4,8 +4,9 @@
  */
 import type { Container, CosmosClient, Database, ItemDefinition } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
-import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
-import { bySeq, type TranscriptEntry } from '../../core/transcript';
+import { ConcurrencyError } from '../../core/errors';
+import type { EscalationStore, HandoverStore, LaneDoc, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
+import type { TranscriptEntry } from '../../core/transcript';
 import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
 
 export interface CosmosStoreOptions {
@@ -154,30 +155,6 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
       }
     },
     get: (escalationId, id) => pointRead<TranscriptEntry>(tr, id, escalationId, `transcript entry ${id}`),
-    async pending(escalationId, direction) {
-      try {
-        const { resources } = await withTransientRetry(() =>
-          tr.items
-            .query<Stored<TranscriptEntry>>(
-              {
-                // One partition; the few pending entries are sorted here (the SDK asks for a query plan first either way).
-                query: 'SELECT * FROM c WHERE c.escalationId = @id AND c.direction = @direction AND c.delivery.state = "pending"',
-                parameters: [
-                  { name: '@id', value: escalationId },
-                  { name: '@direction', value: direction },
-                ],
-              },
-              { partitionKey: escalationId },
-            )
-            .fetchAll(),
-        );
-        return resources
-          .map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }))
-          .sort((a, b) => bySeq(a.value, b.value));
-      } catch (err) {
-        return mapCosmosError(err, `pending deliveries of ${escalationId}`);
-      }
-    },
     async list(escalationId) {
       try {
         // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
@@ -270,6 +247,25 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         }
       },
     },
+    lanes: {
+      async get(key) {
+        const found = await pointRead<LaneDoc>(ls, key, key, `lane ${key}`);
+        return found && { value: laneOf(found.value), etag: found.etag };
+      },
+      async put(key, doc, etag) {
+        // A lane document outlives its last change by a day; lines it still lists are found by the sweep anyway.
+        const stored = { id: key, kind: 'lane', ...doc, ttl: 86_400 };
+        try {
+          const { resource } = etag
+            ? await withTransientRetry(() => ls.item(key, key).replace(stored, { accessCondition: { type: 'IfMatch', condition: etag } }))
+            : await withTransientRetry(() => ls.items.create(stored));
+          return { value: laneOf(doc), etag: resource?._etag ?? '' };
+        } catch (err) {
+          if (etag && statusOf(err) === 404) throw new ConcurrencyError(`lane ${key}`); // expired meanwhile
+          return mapCosmosError(err, `lane ${key}`);
+        }
+      },
+    },
     async ping() {
       try {
         await withTransientRetry(() => database.read());
@@ -278,4 +274,9 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
       }
     },
   };
+}
+
+/** Only the lane's own fields (no Cosmos system fields, no `kind`/`ttl`). */
+function laneOf(doc: LaneDoc): LaneDoc {
+  return { holder: doc.holder, until: doc.until, queue: [...(doc.queue ?? [])], memo: doc.memo };
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Escalation } from '../../core/escalation';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
-import type { EscalationStore, HandoverStore, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
+import type { EscalationStore, HandoverStore, LaneDoc, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
 import { bySeq, type TranscriptEntry } from '../../core/transcript';
 
 /** A map of JSON copies with ETags, so callers can never mutate what is stored. */
@@ -85,13 +85,6 @@ export function createMemoryStore(): HandoverStore {
     async get(_escalationId, id) {
       return transcripts.get(id);
     },
-    async pending(escalationId, direction) {
-      return transcripts
-        .ids()
-        .map((id) => transcripts.get(id)!)
-        .filter(({ value: t }) => t.escalationId === escalationId && t.direction === direction && t.delivery.state === 'pending')
-        .sort((a, b) => bySeq(a.value, b.value));
-    },
     async list(escalationId) {
       return transcripts
         .values()
@@ -102,6 +95,7 @@ export function createMemoryStore(): HandoverStore {
   const settings = new Map<string, string>();
   const leases = new Map<string, { owner: string; until: number; memo?: unknown; etag: string }>();
   const beats = new Map<string, number>();
+  const lanes = new Map<string, { doc: LaneDoc; etag: string }>();
   return {
     escalations: escalationStore,
     lookups: lookupStore,
@@ -133,6 +127,20 @@ export function createMemoryStore(): HandoverStore {
       },
       async instances() {
         return [...beats].map(([instance, until]) => ({ instance, until }));
+      },
+    },
+    lanes: {
+      async get(key) {
+        const found = lanes.get(key);
+        return found && { value: structuredClone(found.doc), etag: found.etag };
+      },
+      async put(key, doc, etag) {
+        const found = lanes.get(key);
+        if (etag === undefined && found) throw new ConflictError(`lane ${key}`);
+        if (etag !== undefined && found?.etag !== etag) throw new ConcurrencyError(`lane ${key}`);
+        const saved = { doc: structuredClone(doc), etag: randomUUID() };
+        lanes.set(key, saved);
+        return { value: structuredClone(doc), etag: saved.etag };
       },
     },
     ping: async () => undefined,
