@@ -56,7 +56,7 @@ export interface LeaseGrant {
   etag?: string;
 }
 
-/** Short-lived exclusive leases (a lane's delivery, timers later): exactly one holder until expiry. */
+/** Short-lived exclusive leases (timers, later) and instance heartbeats: exactly one holder until expiry. */
 export interface LeaseStore {
   /** A grant when `owner` now holds `key` until `nowMs + ttlMs` (it was free, expired, or already `owner`'s). */
   tryAcquire(key: string, owner: string, ttlMs: number, nowMs?: number): Promise<LeaseGrant | undefined>;

@@ -292,7 +292,6 @@ export class Relay {
         for (const id of hold.doc.value.queue) {
           const job = this.accepted.get(id)?.job ?? (await this.readJob(escalationId, id));
           this.accepted.delete(id);
-          this.log.debug({ lane: hold.key, id, state: job?.entry.delivery.state, inFlight: this.inFlight.has(id) }, 'lane line');
           if (job && job.entry.delivery.state === 'pending' && !this.inFlight.has(id)) {
             if (!e) {
               await this.abandon([{ value: job.entry, etag: job.etag }], 'the escalation no longer exists');
