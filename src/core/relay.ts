@@ -81,6 +81,8 @@ export class Relay {
   private readonly inFlight = new Set<string>();
   /** Lines this instance accepted and queued in a lane it held: delivered without reading them back. */
   private readonly accepted = new Map<string, { job: Job; at: number }>();
+  /** Per lane, a serve queued here and not started yet. */
+  private readonly waitingServes = new Map<string, Promise<void>>();
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
   /** Until then, other instances are (or were recently) alive: lanes are delivered under their lease. */
@@ -131,7 +133,7 @@ export class Relay {
     const { entry } = recorded;
     if (recorded.served) return recorded.served; // queued in its lane when it was recorded
     if (entry.direction === 'internal' || this.inFlight.has(entry.id)) return Promise.resolve();
-    if (this.shared()) return this.join(e.id, entry.direction, [recorded], e);
+    if (this.shared()) return this.join(e.id, entry.direction, [recorded], e).catch((err) => this.cannotQueue(entry, err));
     this.inFlight.add(entry.id);
     const direction = entry.direction;
     return this.enqueue(e.id, laneOf(direction), async () => {
@@ -143,7 +145,7 @@ export class Relay {
       } finally {
         this.inFlight.delete(entry.id);
       }
-      if (outcome === 'lost' && this.shared()) void this.join(e.id, direction, [job], e);
+      if (outcome === 'lost' && this.shared()) void this.join(e.id, direction, [job], e).catch((err) => this.cannotQueue(job.entry, err));
     });
   }
 
@@ -203,13 +205,13 @@ export class Relay {
 
   private async sweepOnce(): Promise<void> {
     if (this.options.sweepIntervalMs > 0) await this.heartbeat();
+    // Lines handed to another holder long ago were delivered by it: forget them here.
+    for (const [id, { at }] of this.accepted) if (Date.now() - at > 4 * this.options.leaseMs) this.accepted.delete(id);
     const found = await this.store.transcripts.reclaimable(this.options.instanceId, Date.now(), 500);
     // Orphans (their lease ran out; right after a restart, this instance's own entries too) join their lane's queue:
     // its holder delivers them, or this instance when the lane is free, in the order they were received. Lines under a
     // live lease are on their way, so a backlog adds no work here. A lone instance recovers through lanes too.
     const now = Date.now();
-    // Lines handed to another holder long ago were delivered by it: forget them here.
-    for (const [id, { at }] of this.accepted) if (now - at > 4 * this.options.leaseMs) this.accepted.delete(id);
     const orphans = found.filter(({ value }) => !this.inFlight.has(value.id) && (!this.started || (value.delivery.leaseUntil ?? 0) < now));
     const byLane = new Map<string, Job[]>();
     for (const { value, etag } of orphans) {
@@ -244,21 +246,34 @@ export class Relay {
       const doc: LaneDoc = current?.value ?? { until: 0, queue: [] };
       const added = jobs.map((j) => j.entry.id).filter((id) => !doc.queue.includes(id));
       const free = !doc.holder || doc.holder === me || doc.until <= now;
-      if (!free && added.length === 0) return {}; // queued already; the holder delivers
+      // Queued already: its holder delivers it (a serve of this instance's that died lets its lease run out, and then
+      // the sweep takes the lane again: so nothing here renews a lease without new lines).
+      if (added.length === 0 && (!free || (doc.holder === me && doc.until > now))) return {};
       const next: LaneDoc = { ...doc, queue: [...doc.queue, ...added], ...(free ? { holder: me, until: now + this.options.leaseMs } : {}) };
       let saved: Versioned<LaneDoc>;
       try {
         saved = await this.store.lanes.put(key, next, current?.etag);
       } catch (err) {
-        if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // changed meanwhile: again
-        throw err;
+        if (!(err instanceof ConflictError) && !(err instanceof ConcurrencyError)) throw err;
+        await sleep(Math.random() * 5 * (attempt + 1)); // changed meanwhile: again, a little apart from the others
+        continue;
       }
       this.log.debug({ lane: key, queued: added, holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
       // Lines just stored, queued in a lane this instance holds, are delivered from memory (no read). Anything else (a
       // sweep's or an older copy) is read again when its turn comes: it may have been delivered meanwhile.
       if (free && fresh) for (const job of jobs) this.accepted.set(job.entry.id, { job, at: now });
       if (!free) return {};
-      return { served: this.enqueue(escalationId, laneOf(direction), () => this.serve(escalationId, direction, saved, known)) };
+      // One serve waiting per lane is enough: a serve reads the document again whenever it has changed.
+      const waiting = this.waitingServes.get(key);
+      if (waiting) return { served: waiting };
+      // Behind a serve of this lane, the document will have changed: read it when the turn comes.
+      const behind = this.lanes.has(`${escalationId}|${laneOf(direction)}`);
+      const served = this.enqueue(escalationId, laneOf(direction), () => {
+        this.waitingServes.delete(key);
+        return this.serve(escalationId, direction, behind ? undefined : saved, known);
+      });
+      this.waitingServes.set(key, served);
+      return { served };
     }
     throw new ConcurrencyError(`lane ${key}`);
   }
@@ -268,11 +283,21 @@ export class Relay {
    * lane document is conditional on the version last seen: when another instance appended meanwhile, the write fails,
    * the document is read again and the new lines are delivered before the lane is given back.
    */
-  private async serve(escalationId: string, direction: Outbound, start: Versioned<LaneDoc>, known?: Escalation): Promise<void> {
+  private async serve(escalationId: string, direction: Outbound, start: Versioned<LaneDoc> | undefined, known?: Escalation): Promise<void> {
     const wait = this.graceUntil - Date.now();
     if (wait > 0) await sleep(wait);
+    const key = laneKey(escalationId, direction);
+    const hold: LaneHold = { key, doc: start ?? (await this.store.lanes.get(key)) ?? { value: { until: 0, queue: [] }, etag: '' } };
+    try {
+      await this.serveHeld(escalationId, direction, hold, known);
+    } finally {
+      // Lines left in the queue (another instance took the lane over) are read again by whoever delivers them here.
+      for (const id of hold.doc.value.queue) this.accepted.delete(id);
+    }
+  }
+
+  private async serveHeld(escalationId: string, direction: Outbound, hold: LaneHold, known?: Escalation): Promise<void> {
     const me = this.options.instanceId;
-    const hold: LaneHold = { key: laneKey(escalationId, direction), doc: start };
     let e: Escalation | undefined = known;
     let sent = false;
     // Rounds without progress (only lost writes) are bounded; rounds that deliver are not.
@@ -377,7 +402,13 @@ export class Relay {
           return;
         }
         attempts += 1;
-        await this.deliverOnce(e, job.entry);
+        // A send may wait long in the rate limiter: the lease is kept meanwhile, so no other instance sends it too.
+        const renew = setInterval(() => void hold().catch(() => undefined), Math.max(50, Math.floor(this.options.leaseMs / 4)));
+        try {
+          await this.deliverOnce(e, job.entry);
+        } finally {
+          clearInterval(renew);
+        }
       }, hold);
       if (lost) {
         this.log.info({ entryId: job.entry.id }, 'delivery handed over (another instance holds it, or the lane is shared now)');
@@ -477,6 +508,11 @@ export class Relay {
     }
   }
 
+  /** The line stays stored and pending: the sweep queues it once its lease runs out. */
+  private cannotQueue(entry: TranscriptEntry, err: unknown): void {
+    this.log.warn({ escalationId: entry.escalationId, entryId: entry.id, err: describe(err) }, 'could not queue a line in its lane now; the sweep will');
+  }
+
   /** Entries that can never be delivered (their escalation expired or was removed): failed, so no sweep returns them. */
   private async abandon(entries: Array<Versioned<TranscriptEntry>>, reason: string): Promise<void> {
     this.log.warn({ escalationId: entries[0]?.value.escalationId, entries: entries.length, reason }, 'undeliverable entries given up');
@@ -534,7 +570,8 @@ export class Relay {
           while (wait > 0) {
             await sleep(Math.min(wait, slice));
             wait -= slice;
-            if (hold && wait > 0 && !(await hold())) return; // taken over: the next attempt sees it and stops
+            // Taken over: the next attempt sees it and stops. A store error here is no reason to give the line up.
+            if (hold && wait > 0 && !(await hold().catch(() => true))) return;
           }
         },
       },

@@ -130,6 +130,20 @@ describe('Relay', () => {
       assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
     });
 
+    it('a send that waits longer than the lane lease (e.g. in the rate limiter) keeps the lane: sent once', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const sent: string[] = [];
+      const waiting: CustomerChannel = { send: async (_e, m) => void (await new Promise((r) => setTimeout(r, 1000)), sent.push(m.text)) };
+      const a = await started(new Relay(store, waiting, recordingDesk(), log, { ...shared, instanceId: 'a' }));
+      const b = await started(new Relay(store, waiting, recordingDesk(), log, { ...shared, instanceId: 'b' }));
+      await new Promise((r) => setTimeout(r, 200));
+      await a.dispatch(e, await a.record(toCustomer('patient'), e));
+      await new Promise((r) => setTimeout(r, 300)); // more sweeps on both
+      await Promise.all([a.idle(), b.idle()]);
+      assert.deepEqual(sent, ['patient']);
+    });
+
     it('a line queued by another instance while the holder delivers is delivered by the holder, in order, before it gives the lane back', async () => {
       const store = createMemoryStore();
       await store.escalations.create(e);
