@@ -52,20 +52,14 @@ export const lookupKey = {
 /** A lease held: with what the previous holder left for the next (e.g. a lane's recent sends). */
 export interface LeaseGrant {
   memo?: unknown;
-  /** The lease document's version, so the holder can release it without reading it first. */
-  etag?: string;
 }
 
 /** Short-lived exclusive leases (timers, later) and instance heartbeats: exactly one holder until expiry. */
 export interface LeaseStore {
   /** A grant when `owner` now holds `key` until `nowMs + ttlMs` (it was free, expired, or already `owner`'s). */
   tryAcquire(key: string, owner: string, ttlMs: number, nowMs?: number): Promise<LeaseGrant | undefined>;
-  /**
-   * Gives `key` up if `owner` holds it (conditional: never frees another holder's lease), leaving `memo`. With the
-   * `etag` of the holder's last grant it is one conditional write and `memo` replaces what was left; without, a read
-   * first, and an absent `memo` keeps the previous one.
-   */
-  release(key: string, owner: string, memo?: unknown, etag?: string): Promise<void>;
+  /** Gives `key` up if `owner` holds it (conditional: never frees another holder's lease), leaving `memo`. */
+  release(key: string, owner: string, memo?: unknown): Promise<void>;
   /** Says `instance` is alive until `nowMs + ttlMs`. */
   heartbeat(instance: string, ttlMs: number, nowMs?: number): Promise<void>;
   /** Instances whose last heartbeat is still on record, with the time it runs out. */

@@ -106,11 +106,8 @@ export class Relay {
    * activity exists, so a retried activity is processed once. Store failures propagate (the edge answers 503).
    */
   async record(entry: TranscriptEntry, e?: Escalation): Promise<Recorded> {
-    if (entry.direction === 'internal') return this.store.transcripts.append(entry).then(
-      (saved) => ({ entry: saved.value, etag: saved.etag, duplicate: false }),
-      (err) => (err instanceof ConflictError ? { entry, etag: '', duplicate: true } : Promise.reject(err)),
-    );
-    entry.delivery = { ...entry.delivery, leaseOwner: this.options.instanceId, leaseUntil: Date.now() + this.options.leaseMs };
+    const direction = entry.direction === 'internal' ? undefined : entry.direction;
+    if (direction) entry.delivery = { ...entry.delivery, leaseOwner: this.options.instanceId, leaseUntil: Date.now() + this.options.leaseMs };
     let recorded: Recorded;
     try {
       const saved = await this.store.transcripts.append(entry);
@@ -121,9 +118,9 @@ export class Relay {
     }
     // While instances share the store, a line is in its lane's queue before it is acknowledged: an instance that dies
     // right after answering leaves it in its place in line. A retried request (duplicate) queues it if that failed.
-    if (this.shared()) {
+    if (direction && this.shared()) {
       const job = recorded.duplicate ? await this.readJob(entry.escalationId, entry.id) : { entry: recorded.entry, etag: recorded.etag };
-      if (job && job.entry.delivery.state === 'pending') recorded.served = (await this.append(entry.escalationId, entry.direction, [job], e, !recorded.duplicate)).served ?? Promise.resolve();
+      if (job && job.entry.delivery.state === 'pending') recorded.served = (await this.append(entry.escalationId, direction, [job], e, !recorded.duplicate)).served ?? Promise.resolve();
     }
     return recorded;
   }
@@ -319,7 +316,7 @@ export class Relay {
           this.accepted.delete(id);
           if (job && job.entry.delivery.state === 'pending' && !this.inFlight.has(id)) {
             if (!e) {
-              await this.abandon([{ value: job.entry, etag: job.etag }], 'the escalation no longer exists');
+              await this.giveUp(job, 'the escalation no longer exists');
             } else {
               this.inFlight.add(id);
               try {
@@ -513,12 +510,10 @@ export class Relay {
     this.log.warn({ escalationId: entry.escalationId, entryId: entry.id, err: describe(err) }, 'could not queue a line in its lane now; the sweep will');
   }
 
-  /** Entries that can never be delivered (their escalation expired or was removed): failed, so no sweep returns them. */
-  private async abandon(entries: Array<Versioned<TranscriptEntry>>, reason: string): Promise<void> {
-    this.log.warn({ escalationId: entries[0]?.value.escalationId, entries: entries.length, reason }, 'undeliverable entries given up');
-    for (const { value, etag } of entries) {
-      await this.saveState({ entry: value, etag }, { ...value.delivery, state: 'failed', lastError: reason });
-    }
+  /** An entry that can never be delivered (its escalation expired or was removed): failed, so no sweep returns it. */
+  private async giveUp(job: Job, reason: string): Promise<void> {
+    this.log.warn({ escalationId: job.entry.escalationId, entryId: job.entry.id, reason }, 'undeliverable entry given up');
+    await this.saveState(job, { ...job.entry.delivery, state: 'failed', lastError: reason });
   }
 
   /** Records the outcome; if the entry changed meanwhile (its acceptor renewed a lease), on top of the latest copy. */

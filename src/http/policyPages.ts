@@ -1,10 +1,9 @@
 /**
  * The privacy and terms pages that the Teams app manifest links to (`<PUBLIC_BASE_URL>/privacy`, `/terms`). They
  * say what this deployment keeps and for how long; an organisation with its own pages links those in the manifest.
+ * Fixed text only: nothing a user sent is ever put on them.
  */
 export type PolicyPage = 'privacy' | 'terms';
-
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function policyPage(page: PolicyPage, retentionDays: number): string {
   const title = page === 'privacy' ? 'Privacy' : 'Terms of use';
@@ -21,5 +20,5 @@ export function policyPage(page: PolicyPage, retentionDays: number): string {
           'Use it for support requests only. Messages are stored as described on the privacy page and are visible to the support team.',
           'Your organisation\'s own terms for Microsoft Teams and its internal tools apply.',
         ];
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;line-height:1.5"><h1>${title}</h1>${body.map((p) => `<p>${escape(p)}</p>`).join('')}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;line-height:1.5"><h1>${title}</h1>${body.map((p) => `<p>${p}</p>`).join('')}</body></html>`;
 }

@@ -198,32 +198,23 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         // The document expires by itself a while after the lease does; the memo stays for the next holder.
         const doc: LeaseDoc & { id: string; ttl: number } = { id: key, owner, until: nowMs + ttlMs, memo: held?.value.memo, ttl: Math.ceil(ttlMs / 1000) + 3600 };
         try {
-          let written;
-          if (!held) written = await withTransientRetry(() => ls.items.create(doc));
-          else if (held.value.owner === owner || held.value.until <= nowMs) written = await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
+          if (!held) await withTransientRetry(() => ls.items.create(doc));
+          else if (held.value.owner === owner || held.value.until <= nowMs) await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
           else return undefined;
-          return { memo: held?.value.memo, etag: written.resource?._etag };
+          return { memo: held?.value.memo };
         } catch (err) {
           const status = statusOf(err);
           if (status === 409 || status === 412) return undefined;
           return mapCosmosError(err, `lease ${key}`);
         }
       },
-      async release(key, owner, memo, etag) {
-        let condition = etag;
-        let keep = memo;
-        if (!condition) {
-          const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
-          if (!held || held.value.owner !== owner) return;
-          condition = held.etag;
-          keep = memo ?? held.value.memo;
-        }
+      async release(key, owner, memo) {
+        const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
+        if (!held || held.value.owner !== owner) return;
         try {
-          const doc = { id: key, owner, until: 0, memo: keep, ttl: 3600 };
-          await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: condition! } }));
+          const doc = { id: key, owner, until: 0, memo: memo ?? held.value.memo, ttl: 3600 };
+          await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
         } catch (err) {
-          // Renewed by this instance elsewhere since that grant (a sweep): free it after reading the current version.
-          if (statusOf(err) === 412 && etag) return this.release(key, owner, memo);
           if (statusOf(err) === 412 || statusOf(err) === 404) return; // taken over meanwhile: not ours to free
           mapCosmosError(err, `lease ${key}`);
         }

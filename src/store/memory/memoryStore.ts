@@ -93,7 +93,7 @@ export function createMemoryStore(): HandoverStore {
     },
   };
   const settings = new Map<string, string>();
-  const leases = new Map<string, { owner: string; until: number; memo?: unknown; etag: string }>();
+  const leases = new Map<string, { owner: string; until: number; memo?: unknown }>();
   const beats = new Map<string, number>();
   const lanes = new Map<string, { doc: LaneDoc; etag: string }>();
   return {
@@ -113,14 +113,12 @@ export function createMemoryStore(): HandoverStore {
       async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
         const held = leases.get(key);
         if (held && held.owner !== owner && held.until > nowMs) return undefined;
-        const etag = randomUUID();
-        leases.set(key, { owner, until: nowMs + ttlMs, memo: held?.memo, etag });
-        return { memo: held?.memo, etag };
+        leases.set(key, { owner, until: nowMs + ttlMs, memo: held?.memo });
+        return { memo: held?.memo };
       },
-      async release(key, owner, memo, etag) {
+      async release(key, owner, memo) {
         const held = leases.get(key);
-        // As in Cosmos: the current version's holder leaves `memo` as given; otherwise an absent memo keeps the last.
-        if (held?.owner === owner) leases.set(key, { owner, until: 0, memo: etag === held.etag ? memo : (memo ?? held.memo), etag: randomUUID() });
+        if (held?.owner === owner) leases.set(key, { owner, until: 0, memo: memo ?? held.memo });
       },
       async heartbeat(instance, ttlMs, nowMs = Date.now()) {
         beats.set(instance, nowMs + ttlMs);
