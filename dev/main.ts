@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { startLocalLoop } from './localLoop';
+import { runUntilStopped } from './runUntilStopped';
 
 const port = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -17,7 +18,7 @@ const port = (name: string, fallback: number) => {
   return n;
 };
 
-async function main(): Promise<void> {
+async function main(): Promise<{ stop(): Promise<void> }> {
   const root = join(__dirname, '..', '..');
   const loop = await startLocalLoop({
     root,
@@ -34,15 +35,7 @@ async function main(): Promise<void> {
   In the customer chat type a problem and press "Talk to a person"; the card appears in ${t.channelName}.
   Claim it, reply in its thread with @${t.botName.split(' ')[0]}, and press Resolve. Ctrl+C stops everything.
 `);
-  const stop = async () => {
-    await loop.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  return loop;
 }
 
-void main().catch((err) => {
-  console.error('npm run dev failed:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runUntilStopped('npm run dev', main);

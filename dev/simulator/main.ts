@@ -5,9 +5,10 @@
  *   SKILL_ENDPOINT      the service's skill endpoint (default http://127.0.0.1:3978/api/messages)
  *   DEV_SIMULATOR_PORT  this page's port (default 3979)
  */
+import { runUntilStopped } from '../runUntilStopped';
 import { CustomerSimulator } from './customerSimulator';
 
-async function main(): Promise<void> {
+async function main(): Promise<{ stop(): Promise<void> }> {
   const skillEndpoint = process.env.SKILL_ENDPOINT || 'http://127.0.0.1:3978/api/messages';
   const port = Number(process.env.DEV_SIMULATOR_PORT || 3979);
   if (!/^https?:\/\/[^/]+\/.+/.test(skillEndpoint)) throw new Error(`SKILL_ENDPOINT: must be the skill's URL, e.g. http://127.0.0.1:3978/api/messages (got '${skillEndpoint}')`);
@@ -15,15 +16,7 @@ async function main(): Promise<void> {
   const simulator = await new CustomerSimulator({ skillEndpoint, port }).start();
   console.log(`customer simulator: ${simulator.url}  (Copilot Studio → ${skillEndpoint})`);
   console.log(`start the service with TEAMS_SERVICE_URL_BASE=${simulator.teamsServiceUrlBase}`);
-  const stop = async () => {
-    await simulator.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  return simulator;
 }
 
-void main().catch((err) => {
-  console.error('npm run simulator failed:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runUntilStopped('npm run simulator', main);
