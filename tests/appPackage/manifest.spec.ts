@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AdmZip from 'adm-zip';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
+import { readSchema, SHARED_SCHEMAS, VENDORED_SCHEMAS } from '../helpers/schemas';
 
 const root = join(__dirname, '..', '..', '..');
-const schemas = join(root, '..', 'shared', 'schemas');
 
 function pngSize(buf: Buffer): { width: number; height: number } {
   assert.equal(buf.subarray(1, 4).toString('ascii'), 'PNG');
@@ -18,8 +18,18 @@ function validatorFor(version: string) {
   // The Teams manifest schemas are draft-04.
   const ajv = new Ajv04({ strict: false, allErrors: true });
   addFormats(ajv as never);
-  return ajv.compile(JSON.parse(readFileSync(join(schemas, `teams-manifest-${version}.schema.json`), 'utf8')));
+  return ajv.compile(readSchema(`teams-manifest-${version}.schema.json`));
 }
+
+describe('official schemas', () => {
+  it('the suite\'s copies (tests/schemas) are the reference ones in ../shared/schemas, byte for byte', function () {
+    if (!existsSync(SHARED_SCHEMAS)) this.skip(); // a clone with nothing beside it: the copies are all there is
+    const files = readdirSync(SHARED_SCHEMAS).filter((f) => f.endsWith('.json')).sort();
+    assert.ok(files.length >= 2);
+    assert.deepEqual(readdirSync(VENDORED_SCHEMAS).sort(), files);
+    for (const f of files) assert.ok(readFileSync(join(SHARED_SCHEMAS, f)).equals(readFileSync(join(VENDORED_SCHEMAS, f))), f);
+  });
+});
 
 describe('Teams app package', () => {
   const env = {

@@ -5,14 +5,14 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { ConnectorStub } from '../helpers/connectorStub';
 import { startService, type TestService } from '../helpers/service';
+import { readSchema } from '../helpers/schemas';
 
 const root = join(__dirname, '..', '..', '..');
-const schemas = join(root, '..', 'shared', 'schemas');
 
 function validator() {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  const schema = JSON.parse(readFileSync(join(schemas, 'skill-manifest-2.2.schema.json'), 'utf8'));
+  const schema = readSchema('skill-manifest-2.2.schema.json');
   return ajv.compile(schema);
 }
 
