@@ -7,10 +7,11 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startLocalLoop, type LocalLoop } from '../../dev/localLoop';
+import { artifactDir } from '../helpers/artifacts';
 import { launchChromium, loopbackContext, type LoopbackContext } from '../helpers/browser';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = artifactDir('screenshots');
 const UI_TIMEOUT = 20_000;
 
 describe('local loop in a real browser (Agents Playground + customer simulator)', function () {

@@ -1,18 +1,17 @@
 /**
  * Every state of the escalation card, filled from the real template with sample data, rendered by the Adaptive Cards
  * JavaScript renderer in headless chromium. A card that does not parse cleanly, does not render, or is over 28 KB
- * fails. The PNGs go to docs/cards/ (the README shows them).
+ * fails. The PNGs go to .artifacts/cards/ (`npm run docs:images` refreshes docs/cards/, which the README shows).
  */
 import { strict as assert } from 'node:assert';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { claim, customerLeft, resolve, type Escalation } from '../../../src/core/escalation';
 import { CARD_MAX_BYTES, escalationCardModel, renderEscalationCard } from '../../../src/console/cards/escalationCard';
+import { artifactDir } from '../../helpers/artifacts';
 import { launchChromium, loopbackContext } from '../../helpers/browser';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const OUT = join(ROOT, 'docs', 'cards');
+const OUT = artifactDir('cards');
 const RENDERER = require.resolve('adaptivecards/dist/adaptivecards.min.js');
 const RENDERER_CSS = require.resolve('adaptivecards/dist/adaptivecards.css');
 const T0 = '2026-11-25T09:12:00.000Z';
@@ -75,13 +74,12 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
     await page.setContent('<!doctype html><html><body style="margin:0;background:#f5f5f5;font-family:Segoe UI,system-ui,sans-serif"><div id="host" style="width:520px;padding:10px"></div></body></html>');
     await page.addScriptTag({ path: RENDERER });
     await page.addStyleTag({ path: RENDERER_CSS });
-    mkdirSync(OUT, { recursive: true });
   });
 
   after(async () => browser?.close());
 
   for (const [state, escalation] of Object.entries(states)) {
-    it(`${state}: parses without errors, renders, stays under 28 KB, and is saved as docs/cards/${state}.png`, async () => {
+    it(`${state}: parses without errors, renders, stays under 28 KB, and is saved as ${state}.png`, async () => {
       const card = renderEscalationCard(escalationCardModel(escalation, new Date(at(15)), '/note'));
       const bytes = Buffer.byteLength(JSON.stringify(card));
       assert.ok(bytes <= CARD_MAX_BYTES, `${bytes} bytes`);
