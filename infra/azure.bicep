@@ -96,6 +96,7 @@ var containers = [
   { name: 'escalations', partitionKey: '/id' }
   { name: 'lookups', partitionKey: '/id' }
   { name: 'transcripts', partitionKey: '/escalationId' }
+  { name: 'outbox', partitionKey: '/escalationId' }
   { name: 'settings', partitionKey: '/id' }
   { name: 'leases', partitionKey: '/id' }
 ]
@@ -203,7 +204,7 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'DELIVERY_LEASE_SECONDS', value: deliveryLeaseSeconds }
         { name: 'SWEEP_INTERVAL_SECONDS', value: sweepIntervalSeconds }
         { name: 'TEAMS_TENANT_RPS', value: teamsTenantRps }
-        // Empty: App Service sets WEBSITE_INSTANCE_ID per instance, which names the instance on delivery leases.
+        // Empty: App Service sets WEBSITE_INSTANCE_ID per instance; each process adds its own suffix on delivery leases.
         { name: 'INSTANCE_ID', value: '' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }
         { name: 'SCM_DO_BUILD_DURING_DEPLOYMENT', value: 'false' }

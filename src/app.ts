@@ -10,11 +10,11 @@ import { AgentAccess } from './console/agentAccess';
 import { AgentChannelRegistry } from './console/agentChannel';
 import { createConsoleAdapter } from './console/consoleAdapter';
 import { createConsoleApp } from './console/consoleBot';
-import { TeamsChannelDesk } from './console/teamsChannelDesk';
+import { TEAMS_CHANNEL_DESK, TeamsChannelDesk } from './console/teamsChannelDesk';
 import { Handover } from './core/handover';
 import type { Logger } from './core/logger';
-import type { HandoverStore } from './core/ports';
-import { defaultRelayOptions, Relay, type RelayOptions } from './core/relay';
+import type { AgentDesk, CustomerChannel } from './delivery/ports';
+import { Relay, type RelayOptions } from './delivery/relay';
 import { deferredResponse } from './http/deferredResponse';
 import { sendError } from './http/errorResponse';
 import { chainable } from './http/restifyResponse';
@@ -29,11 +29,12 @@ import { TeamsRateLimiter } from './outbound/teamsRateLimiter';
 import { tokenSourceFor } from './outbound/tokenSource';
 import { connectCosmos, type CosmosSettings } from './store/cosmos/cosmosClient';
 import { createCosmosStore } from './store/cosmos/cosmosStore';
+import type { HandoverStore } from './store/handoverStore';
 import { createMemoryStore } from './store/memory/memoryStore';
 import { createSkillAdapter, skillAuthConfig } from './skill/skillAdapter';
 import { createSkillLogic } from './skill/skillBot';
 import { loadSkillManifest } from './skill/skillManifest';
-import { TeamsCustomerChannel } from './skill/teamsCustomerChannel';
+import { TEAMS_CUSTOMER_CHANNEL, TeamsCustomerChannel } from './skill/teamsCustomerChannel';
 
 export interface AppOptions {
   log?: Logger;
@@ -76,15 +77,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const deskConnector = new Connector(policy, tokenSourceFor(config.console, config.entraAuthority), limiter);
 
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel);
-  const desk = new TeamsChannelDesk(deskConnector, channels, config.noteMarker);
-  const relay = new Relay(store, new TeamsCustomerChannel(customerConnector), desk, log, {
-    ...defaultRelayOptions,
-    instanceId: config.instanceId,
-    leaseMs: config.deliveryLeaseMs,
-    sweepIntervalMs: config.sweepIntervalMs,
-    ...options.relay,
-  }, new LaneRateMemory(limiter));
-  const handover = new Handover({ store, relay, log });
+  // The registries of desks and customer channels: an escalation names the ones that serve it.
+  const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker)]]);
+  const customers = new Map<string, CustomerChannel>([[TEAMS_CUSTOMER_CHANNEL, new TeamsCustomerChannel(customerConnector)]]);
+  const relay = new Relay({
+    store,
+    customers,
+    desks,
+    log,
+    options: { instanceId: config.instanceId, leaseMs: config.deliveryLeaseMs, sweepIntervalMs: config.sweepIntervalMs, ...options.relay },
+    memory: new LaneRateMemory(limiter),
+  });
+  const handover = new Handover({ store, outbox: relay, log, deskFor: () => TEAMS_CHANNEL_DESK });
+  relay.attach(handover.ledger);
 
   const skillAuthConfiguration = skillAuthConfig(config);
   const skillAdapter = createSkillAdapter(skillAuthConfiguration, policy);

@@ -2,6 +2,7 @@
  * The only reader of process.env. Every setting is typed and validated at start-up; a wrong or missing one
  * stops the start with a message naming it. Documented in README.md and env/.env.local / env/.env.dev.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -204,7 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       caPem: v.COSMOS_CA_FILE ? readCa(v.COSMOS_CA_FILE, problems) : undefined,
     },
     retentionDays: v.RETENTION_DAYS,
-    instanceId: v.INSTANCE_ID ?? v.WEBSITE_INSTANCE_ID ?? hostname(),
+    // Unique per process: two overlapping processes of one App Service instance never share a lease owner.
+    instanceId: `${v.INSTANCE_ID ?? v.WEBSITE_INSTANCE_ID ?? hostname()}-p${process.pid}-${randomBytes(3).toString('hex')}`,
     deliveryLeaseMs: v.DELIVERY_LEASE_SECONDS * 1000,
     sweepIntervalMs: v.SWEEP_INTERVAL_SECONDS * 1000,
     teamsTenantRps: v.TEAMS_TENANT_RPS,

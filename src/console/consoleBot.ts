@@ -140,8 +140,8 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     await reply(ctx, 'New escalations will be posted in this channel.');
   }
 
-  app.error(async (_ctx, err) => {
-    log.error({ err: err.message }, 'console turn failed');
+  app.error(async (ctx, err) => {
+    log.child({ activityId: ctx.activity.id, conversationId: ctx.activity.conversation?.id }).error({ err: err.message, stack: err.stack }, 'console turn failed');
     throw err;
   });
 

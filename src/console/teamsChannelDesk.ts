@@ -3,15 +3,26 @@
  * lines and notices are replies in that thread; state changes update the root card in place.
  */
 import type { DeskRef, Escalation } from '../core/escalation';
-import { DeliveryError } from '../core/errors';
-import type { AgentDesk, OutboundMessage } from '../core/ports';
-import { splitText } from '../core/splitText';
+import { DeliveryError } from '../delivery/deliveryError';
+import type { AgentDesk, Fence, OutboundMessage, Placement } from '../delivery/ports';
 import type { Connector } from '../outbound/connector';
-import { TEAMS_TEXT_BUDGET_BYTES } from '../skill/teamsCustomerChannel';
+import { splitText } from '../outbound/splitText';
+import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
 import type { AgentChannelRegistry } from './agentChannel';
 import { cardAttachment, cardCutsText, escalationCardModel, fullDetails, renderEscalationCard } from './cards/escalationCard';
 
 export const TEAMS_CHANNEL_DESK = 'teams-channel';
+
+/** Where an escalation's thread is, as this desk keeps it (opaque to the core). */
+export interface TeamsThreadAddress {
+  serviceUrl: string;
+  conversationId: string;
+  rootActivityId: string;
+}
+
+export function threadOf(ref: DeskRef): TeamsThreadAddress {
+  return ref.address as unknown as TeamsThreadAddress;
+}
 
 export class TeamsChannelDesk implements AgentDesk {
   constructor(
@@ -21,41 +32,36 @@ export class TeamsChannelDesk implements AgentDesk {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  cardActivity(e: Escalation): Record<string, unknown> {
+  cardActivity(e: Escalation, lastLineAt?: string): Record<string, unknown> {
     // Empty text: text next to a card hides the card in some clients.
-    return { type: 'message', text: '', attachments: [cardAttachment(renderEscalationCard(escalationCardModel(e, this.now(), this.noteMarker)))] };
+    return { type: 'message', text: '', attachments: [cardAttachment(renderEscalationCard(escalationCardModel(e, this.now(), this.noteMarker, lastLineAt)))] };
   }
 
-  async announce(e: Escalation): Promise<DeskRef> {
+  async announce(e: Escalation, fence: Fence): Promise<Placement> {
     const channel = await this.channels.current();
     if (!channel) throw new DeliveryError('no agent channel is configured yet (set AGENT_CHANNEL_ID or type "use this channel" in Teams)');
-    const thread = await this.connector.createThread(channel.serviceUrl, {
-      channelId: channel.channelId,
-      tenantId: channel.tenantId,
-      activity: this.cardActivity(e),
-    });
-    const deskRef = { desk: TEAMS_CHANNEL_DESK, conversationId: thread.conversationId, rootActivityId: thread.activityId, serviceUrl: channel.serviceUrl };
+    const thread = await this.connector.createThread(channel.serviceUrl, { channelId: channel.channelId, tenantId: channel.tenantId, activity: this.cardActivity(e) }, fence);
+    const address: TeamsThreadAddress = { serviceUrl: channel.serviceUrl, conversationId: thread.conversationId, rootActivityId: thread.activityId };
     // The card shortens long values; the agent still gets every character, as the thread's first reply.
-    if (cardCutsText(e)) await this.post({ ...e, deskRef }, { text: fullDetails(e), kind: 'notice' });
-    return deskRef;
+    return { ref: { desk: TEAMS_CHANNEL_DESK, threadId: thread.conversationId, address: { ...address } }, followUps: cardCutsText(e) ? [fullDetails(e)] : [] };
   }
 
-  async refresh(e: Escalation): Promise<void> {
-    const ref = this.ref(e);
-    await this.connector.update(ref.serviceUrl!, ref.conversationId, ref.rootActivityId, this.cardActivity(e));
+  async refresh(e: Escalation, view: { lastLineAt?: string }, fence: Fence): Promise<void> {
+    const t = this.thread(e);
+    await this.connector.update(t.serviceUrl, t.conversationId, t.rootActivityId, this.cardActivity(e, view.lastLineAt), fence);
   }
 
-  async post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }): Promise<void> {
-    const ref = this.ref(e);
+  async post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void> {
+    const t = this.thread(e);
     const prefix = message.kind === 'customer' ? `${message.from || 'Customer'}: ` : message.kind === 'note' ? `📝 Note from ${message.from}: ` : 'ℹ️ ';
     for (const part of splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix))) {
       // Plain text: customer input is never rendered as markdown or HTML in the thread.
-      await this.connector.send(ref.serviceUrl!, ref.conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'plain' });
+      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'plain' }, fence);
     }
   }
 
-  private ref(e: Escalation): DeskRef {
-    if (!e.deskRef?.serviceUrl) throw new DeliveryError(`escalation ${e.id} has no thread yet`);
-    return e.deskRef;
+  private thread(e: Escalation): TeamsThreadAddress {
+    if (!e.deskRef) throw new DeliveryError(`escalation ${e.id} has no thread yet`);
+    return threadOf(e.deskRef);
   }
 }

@@ -1,7 +1,28 @@
-/** Errors the core and its ports share; edges map them to HTTP statuses and user-facing text. */
+/**
+ * The error catalogue: every error the service raises on purpose has a code. The HTTP edge maps codes to statuses in
+ * one place (http/errorResponse.ts); anything without a code is a bug and answers 500, logged with its stack.
+ */
+
+export type ErrorCode =
+  | 'concurrent_update'
+  | 'already_exists'
+  | 'store_unavailable'
+  | 'not_found'
+  | 'bad_request'
+  | 'delivery_failed'
+  | 'lease_lost'
+  | 'already_claimed'
+  | 'not_owner'
+  | 'closed'
+  | 'not_claimed';
+
+export abstract class CodedError extends Error {
+  abstract readonly code: ErrorCode;
+}
 
 /** A conditional write lost a race (HTTP 412 from Cosmos). Re-read and re-apply. */
-export class ConcurrencyError extends Error {
+export class ConcurrencyError extends CodedError {
+  readonly code = 'concurrent_update';
   constructor(what: string) {
     super(`concurrent update of ${what}`);
     this.name = 'ConcurrencyError';
@@ -9,7 +30,8 @@ export class ConcurrencyError extends Error {
 }
 
 /** A create found the id taken (HTTP 409 from Cosmos). */
-export class ConflictError extends Error {
+export class ConflictError extends CodedError {
+  readonly code = 'already_exists';
   constructor(what: string) {
     super(`${what} already exists`);
     this.name = 'ConflictError';
@@ -17,39 +39,32 @@ export class ConflictError extends Error {
 }
 
 /** The store cannot be reached or keeps failing: the edge answers 503 so the caller may retry. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends CodedError {
+  readonly code = 'store_unavailable';
   constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'StoreUnavailableError';
   }
 }
 
-/** A delivery to the customer or the desk failed; `status` is the HTTP status, undefined for network errors. */
-export class DeliveryError extends Error {
-  readonly status?: number;
-  readonly retryAfterMs?: number;
-  /** Set for failures no retry can fix (a service URL outside the allow-list). */
-  readonly permanent: boolean;
-
-  constructor(message: string, details: { status?: number; retryAfterMs?: number; permanent?: boolean } = {}) {
-    super(message);
-    this.name = 'DeliveryError';
-    this.status = details.status;
-    this.retryAfterMs = details.retryAfterMs;
-    this.permanent = details.permanent ?? false;
-  }
-
-  /** Teams asks to retry 429, 412, 502, 503, 504; network errors are retried too. 403/404 are final. */
-  get retryable(): boolean {
-    if (this.permanent) return false;
-    return this.status === undefined || [412, 429, 500, 502, 503, 504].includes(this.status);
-  }
-}
-
 /** An escalation, customer conversation or desk thread we do not know. */
-export class NotFoundError extends Error {
+export class NotFoundError extends CodedError {
+  readonly code = 'not_found';
   constructor(what: string) {
     super(`${what} not found`);
     this.name = 'NotFoundError';
   }
+}
+
+/** Input that does not have the shape it must have; the reason is safe to show the caller. */
+export class BadInputError extends CodedError {
+  readonly code = 'bad_request';
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BadInputError';
+  }
+}
+
+export function codeOf(err: unknown): ErrorCode | undefined {
+  return err instanceof CodedError ? err.code : undefined;
 }

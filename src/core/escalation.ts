@@ -1,8 +1,10 @@
 /**
- * The escalation and its state machine: queued → claimed → closed.
- * Pure functions only: every transition returns a new escalation or throws a TransitionError,
- * so the store can apply them under an ETag condition and re-apply after a lost race.
+ * The escalation and its rules: queued → claimed → closed. Pure functions only: each rule returns the next state and
+ * the events the change causes (a `Decision`), or throws a TransitionError. The store applies a decision under an ETag
+ * condition and re-decides after a lost race; what must happen outside follows from the events (see effects.ts).
  */
+import { CodedError } from './errors';
+import type { EscalationEvent } from './events';
 
 export type EscalationStatus = 'queued' | 'claimed' | 'closed';
 /** Who or what closed an escalation. */
@@ -15,43 +17,43 @@ export interface AgentRef {
   aadObjectId?: string;
 }
 
-/** Everything needed to reach the customer's own chat proactively. */
+/**
+ * The customer's chat as the core sees it: which customer channel serves it, the conversation id Copilot Studio
+ * passes (the key of the chat), what to show agents, and the channel's own address data, opaque to the core.
+ */
 export interface CustomerRef {
-  /** The customer's conversation id as Copilot Studio passes it (the Teams chat id). */
+  channel: string;
   conversationId: string;
-  userId: string;
-  userName?: string;
-  aadObjectId?: string;
-  tenantId?: string;
-  /** The channel the customer is on (msteams). */
-  channelId: string;
-  /** Where proactive messages go (the Teams service URL, never the pvaruntime one). */
-  serviceUrl: string;
-  /** The Copilot Studio agent that the customer talks to; proactive messages are sent as this bot. */
-  botId: string;
-  botName?: string;
+  name?: string;
   locale?: string;
+  /** A short description for agents (e.g. "Teams user"). */
+  detail?: string;
+  address: Record<string, unknown>;
 }
 
-/** Where an escalation lives on an agent desk (a Teams channel thread today; other desks later). */
+/** Where an escalation lives on its desk: the desk's name, the thread's key (for look-ups), the desk's own data. */
 export interface DeskRef {
   desk: string;
-  conversationId: string;
-  rootActivityId: string;
-  /** Where the desk's API answers (the Teams service URL of the agents' team). */
-  serviceUrl?: string;
+  threadId: string;
+  address: Record<string, unknown>;
 }
+
+/** An event the escalation went through, with an id derived from the escalation and its revision. */
+export type EventRecord = EscalationEvent & { id: string; rev: number; at: string };
 
 export interface Escalation {
   id: string;
+  /** Bumped by every change of state; event ids derive from it, so a retried change is recognised. */
+  rev: number;
   status: EscalationStatus;
   customer: CustomerRef;
+  /** The desk that serves this escalation (a name in the registry of desks). */
+  desk: string;
   problem: string;
   /** Copilot Studio's handoff variables and topic variables, as strings. */
   context: Record<string, string>;
   createdAt: string;
   updatedAt: string;
-  lastMessageAt?: string;
   owner?: AgentRef;
   claimedAt?: string;
   closedAt?: string;
@@ -60,11 +62,24 @@ export interface Escalation {
   deskRef?: DeskRef;
   /** Outbound delivery problems shown on the card (e.g. app removed from the customer's chat). */
   deliveryProblem?: string;
+  /**
+   * Events written with the state change whose outbox items may not all be stored yet (the transactional outbox):
+   * cleared once they are, and stored again by whoever finds them (a retried request, the sweep).
+   */
+  unsettled?: EventRecord[];
 }
 
-export class TransitionError extends Error {
+/** The next state and the events that led there; no events means nothing changed. */
+export interface Decision {
+  escalation: Escalation;
+  events: EscalationEvent[];
+}
+
+export type TransitionCode = 'already_claimed' | 'not_owner' | 'closed' | 'not_claimed';
+
+export class TransitionError extends CodedError {
   constructor(
-    readonly code: 'already_claimed' | 'not_owner' | 'closed' | 'not_claimed',
+    readonly code: TransitionCode,
     message: string,
     readonly escalation: Escalation,
   ) {
@@ -77,54 +92,87 @@ export function isOpen(e: Escalation): boolean {
   return e.status !== 'closed';
 }
 
+const unchanged = (e: Escalation): Decision => ({ escalation: e, events: [] });
+
+function changed(e: Escalation, next: Escalation, now: string, ...events: EscalationEvent[]): Decision {
+  return { escalation: { ...next, rev: e.rev + 1, updatedAt: now }, events };
+}
+
 function assertOpen(e: Escalation): void {
-  if (e.status === 'closed') {
-    throw new TransitionError('closed', `escalation ${e.id} is closed (${e.closedReason})`, e);
-  }
+  if (e.status === 'closed') throw new TransitionError('closed', `escalation ${e.id} is closed (${e.closedReason})`, e);
 }
 
 function assertOwner(e: Escalation, agent: AgentRef): void {
-  if (e.status !== 'claimed' || !e.owner) {
-    throw new TransitionError('not_claimed', `escalation ${e.id} is not claimed`, e);
-  }
-  if (e.owner.id !== agent.id) {
-    throw new TransitionError('not_owner', `escalation ${e.id} is owned by ${e.owner.name}`, e);
-  }
+  if (e.status !== 'claimed' || !e.owner) throw new TransitionError('not_claimed', `escalation ${e.id} is not claimed`, e);
+  if (e.owner.id !== agent.id) throw new TransitionError('not_owner', `escalation ${e.id} is owned by ${e.owner.name}`, e);
 }
 
-/** Claim a queued escalation. Claiming one you already own is a no-op (same object back). */
-export function claim(e: Escalation, agent: AgentRef, now: string): Escalation {
+export interface NewEscalation {
+  id: string;
+  customer: CustomerRef;
+  desk: string;
+  problem: string;
+  context: Record<string, string>;
+}
+
+/** A customer asked for a person: a queued escalation. */
+export function start(input: NewEscalation, now: string): Decision {
+  const escalation: Escalation = { ...input, rev: 1, status: 'queued', createdAt: now, updatedAt: now };
+  return { escalation, events: [{ type: 'started' }] };
+}
+
+/** Claim a queued escalation. Claiming one you already own changes nothing. */
+export function claim(e: Escalation, agent: AgentRef, now: string): Decision {
   assertOpen(e);
   if (e.status === 'claimed') {
-    if (e.owner?.id === agent.id) return e;
+    if (e.owner?.id === agent.id) return unchanged(e);
     throw new TransitionError('already_claimed', `escalation ${e.id} is already claimed by ${e.owner?.name}`, e);
   }
-  return { ...e, status: 'claimed', owner: agent, claimedAt: now, updatedAt: now };
+  return changed(e, { ...e, status: 'claimed', owner: agent, claimedAt: now }, now, { type: 'claimed', agent });
 }
 
 /** The owner hands the escalation back to the queue. */
-export function release(e: Escalation, agent: AgentRef, now: string): Escalation {
+export function release(e: Escalation, agent: AgentRef, now: string): Decision {
   assertOpen(e);
   assertOwner(e, agent);
   const { owner: _owner, claimedAt: _claimedAt, ...rest } = e;
-  return { ...rest, status: 'queued', updatedAt: now };
+  return changed(e, { ...rest, status: 'queued' }, now, { type: 'released', agent });
 }
 
-/** The owner resolves the escalation: the customer goes back to the virtual agent. */
-export function resolve(e: Escalation, agent: AgentRef, now: string): Escalation {
+/** The owner resolves the escalation: the customer goes back to the virtual agent. Resolving it again changes nothing. */
+export function resolve(e: Escalation, agent: AgentRef, now: string): Decision {
+  if (e.closedReason === 'agent' && e.closedBy?.id === agent.id) return unchanged(e);
   assertOpen(e);
   assertOwner(e, agent);
-  return { ...e, status: 'closed', closedReason: 'agent', closedBy: agent, closedAt: now, updatedAt: now };
+  return changed(e, { ...e, status: 'closed', closedReason: 'agent', closedBy: agent, closedAt: now }, now, { type: 'resolved', agent });
 }
 
-/** The customer said goodbye, or Copilot Studio ended the skill. */
-export function customerLeft(e: Escalation, now: string): Escalation {
-  assertOpen(e);
-  return { ...e, status: 'closed', closedReason: 'customer', closedAt: now, updatedAt: now };
+/** The customer said goodbye, or Copilot Studio ended the skill. A closed escalation stays as it is. */
+export function customerLeft(e: Escalation, now: string): Decision {
+  if (!isOpen(e)) return unchanged(e);
+  return changed(e, { ...e, status: 'closed', closedReason: 'customer', closedAt: now }, now, { type: 'customerLeft' });
 }
 
-/** Nobody answered in time or the chat went stale (timers, later). */
-export function abandon(e: Escalation, now: string): Escalation {
+/** Nobody answered in time or the chat went stale (timers). */
+export function abandon(e: Escalation, now: string): Decision {
   assertOpen(e);
-  return { ...e, status: 'closed', closedReason: 'abandoned', closedAt: now, updatedAt: now };
+  return changed(e, { ...e, status: 'closed', closedReason: 'abandoned', closedAt: now }, now, { type: 'abandoned' });
+}
+
+/** The first sendMessage may carry the problem that startConversation lacked. */
+export function addProblem(e: Escalation, problem: string, now: string): Decision {
+  if (e.problem || !problem) return unchanged(e);
+  return changed(e, { ...e, problem }, now, { type: 'problemAdded' });
+}
+
+/** The desk shows the escalation here now (the thread was created). Recorded once: a second thread is never kept. */
+export function placeOnDesk(e: Escalation, ref: DeskRef, now: string): Decision {
+  if (e.deskRef) return unchanged(e);
+  return changed(e, { ...e, deskRef: ref }, now, { type: 'placedOnDesk' });
+}
+
+/** The customer's chat cannot be reached any more (the app was removed): agents must see it. */
+export function customerUnreachable(e: Escalation, reason: string, now: string): Decision {
+  if (e.deliveryProblem) return unchanged(e);
+  return changed(e, { ...e, deliveryProblem: `Messages cannot reach the customer (${reason}).` }, now, { type: 'customerUnreachable', reason });
 }

@@ -1,23 +1,26 @@
 /**
- * The handover core: what happens when a customer asks for a person, speaks, leaves, and when agents claim,
- * answer, release and resolve. Channel-agnostic: it speaks to the customer and the desk only through ports.
+ * The handover core: what happens when a customer asks for a person, speaks, leaves, and when agents claim, answer,
+ * release and resolve. Channel- and desk-agnostic: state changes go through the ledger (rules → events → outbox),
+ * lines straight into the outbox.
  */
 import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
 import type { AgentRef, CustomerRef, Escalation } from './escalation';
-import { ConcurrencyError, ConflictError, NotFoundError } from './errors';
+import { BoundedCache } from './boundedCache';
+import { ConcurrencyError, ConflictError } from './errors';
+import { Ledger } from './ledger';
 import type { Logger } from './logger';
-import { notices } from './notices';
-import { lookupKey, type HandoverStore, type Versioned } from './ports';
-import type { Relay } from './relay';
+import { lookupKey, type Clock, type EscalationStore, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
 import { newEntry, type TranscriptEntry } from './transcript';
 
 export interface HandoverDeps {
-  store: HandoverStore;
-  relay: Relay;
+  store: { escalations: EscalationStore; lookups: LookupStore; transcripts: TranscriptStore };
+  outbox: Outbox;
   log: Logger;
-  now?: () => Date;
+  clock?: Clock;
   newId?: () => string;
+  /** Which desk serves a new escalation (a name in the registry of desks). */
+  deskFor?: (input: StartInput) => string;
 }
 
 export type CustomerMessageResult =
@@ -39,163 +42,156 @@ export interface StartInput {
   context: Record<string, string>;
 }
 
+export interface CustomerLine {
+  /** The chat the line came from (Copilot Studio's conversation id). */
+  conversationId: string;
+  /** LiveChatConversationId, when Copilot Studio passes it: saves the look-up (checked against the chat). */
+  escalationId?: string;
+  text: string;
+  activityId?: string;
+  problem?: string;
+}
+
 const MAX_CONFLICT_RETRIES = 25;
+/** Thread → escalation never changes once written; this many are remembered per process. */
+const THREAD_CACHE_SIZE = 5_000;
 
 export class Handover {
-  private readonly store: HandoverStore;
-  private readonly relay: Relay;
+  private readonly store: HandoverDeps['store'];
+  private readonly outbox: Outbox;
   private readonly log: Logger;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly newId: () => string;
-  /** Escalation id → when its last line went through this instance (see withLastMessage). */
-  private readonly lastMessages = new Map<string, string>();
+  private readonly deskFor: (input: StartInput) => string;
+  private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
+  readonly ledger: Ledger;
 
   constructor(deps: HandoverDeps) {
     this.store = deps.store;
-    this.relay = deps.relay;
+    this.outbox = deps.outbox;
     this.log = deps.log;
-    this.now = deps.now ?? (() => new Date());
+    this.clock = deps.clock ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;
+    this.deskFor = deps.deskFor ?? (() => 'teams-channel');
+    this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock);
   }
 
-  /** Opens an escalation for this customer chat, or returns the open one (one live escalation per chat). */
+  /**
+   * Opens an escalation for this customer chat, or returns the open one (one live escalation per chat). The chat's
+   * look-up decides: whoever creates (or re-points) it names the escalation, and every concurrent or retried start
+   * for the chat then creates or finds that one escalation, and stores its missing effects (its card).
+   */
   async start(input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
     const key = lookupKey.customer(input.customer.conversationId);
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const existing = await this.store.lookups.get(key);
       if (existing) {
         const current = await this.store.escalations.get(existing.value);
-        if (current && rules.isOpen(current.value)) return { escalation: current.value, created: false };
+        if (!current) return this.createNamed(existing.value, input); // named by a start that has not created it yet
+        if (rules.isOpen(current.value)) {
+          const settled = await this.ledger.settle(current); // a retried start brings what a failed one left out
+          return { escalation: settled.value, created: false };
+        }
       }
       const id = this.newId();
       try {
         if (existing) await this.store.lookups.replace(key, id, existing.etag);
         else await this.store.lookups.create(key, id);
       } catch (err) {
-        if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // another start won: use it
+        if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // another start named it
         throw err;
       }
-      const escalation = await this.create(id, input);
-      return { escalation, created: true };
+      return this.createNamed(id, input);
     }
     throw new ConcurrencyError(`customer conversation ${input.customer.conversationId}`);
   }
 
-  private async create(id: string, input: StartInput): Promise<Escalation> {
-    const at = this.now().toISOString();
-    const escalation: Escalation = {
-      id,
-      status: 'queued',
-      customer: input.customer,
-      problem: input.problem,
-      context: input.context,
-      createdAt: at,
-      updatedAt: at,
-    };
-    await this.store.escalations.create(escalation);
-    this.log.info({ escalationId: id }, 'escalation created');
-    // Both stored before startConversation is answered: the card (announced on the desk) and the in-line notice.
-    const card = await this.record(escalation, 'toDesk', 'card', '');
-    const inLine = await this.record(escalation, 'toCustomer', 'notice', notices.inLine());
-    void this.relay.dispatch(escalation, card);
-    void this.relay.dispatch(escalation, inLine);
-    return escalation;
+  private async createNamed(id: string, input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
+    const decision = rules.start({ id, ...input, desk: this.deskFor(input) }, this.clock().toISOString());
+    try {
+      const escalation = await this.ledger.create(decision);
+      this.log.info({ escalationId: id, desk: escalation.desk }, 'escalation created');
+      return { escalation, created: true };
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const current = await this.store.escalations.get(id);
+      if (!current) throw err;
+      return { escalation: (await this.ledger.settle(current)).value, created: false };
+    }
   }
 
   /** A customer line from the skill: stored, then relayed to the desk. */
-  async customerMessage(conversationId: string, text: string, activityId?: string, problem?: string): Promise<CustomerMessageResult> {
-    let found = await this.findByCustomer(conversationId);
+  async customerMessage(line: CustomerLine): Promise<CustomerMessageResult> {
+    let found = await this.findForCustomer(line);
     if (!found) return { kind: 'unknown' };
     if (!rules.isOpen(found.value)) return { kind: 'closed', escalation: found.value };
-    if (problem && !found.value.problem) found = await this.setProblem(found, problem);
+    if (line.problem && !found.value.problem) {
+      const problem = line.problem;
+      const { escalation } = await this.ledger.apply(found.value.id, (e) => rules.addProblem(e, problem, this.clock().toISOString()));
+      found = { value: escalation, etag: '' };
+    }
     const e = found.value;
     const entry = newEntry({
       escalationId: e.id,
       direction: 'toDesk',
       kind: 'customer',
-      author: { id: e.customer.userId, name: e.customer.userName },
-      text,
-      sourceActivityId: activityId,
-      now: this.now().toISOString(),
+      author: { id: 'customer', name: e.customer.name },
+      text: line.text,
+      sourceActivityId: line.activityId,
+      now: this.clock(),
     });
-    const recorded = await this.relay.record(entry, e);
-    if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
-    void this.relay.dispatch(e, recorded);
-    this.lastMessages.set(e.id, entry.at);
-    return { kind: 'relayed', escalation: e };
+    const recorded = await this.outbox.record(entry, e);
+    if (recorded.duplicate && !recorded.served) return { kind: 'duplicate', escalation: e };
+    void this.outbox.dispatch(e, recorded);
+    return { kind: recorded.duplicate ? 'duplicate' : 'relayed', escalation: e };
   }
 
-  /** The customer said goodbye or Copilot Studio ended the skill. Unknown or closed chats are a no-op. */
+  /** The customer said goodbye or Copilot Studio ended the skill. Unknown chats are a no-op. */
   async customerLeft(conversationId: string): Promise<Escalation | undefined> {
     const found = await this.findByCustomer(conversationId);
     if (!found) return undefined;
-    const { after, changed } = await this.mutate(found.value.id, (e) =>
-      rules.isOpen(e) ? rules.customerLeft(e, this.now().toISOString()) : e,
-    );
-    // Also when this is the retry of a request whose notice could not be stored: the notice's id makes it once.
-    if (after.closedReason === 'customer') {
-      if (changed) this.log.info({ escalationId: after.id }, 'customer left');
-      await this.transitionNotice(after, 'toDesk', notices.customerLeft(), `left|${after.closedAt}`, changed);
-    }
-    return after;
+    const { escalation, changed } = await this.ledger.apply(found.value.id, (e) => rules.customerLeft(e, this.clock().toISOString()));
+    if (changed) this.log.info({ escalationId: escalation.id }, 'customer left');
+    return escalation;
   }
 
   /** Claims an escalation; the store's ETag condition decides races, so exactly one agent wins. */
   async claim(escalationId: string, agent: AgentRef): Promise<{ escalation: Escalation; changed: boolean }> {
-    const { after, changed } = await this.mutate(escalationId, (e) => rules.claim(e, agent, this.now().toISOString()));
+    const { escalation, changed } = await this.ledger.apply(escalationId, (e) => rules.claim(e, agent, this.clock().toISOString()));
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
-    await this.transitionNotice(after, 'toCustomer', notices.agentJoined(agent), `claimed|${agent.id}|${after.claimedAt}`, changed);
-    return { escalation: after, changed };
+    return { escalation, changed };
   }
 
   async release(escalationId: string, agent: AgentRef): Promise<Escalation> {
-    const { after } = await this.mutate(escalationId, (e) => rules.release(e, agent, this.now().toISOString()));
-    this.log.info({ escalationId, agentId: agent.id }, 'escalation released');
-    void this.relay.dispatch(after, await this.record(after, 'toCustomer', 'notice', notices.released(agent)));
-    await this.refreshDesk(after);
-    return after;
+    const { escalation, changed } = await this.ledger.apply(escalationId, (e) => rules.release(e, agent, this.clock().toISOString()));
+    if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation released');
+    return escalation;
   }
 
   async resolve(escalationId: string, agent: AgentRef): Promise<Escalation> {
-    let after: Escalation;
-    let changed = true;
-    try {
-      ({ after } = await this.mutate(escalationId, (e) => rules.resolve(e, agent, this.now().toISOString())));
-      this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
-    } catch (err) {
-      // Resolved by this agent already: a retried request (its notice may not have been stored) or a second click.
-      const e = err instanceof rules.TransitionError ? err.escalation : undefined;
-      if (!(e?.closedReason === 'agent' && e.closedBy?.id === agent.id)) throw err;
-      after = e;
-      changed = false;
-    }
-    await this.transitionNotice(after, 'toCustomer', notices.resolved(agent), `resolved|${after.closedAt}`, changed);
-    return after;
+    const { escalation, changed } = await this.ledger.apply(escalationId, (e) => rules.resolve(e, agent, this.clock().toISOString()));
+    if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
+    return escalation;
   }
 
   /**
    * A line an agent typed on the desk. The owner's lines go to the customer; on a queued escalation the first
    * reply claims it; notes stay internal; anyone else is told who owns the chat.
    */
-  async agentMessage(
-    found: Escalation,
-    agent: AgentRef,
-    text: string,
-    options: { activityId?: string; note?: boolean } = {},
-  ): Promise<AgentMessageResult> {
-    // `found` is the escalation as just read for the thread (findByDesk): no third read on the message path.
-    const escalationId = found.id;
+  async agentMessage(found: Escalation, agent: AgentRef, text: string, options: { activityId?: string; note?: boolean } = {}): Promise<AgentMessageResult> {
+    // `found` is the escalation as just read for the thread (findByDesk): no second read on the message path.
     let e = found;
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
+    const entryOf = (direction: 'internal' | 'toCustomer', kind: 'note' | 'agent') =>
+      newEntry({ escalationId: e.id, direction, kind, author: agent, text, sourceActivityId: options.activityId, now: this.clock() });
     if (options.note) {
-      const entry = newEntry({ escalationId, direction: 'internal', kind: 'note', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });
-      const { duplicate } = await this.relay.record(entry);
+      const { duplicate } = await this.outbox.record(entryOf('internal', 'note'), e);
       return { kind: duplicate ? 'duplicate' : 'note', escalation: e };
     }
     let claimed = false;
     if (e.status === 'queued') {
       try {
-        const result = await this.claim(escalationId, agent);
+        const result = await this.claim(e.id, agent);
         e = result.escalation;
         claimed = result.changed;
       } catch (err) {
@@ -205,96 +201,52 @@ export class Handover {
     }
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
-    const entry = newEntry({ escalationId, direction: 'toCustomer', kind: 'agent', author: agent, text, sourceActivityId: options.activityId, now: this.now().toISOString() });
-    const recorded = await this.relay.record(entry, e);
-    if (recorded.duplicate) return { kind: 'duplicate', escalation: e };
-    void this.relay.dispatch(e, recorded);
-    this.lastMessages.set(e.id, entry.at);
-    return { kind: 'relayed', escalation: e, claimed };
+    const recorded = await this.outbox.record(entryOf('toCustomer', 'agent'), e);
+    if (recorded.duplicate && !recorded.served) return { kind: 'duplicate', escalation: e };
+    void this.outbox.dispatch(e, recorded);
+    return recorded.duplicate ? { kind: 'duplicate', escalation: e } : { kind: 'relayed', escalation: e, claimed };
   }
 
   /** Posts a service notice into the escalation's desk thread (e.g. "owned by X"); stored like any line. */
-  async deskNotice(e: Escalation, text: string): Promise<void> {
-    void this.relay.dispatch(e, await this.record(e, 'toDesk', 'notice', text));
+  async deskNotice(e: Escalation, text: string, key?: string): Promise<void> {
+    const entry = newEntry({ escalationId: e.id, direction: 'toDesk', kind: 'notice', text, sourceActivityId: key, now: this.clock() });
+    const recorded = await this.outbox.record(entry, e);
+    if (!recorded.duplicate || recorded.served) void this.outbox.dispatch(e, recorded);
   }
 
   async get(escalationId: string): Promise<Escalation | undefined> {
     return (await this.store.escalations.get(escalationId))?.value;
   }
 
-  /** At most two point reads: the desk thread's lookup, then the escalation. */
-  async findByDesk(deskConversationId: string): Promise<Escalation | undefined> {
-    const lk = await this.store.lookups.get(lookupKey.desk(deskConversationId));
-    return lk ? (await this.store.escalations.get(lk.value))?.value : undefined;
-  }
-
-  /** At most two point reads: the customer chat's lookup, then the escalation. */
-  private async findByCustomer(conversationId: string): Promise<Versioned<Escalation> | undefined> {
-    const lk = await this.store.lookups.get(lookupKey.customer(conversationId));
-    return lk ? this.store.escalations.get(lk.value) : undefined;
+  /** One point read when the thread is known to this process (the thread's escalation never changes), else two. */
+  async findByDesk(threadId: string): Promise<Escalation | undefined> {
+    let id = this.threads.get(threadId);
+    if (!id) {
+      id = (await this.store.lookups.get(lookupKey.desk(threadId)))?.value;
+      if (!id) return undefined;
+      this.threads.set(threadId, id);
+    }
+    return (await this.store.escalations.get(id))?.value;
   }
 
   async transcript(escalationId: string): Promise<TranscriptEntry[]> {
     return this.store.transcripts.list(escalationId);
   }
 
-  private record(e: Escalation, direction: TranscriptEntry['direction'], kind: TranscriptEntry['kind'], text: string, key?: string) {
-    return this.relay.record(newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: this.now().toISOString() }), e);
-  }
-
-  /**
-   * Stores a state change's notice and the card update. The state is written first, so if storing the notice fails
-   * the request fails (503) and its retry finds the state already changed: the notice's id is derived from the
-   * transition (`key`), so the retry stores it if it is missing and finds a duplicate if it is not.
-   */
-  private async transitionNotice(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string, changed: boolean): Promise<void> {
-    const notice = await this.record(e, direction, 'notice', text, `transition|${key}`);
-    if (!changed && notice.duplicate) return; // a repeated click: nothing was missing
-    if (!notice.duplicate) void this.relay.dispatch(e, notice);
-    await this.refreshDesk(e);
-  }
-
-  /** The first sendMessage may carry the problem that startConversation lacked: show it on the card. */
-  private async setProblem(found: Versioned<Escalation>, problem: string): Promise<Versioned<Escalation>> {
-    const at = this.now().toISOString();
-    const { after, changed } = await this.mutate(found.value.id, (e) => (e.problem ? e : { ...e, problem, updatedAt: at }));
-    if (changed) await this.refreshDesk(after);
-    return (await this.store.escalations.get(after.id)) ?? found;
-  }
-
-  /** Stores a card update (rendered from the newest state when delivered) and queues it in the desk lane. */
-  private async refreshDesk(e: Escalation): Promise<void> {
-    void this.relay.dispatch(e, await this.record(e, 'toDesk', 'card', ''));
-  }
-
-  /**
-   * The card shows when the last line went through. Writing that on every line would cost a write per message,
-   * so each instance remembers it and it rides along with the next state change.
-   */
-  private withLastMessage(e: Escalation): Escalation {
-    const local = this.lastMessages.get(e.id);
-    if (!rules.isOpen(e)) this.lastMessages.delete(e.id);
-    return local && (!e.lastMessageAt || local > e.lastMessageAt) ? { ...e, lastMessageAt: local } : e;
-  }
-
-  /**
-   * Applies a pure transition under the store's ETag condition, re-reading and re-applying after a lost race.
-   * A transition that no longer applies throws its TransitionError to the caller.
-   */
-  private async mutate(id: string, transition: (e: Escalation) => Escalation): Promise<{ after: Escalation; changed: boolean }> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const current = await this.store.escalations.get(id);
-      if (!current) throw new NotFoundError(`escalation ${id}`);
-      const transitioned = transition(current.value);
-      if (transitioned === current.value) return { after: transitioned, changed: false };
-      const next = this.withLastMessage(transitioned);
-      try {
-        const saved = await this.store.escalations.replace(next, current.etag);
-        return { after: saved.value, changed: true };
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError)) throw err;
-      }
+  /** LiveChatConversationId names the escalation (one point read) when it belongs to the calling chat; else the look-up. */
+  private async findForCustomer(line: CustomerLine): Promise<Versioned<Escalation> | undefined> {
+    if (line.escalationId) {
+      const named = await this.store.escalations.get(line.escalationId);
+      // A closed one may have a newer successor for the same chat: the look-up knows.
+      if (named && named.value.customer.conversationId === line.conversationId && rules.isOpen(named.value)) return named;
+      if (named && named.value.customer.conversationId !== line.conversationId) this.log.warn({ escalationId: line.escalationId }, 'LiveChatConversationId names another chat\'s escalation: ignored');
     }
-    throw new ConcurrencyError(`escalation ${id}`);
+    return this.findByCustomer(line.conversationId);
+  }
+
+  /** At most two point reads: the customer chat's lookup, then the escalation. */
+  private async findByCustomer(conversationId: string): Promise<Versioned<Escalation> | undefined> {
+    const lk = await this.store.lookups.get(lookupKey.customer(conversationId));
+    return lk ? this.store.escalations.get(lk.value) : undefined;
   }
 }

@@ -4,4 +4,6 @@ export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** A logger whose every line carries `bindings` (the escalation, the activity). */
+  child(bindings: object): Logger;
 }

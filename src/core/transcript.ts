@@ -1,12 +1,26 @@
-/** A transcript line with its delivery state: the unit the relay stores before acknowledging. */
+/**
+ * What was said in an escalation (the transcript), and the outbox items the relay delivers. A line that must reach
+ * someone is its own outbox item: its transcript entry carries the delivery state, so a line costs one write to
+ * accept and one to mark delivered. Card changes are outbox items of their own, never lines of the transcript.
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentRef } from './escalation';
 
 /** toDesk: shown to agents; toCustomer: sent to the customer's chat; internal: stored only. */
 export type Direction = 'toDesk' | 'toCustomer' | 'internal';
-/** `card`: the desk's view of the escalation (first one announces it, later ones update it). */
-export type EntryKind = 'customer' | 'agent' | 'notice' | 'note' | 'card';
+export type Outbound = Exclude<Direction, 'internal'>;
+export type EntryKind = 'customer' | 'agent' | 'notice' | 'note';
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'none';
+
+export interface Delivery {
+  state: DeliveryState;
+  attempts: number;
+  lastError?: string;
+  deliveredAt?: string;
+  /** The process that delivers this item, until `leaseUntil` (epoch ms); then any process may take it. */
+  leaseOwner?: string;
+  leaseUntil?: number;
+}
 
 export interface TranscriptEntry {
   id: string;
@@ -18,59 +32,82 @@ export interface TranscriptEntry {
   kind: EntryKind;
   author?: AgentRef | { id: string; name?: string };
   text: string;
-  /** The inbound activity id, so a retried activity is recorded once. */
+  /** The inbound activity (or event) the entry came from, so a retried one is recorded once. */
   sourceActivityId?: string;
   delivery: Delivery;
 }
 
-export interface Delivery {
-  state: DeliveryState;
-  attempts: number;
-  lastError?: string;
-  deliveredAt?: string;
-  /** The instance that delivers this entry, until `leaseUntil` (epoch ms); then any instance may claim it. */
-  leaseOwner?: string;
-  leaseUntil?: number;
+/** "Show the escalation as it now is" on its desk: the first announces it, later ones update it. */
+export interface CardItem {
+  id: string;
+  escalationId: string;
+  seq: string;
+  at: string;
+  direction: 'toDesk';
+  kind: 'card';
+  delivery: Delivery;
+}
+
+/** What the relay delivers: a line (or notice) of the transcript, or a card change. */
+export type OutboxItem = TranscriptEntry | CardItem;
+
+export const CARD_ITEM_PREFIX = 'card|';
+
+export function isCard(item: OutboxItem): item is CardItem {
+  return item.kind === 'card';
+}
+
+/** Intake order of two items (seqs are fixed-width, so plain string order is intake order). */
+export function bySeq(a: { seq: string }, b: { seq: string }): number {
+  return a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
 }
 
 let lastMs = 0;
 let counter = 0;
 
-/** Monotonic in this process; the timestamp keeps instances roughly in step. */
-/** Intake order of two entries (seqs are fixed-width, so plain string order is intake order). */
-export function bySeq(a: { seq: string }, b: { seq: string }): number {
-  return a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0;
-}
-
-export function nextSeq(now = Date.now()): string {
-  if (now <= lastMs) {
+/** Monotonic in this process for a given clock reading; the time keeps processes roughly in step. */
+export function nextSeq(nowMs: number): string {
+  if (nowMs <= lastMs) {
     counter += 1;
   } else {
-    lastMs = now;
+    lastMs = nowMs;
     counter = 0;
   }
   return `${String(lastMs).padStart(15, '0')}-${String(counter).padStart(6, '0')}`;
 }
 
 /**
- * Entry ids are derived from the inbound activity id when there is one, so that a retried
- * activity collides with its first copy (409) instead of being recorded twice.
+ * Entry ids are derived from the inbound activity (or event) when there is one, so that a retried activity collides
+ * with its first copy (409) instead of being recorded twice.
  */
 export function entryId(escalationId: string, direction: Direction, sourceActivityId?: string): string {
-  if (!sourceActivityId) return `${direction}-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  if (!sourceActivityId) return `${direction}-${randomBytes(9).toString('hex')}`;
   const digest = createHash('sha256').update(`${escalationId}|${direction}|${sourceActivityId}`).digest('hex');
   return `${direction}-a-${digest.slice(0, 32)}`;
 }
 
-export function newEntry(
-  fields: Omit<TranscriptEntry, 'id' | 'seq' | 'at' | 'delivery'> & { now: string },
-): TranscriptEntry {
+const initialDelivery = (direction: Direction): Delivery => ({ state: direction === 'internal' ? 'none' : 'pending', attempts: 0 });
+
+export function newEntry(fields: Omit<TranscriptEntry, 'id' | 'seq' | 'at' | 'delivery'> & { now: Date }): TranscriptEntry {
   const { now, ...rest } = fields;
   return {
     ...rest,
     id: entryId(fields.escalationId, fields.direction, fields.sourceActivityId),
-    seq: nextSeq(),
-    at: now,
-    delivery: { state: fields.direction === 'internal' ? 'none' : 'pending', attempts: 0 },
+    seq: nextSeq(now.getTime()),
+    at: now.toISOString(),
+    delivery: initialDelivery(fields.direction),
+  };
+}
+
+/** A card change caused by event `eventId`. */
+export function newCardItem(escalationId: string, eventId: string, now: Date): CardItem {
+  return {
+    id: `${CARD_ITEM_PREFIX}${createHash('sha256').update(eventId).digest('hex').slice(0, 32)}`,
+    escalationId,
+    seq: nextSeq(now.getTime()),
+    at: now.toISOString(),
+    direction: 'toDesk',
+    kind: 'card',
+    delivery: initialDelivery('toDesk'),
   };
 }

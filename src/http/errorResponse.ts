@@ -1,38 +1,45 @@
-/** Maps what a turn threw to an HTTP status with a reason; the process never crashes on input. */
+/**
+ * The one place that maps error codes to HTTP statuses. Errors raised on purpose carry a code (core/errors.ts);
+ * anything else is a bug in our own code: 500, logged with its stack, never passed off as the caller's fault.
+ */
 import type { Response } from 'restify';
-import { TransitionError } from '../core/escalation';
-import { DeliveryError, NotFoundError, StoreUnavailableError } from '../core/errors';
+import { codeOf, type ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 
+const statusOf: Record<ErrorCode, number> = {
+  bad_request: 400,
+  not_found: 404,
+  already_claimed: 409,
+  not_owner: 409,
+  closed: 409,
+  not_claimed: 409,
+  already_exists: 409,
+  concurrent_update: 503,
+  store_unavailable: 503,
+  lease_lost: 503,
+  delivery_failed: 502,
+};
+
+const reasons: Partial<Record<ErrorCode, string>> = {
+  store_unavailable: 'the message could not be stored; retry later',
+  concurrent_update: 'too many concurrent changes; retry later',
+  delivery_failed: 'the reply could not be delivered to the caller',
+};
+
 export function sendError(res: Response, err: unknown, log: Logger): void {
+  const e = err as Error | undefined;
   if (res.headersSent) {
-    log.error({ err: String(err) }, 'error after the response was sent');
+    log.error({ err: e?.message ?? String(err), stack: e?.stack }, 'error after the response was sent');
     return;
   }
-  if (err instanceof StoreUnavailableError) {
-    log.error({ err: err.message }, 'store unavailable');
-    res.header('Retry-After', '5');
-    res.send(503, { error: 'store_unavailable', reason: 'the message could not be stored; retry later' });
+  const code = codeOf(err);
+  if (!code) {
+    log.error({ err: e?.message ?? String(err), stack: e?.stack }, 'unhandled error in a turn');
+    res.send(500, { error: 'internal', reason: 'unexpected error; it was logged' });
     return;
   }
-  if (err instanceof DeliveryError) {
-    log.error({ err: err.message, status: err.status }, 'reply could not be delivered');
-    res.send(502, { error: 'bad_gateway', reason: 'the reply could not be delivered to the caller' });
-    return;
-  }
-  if (err instanceof TransitionError) {
-    res.send(409, { error: err.code, reason: err.message });
-    return;
-  }
-  if (err instanceof NotFoundError) {
-    res.send(404, { error: 'not_found', reason: err.message });
-    return;
-  }
-  const e = err as { name?: string; message?: string };
-  if (e?.name === 'ZodError' || e?.name === 'TypeError') {
-    res.send(400, { error: 'bad_request', reason: 'the activity is malformed' });
-    return;
-  }
-  log.error({ err: e?.message ?? String(err), stack: (err as Error)?.stack }, 'unhandled error in a turn');
-  res.send(500, { error: 'internal', reason: 'unexpected error; it was logged' });
+  const status = statusOf[code];
+  if (status >= 500) log.error({ code, err: e?.message, stack: e?.stack }, 'request failed');
+  if (status === 503) res.header('Retry-After', '5');
+  res.send(status, { error: code, reason: reasons[code] ?? e?.message ?? code });
 }

@@ -1,11 +1,14 @@
 /**
  * The Bot Connector at the network edge: sends, creates threads, updates cards, reads members. Checks the
- * service URL before any token is fetched and turns HTTP failures into DeliveryErrors the relay understands.
+ * service URL before any token is fetched, calls the caller's fence after the rate limiter's wait and right before
+ * the request, and turns HTTP failures into DeliveryErrors with Teams' meaning (retryable, unreachable).
  */
 import { Activity } from '@microsoft/agents-activity';
 import { ConnectorClient } from '@microsoft/agents-hosting';
-import { DeliveryError } from '../core/errors';
+import { DeliveryError } from '../delivery/deliveryError';
+import type { Fence } from '../delivery/ports';
 import { assertServiceUrl, type ServiceUrlPolicy } from './serviceUrlPolicy';
+import { TEAMS_RETRYABLE_STATUSES, TEAMS_UNREACHABLE_STATUSES } from './teamsLimits';
 import type { TeamsRateLimiter } from './teamsRateLimiter';
 import type { TokenSource } from './tokenSource';
 
@@ -21,21 +24,21 @@ export class Connector {
     private readonly limiter?: TeamsRateLimiter,
   ) {}
 
-  async send(serviceUrl: string, conversationId: string, activity: Record<string, unknown>): Promise<string | undefined> {
-    return this.limited(serviceUrl, conversationId, () =>
+  async send(serviceUrl: string, conversationId: string, activity: Record<string, unknown>, fence?: Fence): Promise<string | undefined> {
+    return this.limited(serviceUrl, conversationId, fence, () =>
       this.call(serviceUrl, async (c) => (await c.sendToConversation(conversationId, toActivity(activity)))?.id),
     );
   }
 
-  async update(serviceUrl: string, conversationId: string, activityId: string, activity: Record<string, unknown>): Promise<void> {
-    await this.limited(serviceUrl, conversationId, () =>
+  async update(serviceUrl: string, conversationId: string, activityId: string, activity: Record<string, unknown>, fence?: Fence): Promise<void> {
+    await this.limited(serviceUrl, conversationId, fence, () =>
       this.call(serviceUrl, (c) => c.updateActivity(conversationId, activityId, toActivity({ ...activity, id: activityId }))),
     );
   }
 
   /** Starts a new thread in a Teams channel with the given first activity. */
-  async createThread(serviceUrl: string, params: { channelId: string; tenantId?: string; activity: Record<string, unknown> }): Promise<ThreadCreated> {
-    return this.limited(serviceUrl, undefined, () => this.call(serviceUrl, async (c) => {
+  async createThread(serviceUrl: string, params: { channelId: string; tenantId?: string; activity: Record<string, unknown> }, fence?: Fence): Promise<ThreadCreated> {
+    return this.limited(serviceUrl, undefined, fence, () => this.call(serviceUrl, async (c) => {
       const res = await c.createConversation({
         isGroup: true,
         channelData: { channel: { id: params.channelId }, ...(params.tenantId ? { tenant: { id: params.tenantId } } : {}) },
@@ -67,9 +70,10 @@ export class Connector {
    * Limits apply per conversation (a channel thread is a conversation of its own; creating a thread is not a
    * call in a conversation, so only the tenant budget applies); the service URL stands for the tenant (`…/{region}/{tenantId}/` for customers, the team's for agents).
    */
-  private limited<T>(serviceUrl: string, conversationId: string | undefined, op: () => Promise<T>): Promise<T> {
-    if (!this.limiter) return op();
-    return this.limiter.schedule(conversationId, serviceUrl, op);
+  private limited<T>(serviceUrl: string, conversationId: string | undefined, fence: Fence | undefined, op: () => Promise<T>): Promise<T> {
+    const fenced = fence ? async () => (await fence(), op()) : op;
+    if (!this.limiter) return fenced();
+    return this.limiter.schedule(conversationId, serviceUrl, fenced);
   }
 
   private async call<T>(serviceUrl: string, op: (c: ConnectorClient) => Promise<T>): Promise<T> {
@@ -109,7 +113,12 @@ export function toDeliveryError(err: unknown): DeliveryError {
   const retryAfter = e?.response?.headers?.get?.('retry-after');
   const retryAfterMs = retryAfter ? parseRetryAfter(retryAfter) : undefined;
   const message = (e?.message ?? String(err)).slice(0, 300);
-  return new DeliveryError(message, { status, retryAfterMs });
+  return new DeliveryError(message, {
+    status,
+    retryAfterMs,
+    retryable: status === undefined || TEAMS_RETRYABLE_STATUSES.includes(status),
+    unreachable: status !== undefined && TEAMS_UNREACHABLE_STATUSES.includes(status),
+  });
 }
 
 function parseRetryAfter(value: string): number | undefined {

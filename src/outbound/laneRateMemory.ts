@@ -4,7 +4,7 @@
  * instances. Also shares the tenant's budget out by the number of live instances.
  */
 import type { Escalation } from '../core/escalation';
-import type { LaneMemory } from '../core/ports';
+import type { LaneMemory } from '../delivery/ports';
 import type { TeamsRateLimiter } from './teamsRateLimiter';
 
 interface LaneMemo {
@@ -31,5 +31,5 @@ export class LaneRateMemory implements LaneMemory {
 }
 
 function conversationOf(e: Escalation, direction: 'toDesk' | 'toCustomer'): string | undefined {
-  return direction === 'toCustomer' ? e.customer.conversationId : e.deskRef?.conversationId;
+  return direction === 'toCustomer' ? e.customer.conversationId : e.deskRef?.threadId;
 }

@@ -2,7 +2,7 @@
  * Which service URLs may receive our calls (and tokens). A forged serviceUrl in an activity must never make us
  * send a token elsewhere: hosts are matched exactly or as a dot-suffix, https only, loopback only in local mode.
  */
-import { DeliveryError } from '../core/errors';
+import { DeliveryError } from '../delivery/deliveryError';
 
 export interface ServiceUrlPolicy {
   allowedHosts: string[];
@@ -34,7 +34,7 @@ export function checkServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): S
 /** Throws a permanent DeliveryError for a service URL outside the policy. */
 export function assertServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): { loopback: boolean } {
   const verdict = checkServiceUrl(serviceUrl, policy);
-  if (!verdict.allowed) throw new DeliveryError(`service URL refused: ${verdict.reason}`, { permanent: true });
+  if (!verdict.allowed) throw new DeliveryError(`service URL refused: ${verdict.reason}`, { retryable: false });
   return { loopback: verdict.loopback };
 }
 

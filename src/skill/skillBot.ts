@@ -7,8 +7,8 @@ import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Handover } from '../core/handover';
 import type { Logger } from '../core/logger';
 import { customerFromActivity } from './customerFromActivity';
-import { readContext, readProblem } from './skillInputs';
-import { EndCodes, SkillActions, SkillOutputs } from './skillContract';
+import { readContext, readProblem, readString } from './skillInputs';
+import { EndCodes, SkillActions, SkillInputs, SkillOutputs } from './skillContract';
 import type { TeamsServiceUrlOptions } from './teamsServiceUrl';
 
 export interface SkillBotOptions {
@@ -21,7 +21,7 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
   const endOfConversation = (ctx: TurnContext, fields: { name?: string; code: string; value?: unknown; text?: string }) =>
     ctx.sendActivity(Activity.fromObject({ type: ActivityTypes.EndOfConversation, ...fields }));
 
-  async function onEvent(ctx: TurnContext): Promise<void> {
+  async function onEvent(ctx: TurnContext, log: Logger): Promise<void> {
     const a = ctx.activity;
     switch (a.name) {
       case SkillActions.startConversation: {
@@ -59,10 +59,17 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
   }
 
   /** sendMessage: recorded and relayed; never answered while the chat is live, so Copilot Studio keeps routing to us. */
-  async function onMessage(ctx: TurnContext): Promise<void> {
+  async function onMessage(ctx: TurnContext, log: Logger): Promise<void> {
     const a = ctx.activity;
     const text = (a.text ?? '').trim();
-    const result = await handover.customerMessage(a.conversation!.id, text || '(the customer sent something other than text)', a.id, readProblem(a.value));
+    const escalationId = readString(a.value, SkillInputs.liveChatConversationId)?.trim();
+    const result = await handover.customerMessage({
+      conversationId: a.conversation!.id,
+      escalationId: escalationId || undefined,
+      text: text || '(the customer sent something other than text)',
+      activityId: a.id,
+      problem: readProblem(a.value),
+    });
     if (result.kind === 'relayed' || result.kind === 'duplicate') return;
     // No live chat any more (resolved by an agent, or never started): hand the customer back to the topic.
     const e = result.kind === 'closed' ? result.escalation : undefined;
@@ -79,21 +86,27 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
   }
 
   /** Copilot Studio's import ping, or it cancelled the skill: the customer is gone if a chat was open. */
-  async function onEndOfConversation(ctx: TurnContext): Promise<void> {
+  async function onEndOfConversation(ctx: TurnContext, log: Logger): Promise<void> {
     const e = await handover.customerLeft(ctx.activity.conversation!.id);
     if (e) log.info({ escalationId: e.id }, 'endOfConversation from Copilot Studio');
   }
 
   return async (ctx) => {
+    // Every line of this turn names its activity and chat.
+    const turnLog = log.child({ activityId: ctx.activity.id, conversationId: ctx.activity.conversation?.id, activityType: ctx.activity.type });
+    return route(ctx, turnLog);
+  };
+
+  async function route(ctx: TurnContext, log: Logger): Promise<void> {
     switch (ctx.activity.type) {
       case ActivityTypes.Event:
-        return onEvent(ctx);
+        return onEvent(ctx, log);
       case ActivityTypes.Message:
-        return onMessage(ctx);
+        return onMessage(ctx, log);
       case ActivityTypes.EndOfConversation:
-        return onEndOfConversation(ctx);
+        return onEndOfConversation(ctx, log);
       default:
         log.debug({ type: ctx.activity.type }, 'skill ignores activity type');
     }
-  };
+  }
 }

@@ -1,32 +1,52 @@
 /**
- * The customer's Teams chat: proactive messages sent with the Copilot Studio agent's own registration to the
- * Teams service URL kept on the escalation. Agent lines carry the agent's name; long text is split, in order.
+ * The customer's Teams chat: proactive messages sent with the Copilot Studio agent's own registration to the Teams
+ * service URL kept in the customer's address. Agent lines carry the agent's name; long text is split, in order.
  */
-import type { Escalation } from '../core/escalation';
-import type { CustomerChannel, OutboundMessage } from '../core/ports';
-import { splitText } from '../core/splitText';
+import type { CustomerRef, Escalation } from '../core/escalation';
+import type { CustomerChannel, Fence, OutboundMessage } from '../delivery/ports';
 import type { Connector } from '../outbound/connector';
+import { splitText } from '../outbound/splitText';
+import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
 
-/** Teams rejects some messages above ~28 KB; leave room for the envelope. */
-export const TEAMS_TEXT_BUDGET_BYTES = 24 * 1024;
+export const TEAMS_CUSTOMER_CHANNEL = 'teams';
+
+/** What this channel keeps about the customer (opaque to the core). */
+export interface TeamsCustomerAddress {
+  userId: string;
+  userName?: string;
+  aadObjectId?: string;
+  tenantId?: string;
+  /** The channel the customer is on (msteams). */
+  channelId: string;
+  /** Where proactive messages go (the Teams service URL, never the pvaruntime one). */
+  serviceUrl: string;
+  /** The Copilot Studio agent that the customer talks to; proactive messages are sent as this bot. */
+  botId: string;
+  botName?: string;
+}
+
+export function teamsAddressOf(customer: CustomerRef): TeamsCustomerAddress {
+  return customer.address as unknown as TeamsCustomerAddress;
+}
 
 export class TeamsCustomerChannel implements CustomerChannel {
   constructor(private readonly connector: Connector) {}
 
-  async send(e: Escalation, message: OutboundMessage): Promise<void> {
-    const c = e.customer;
+  async send(e: Escalation, message: OutboundMessage, fence: Fence): Promise<void> {
+    const c = teamsAddressOf(e.customer);
+    const conversationId = e.customer.conversationId;
     const prefix = message.from ? `**${escapeMarkdown(message.from)}**: ` : '';
     for (const part of splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix))) {
-      await this.connector.send(c.serviceUrl, c.conversationId, {
+      await this.connector.send(c.serviceUrl, conversationId, {
         type: 'message',
         text: `${prefix}${part}`,
         textFormat: 'markdown',
         from: { id: c.botId, name: c.botName },
         recipient: { id: c.userId, name: c.userName, aadObjectId: c.aadObjectId },
-        conversation: { id: c.conversationId, tenantId: c.tenantId },
+        conversation: { id: conversationId, tenantId: c.tenantId },
         channelId: c.channelId,
         ...(c.tenantId ? { channelData: { tenant: { id: c.tenantId } } } : {}),
-      });
+      }, fence);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { threadOf } from '../../src/console/teamsChannelDesk';
 import { ConnectorStub, type RecordedCall } from '../helpers/connectorStub';
 import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
 import { bases, CHANNEL_ID, startService, type TestService } from '../helpers/service';
@@ -34,7 +35,8 @@ describe('agent console (Teams channel threads over HTTP)', () => {
     await svc.relay.idle();
     const create = stub.calls.find((c) => c.kind === 'create' && JSON.stringify(c.body).includes(id))!;
     const e = (await svc.handover.get(id))!;
-    return { id, customer, threadId: e.deskRef!.conversationId, rootId: e.deskRef!.rootActivityId, card: create.body.activity.attachments[0].content };
+    const thread = threadOf(e.deskRef!);
+    return { id, customer, threadId: thread.conversationId, rootId: thread.rootActivityId, card: create.body.activity.attachments[0].content };
   }
 
   const member = (name: string): Agent => {

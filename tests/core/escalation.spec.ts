@@ -1,22 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as rules from '../../src/core/escalation';
-import type { Escalation } from '../../src/core/escalation';
+import { sampleEscalation, T0 as now } from '../helpers/fixtures';
 
-const now = '2026-11-25T10:00:00.000Z';
 const ann = { id: 'ann', name: 'Ann' };
 const bob = { id: 'bob', name: 'Bob' };
-
-function queued(): Escalation {
-  return {
-    id: 'e',
-    status: 'queued',
-    customer: { conversationId: 'c', userId: 'u', channelId: 'msteams', serviceUrl: 's', botId: 'b' },
-    problem: '',
-    context: {},
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+const queued = () => sampleEscalation();
 
 const code = (fn: () => unknown) => {
   try {
@@ -28,46 +16,63 @@ const code = (fn: () => unknown) => {
   assert.fail('expected a TransitionError');
 };
 
-describe('escalation state machine', () => {
-  it('queued → claimed → queued → claimed → closed by the agent', () => {
+describe('escalation rules', () => {
+  it('queued → claimed → queued → claimed → closed by the agent, each change with its event and a new revision', () => {
     const claimed = rules.claim(queued(), ann, now);
-    assert.equal(claimed.status, 'claimed');
-    assert.equal(claimed.owner?.id, 'ann');
-    const released = rules.release(claimed, ann, now);
-    assert.equal(released.status, 'queued');
-    assert.equal(released.owner, undefined);
-    const resolved = rules.resolve(rules.claim(released, bob, now), bob, now);
-    assert.equal(resolved.status, 'closed');
-    assert.equal(resolved.closedReason, 'agent');
-    assert.equal(resolved.closedBy?.id, 'bob');
+    assert.deepEqual([claimed.escalation.status, claimed.escalation.owner?.id, claimed.escalation.rev], ['claimed', 'ann', 2]);
+    assert.deepEqual(claimed.events, [{ type: 'claimed', agent: ann }]);
+    const released = rules.release(claimed.escalation, ann, now);
+    assert.deepEqual([released.escalation.status, released.escalation.owner, released.events[0].type], ['queued', undefined, 'released']);
+    const resolved = rules.resolve(rules.claim(released.escalation, bob, now).escalation, bob, now);
+    assert.deepEqual([resolved.escalation.status, resolved.escalation.closedReason, resolved.escalation.closedBy?.id, resolved.escalation.rev], ['closed', 'agent', 'bob', 5]);
+    assert.deepEqual(resolved.events, [{ type: 'resolved', agent: bob }]);
   });
 
-  it('claiming what you own is a no-op; what another owns is already_claimed', () => {
-    const claimed = rules.claim(queued(), ann, now);
-    assert.equal(rules.claim(claimed, ann, now), claimed);
+  it('start: a queued escalation at revision 1 and a started event', () => {
+    const d = rules.start({ id: 'x', customer: queued().customer, desk: 'd', problem: 'p', context: {} }, now);
+    assert.deepEqual([d.escalation.status, d.escalation.rev, d.escalation.desk, d.events], ['queued', 1, 'd', [{ type: 'started' }]]);
+  });
+
+  it('claiming what you own, resolving what you resolved, leaving a closed chat: no change and no event', () => {
+    const claimed = rules.claim(queued(), ann, now).escalation;
+    assert.deepEqual(rules.claim(claimed, ann, now), { escalation: claimed, events: [] });
+    const resolved = rules.resolve(claimed, ann, now).escalation;
+    assert.deepEqual(rules.resolve(resolved, ann, now).events, []);
+    assert.deepEqual(rules.customerLeft(resolved, now).events, []);
     assert.equal(code(() => rules.claim(claimed, bob, now)), 'already_claimed');
   });
 
   it('only the owner releases or resolves', () => {
-    const claimed = rules.claim(queued(), ann, now);
+    const claimed = rules.claim(queued(), ann, now).escalation;
     assert.equal(code(() => rules.release(claimed, bob, now)), 'not_owner');
     assert.equal(code(() => rules.resolve(claimed, bob, now)), 'not_owner');
     assert.equal(code(() => rules.resolve(queued(), ann, now)), 'not_claimed');
+    assert.equal(code(() => rules.release(queued(), ann, now)), 'not_claimed');
   });
 
   it('nothing changes a closed escalation', () => {
-    const left = rules.customerLeft(queued(), now);
+    const left = rules.customerLeft(queued(), now).escalation;
     assert.equal(left.closedReason, 'customer');
     assert.equal(code(() => rules.claim(left, ann, now)), 'closed');
-    assert.equal(code(() => rules.customerLeft(left, now)), 'closed');
     assert.equal(code(() => rules.abandon(left, now)), 'closed');
-    assert.equal(rules.abandon(queued(), now).closedReason, 'abandoned');
+    assert.equal(code(() => rules.resolve(left, ann, now)), 'closed');
+    assert.equal(rules.abandon(queued(), now).escalation.closedReason, 'abandoned');
   });
 
-  it('transitions never mutate their input', () => {
+  it('a desk place is recorded once; a problem is added only when there was none', () => {
+    const ref = { desk: 'd', threadId: 't1', address: {} };
+    const placed = rules.placeOnDesk(queued(), ref, now).escalation;
+    assert.deepEqual(rules.placeOnDesk(placed, { ...ref, threadId: 't2' }, now).events, []);
+    assert.equal(placed.deskRef?.threadId, 't1');
+    assert.deepEqual(rules.addProblem(sampleEscalation({ problem: 'first' }), 'second', now).events, []);
+    assert.equal(rules.addProblem(queued(), 'given', now).escalation.problem, 'given');
+  });
+
+  it('rules never mutate their input', () => {
     const e = queued();
     const copy = JSON.parse(JSON.stringify(e));
     rules.claim(e, ann, now);
+    rules.customerLeft(e, now);
     assert.deepEqual(e, copy);
   });
 });

@@ -97,12 +97,15 @@ describe('inbound authentication', () => {
     });
 
     it('400 for a forged serviceUrl, and nothing is stored or sent', async () => {
-      const activity = skill.start(newCustomer(), { ProblemDescription: 'x' }, { serviceUrl: 'https://attacker.example.net/' });
+      const customer = newCustomer();
+      const activity = skill.start(customer, { ProblemDescription: 'x' }, { serviceUrl: 'https://attacker.example.net/' });
       const before = stub.calls.length;
       const res = await svc.post('/api/messages', activity, bearer(await good()));
       assert.equal(res.status, 400);
       assert.match(res.body.reason, /serviceUrl is not allowed/);
-      await new Promise((r) => setTimeout(r, 200));
+      // Nothing stored: no look-up for the chat (so no escalation), and nothing queued or sent.
+      assert.equal(await svc.store.lookups.get(`customer|${customer.conversationId}`), undefined);
+      await svc.relay.idle();
       assert.equal(stub.calls.length, before);
     });
   });

@@ -94,7 +94,7 @@ describe('provisioning files', () => {
     const bicep = read('infra/azure.bicep');
     const store = read('src/store/cosmos/cosmosStore.ts');
     const declared = [...store.matchAll(/(\w+): \{ id: '(\w+)', partitionKey: '([^']+)' \}/g)];
-    assert.equal(declared.length, 5, 'the store declares its five containers');
+    assert.equal(declared.length, 6, 'the store declares its six containers');
     for (const m of declared) {
       assert.ok(bicep.includes(`{ name: '${m[2]}', partitionKey: '${m[3]}' }`), `container ${m[2]} ${m[3]}`);
     }

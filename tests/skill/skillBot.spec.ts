@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { teamsAddressOf } from '../../src/skill/teamsCustomerChannel';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newCustomer, PVA_SERVICE_URL, skill, type Customer } from '../helpers/activities';
+import { newCustomer, skill, type Customer } from '../helpers/activities';
 import { bases, CUSTOMER_TENANT, startService, type TestService } from '../helpers/service';
 
 describe('skill (Copilot Studio protocol over HTTP)', () => {
@@ -60,7 +61,7 @@ describe('skill (Copilot Studio protocol over HTTP)', () => {
       assert.equal(e.status, 'queued');
       assert.equal(e.problem, 'Printer');
       assert.deepEqual(e.context, { va_LastTopic: 'Printers', va_Phrases: 'printer broken; on fire', OrderNumber: '4711' });
-      assert.equal(e.customer.userName, 'Grace');
+      assert.equal(e.customer.name, 'Grace');
       assert.equal(e.customer.conversationId, c.conversationId);
     });
 
@@ -102,7 +103,7 @@ describe('skill (Copilot Studio protocol over HTTP)', () => {
       await stub.waitFor((calls) => calls.some((x) => x.kind === 'create' && JSON.stringify(x.body).includes(id)), 10_000, 'thread creation');
       await svc.relay.idle();
       const e = await svc.handover.get(id);
-      assert.ok(e?.deskRef?.conversationId.includes(';messageid='));
+      assert.ok(e?.deskRef?.threadId.includes(';messageid='));
     });
   });
 
@@ -207,7 +208,6 @@ describe('skill (Copilot Studio protocol over HTTP)', () => {
     delete activity.channelData;
     const res = await svc.post('/api/messages', activity);
     const e = await svc.handover.get(res.body.activities[0].value.LiveChatConversationId);
-    assert.equal(e?.customer.serviceUrl, `${stub.url}${bases.customer}/teams/`);
-    assert.equal(PVA_SERVICE_URL.includes('pvaruntime'), true);
+    assert.equal(teamsAddressOf(e!.customer).serviceUrl, `${stub.url}${bases.customer}/teams/`);
   });
 });

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import pino from 'pino';
 import type { Escalation } from '../../src/core/escalation';
 import { ConcurrencyError, ConflictError, StoreUnavailableError } from '../../src/core/errors';
-import type { HandoverStore } from '../../src/core/ports';
-import { newEntry } from '../../src/core/transcript';
+import { newCardItem, newEntry } from '../../src/core/transcript';
+import type { HandoverStore } from '../../src/store/handoverStore';
 import { connectCosmos, type CosmosConnection } from '../../src/store/cosmos/cosmosClient';
 import { containers, createCosmosStore } from '../../src/store/cosmos/cosmosStore';
 
@@ -11,8 +11,10 @@ function escalation(id: string): Escalation {
   const at = new Date().toISOString();
   return {
     id,
+    rev: 1,
     status: 'queued',
-    customer: { conversationId: `conv-${id}`, userId: 'u', channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/teams/', botId: 'b' },
+    desk: 'teams-channel',
+    customer: { channel: 'teams', conversationId: `conv-${id}`, address: { userId: 'u', serviceUrl: 'https://smba.trafficmanager.net/teams/', botId: 'b' } },
     problem: 'p',
     context: {},
     createdAt: at,
@@ -72,7 +74,7 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
   });
 
   it('transcripts: a repeated activity id is a ConflictError; listing is in intake order', async () => {
-    const base = { escalationId: 'e1', direction: 'toDesk' as const, kind: 'customer' as const, now: new Date().toISOString() };
+    const base = { escalationId: 'e1', direction: 'toDesk' as const, kind: 'customer' as const, now: new Date() };
     await store.transcripts.append(newEntry({ ...base, text: 'one', sourceActivityId: 'a1' }));
     await store.transcripts.append(newEntry({ ...base, text: 'two', sourceActivityId: 'a2' }));
     await assert.rejects(store.transcripts.append(newEntry({ ...base, text: 'one again', sourceActivityId: 'a1' })), ConflictError);
@@ -80,18 +82,30 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual((await store.transcripts.list('e1')).map((t) => t.text), ['one', 'two']);
   });
 
-  it('leases: one holder until expiry, then the next', async () => {
-    const t0 = Date.now();
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'a', 1000, t0)), true);
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 10)), false);
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'a', 1000, t0 + 20)), true, 'the holder renews');
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|x', 'b', 1000, t0 + 2000)), true, 'expired: another takes it');
-    const racers = await Promise.all(['c', 'd', 'e', 'f'].map((o) => store.leases.tryAcquire('lane|y', o, 1000)));
-    assert.equal(racers.filter(Boolean).length, 1, 'concurrent acquirers: exactly one wins');
+  it('escalations: the sweep\'s query finds those with unsettled events, last changed before a time', async () => {
+    const created = await store.escalations.create({ ...escalation('u1'), updatedAt: '2026-01-01T00:00:00.000Z', unsettled: [{ type: 'started', id: 'u1|1|started', rev: 1, at: '2026-01-01T00:00:00.000Z' }] });
+    await store.escalations.create({ ...escalation('u2'), updatedAt: '2026-01-01T00:00:00.000Z', unsettled: [] });
+    await store.escalations.create({ ...escalation('u3'), updatedAt: '2030-01-01T00:00:00.000Z', unsettled: [{ type: 'started', id: 'u3|1|started', rev: 1, at: '2030-01-01T00:00:00.000Z' }] });
+    const found = await store.escalations.unsettled('2027-01-01T00:00:00.000Z', 10);
+    assert.deepEqual(found.map((v) => v.value.id), ['u1']);
+    assert.equal(found[0].etag, created.etag);
   });
 
-  it('reclaimable: pending entries whose lease expired or is the asker\'s own, oldest first', async () => {
-    const base = { escalationId: 'r1', direction: 'toCustomer' as const, kind: 'agent' as const, now: new Date().toISOString() };
+  it('transcripts: the newest customer or agent line\'s time; outbox items live apart from the transcript', async () => {
+    const at = (iso: string) => new Date(iso);
+    await store.transcripts.append(newEntry({ escalationId: 'l1', direction: 'toDesk', kind: 'customer', text: 'hi', now: at('2026-11-25T10:00:00Z') }));
+    await store.transcripts.append(newEntry({ escalationId: 'l1', direction: 'toCustomer', kind: 'agent', text: 'hello', now: at('2026-11-25T10:01:00Z') }));
+    await store.transcripts.append(newEntry({ escalationId: 'l1', direction: 'toCustomer', kind: 'notice', text: 'notice', now: at('2026-11-25T10:02:00Z') }));
+    const card = await store.outbox.append(newCardItem('l1', 'l1|1|started', at('2026-11-25T10:03:00Z')));
+    assert.equal(await store.transcripts.lastLineAt('l1'), '2026-11-25T10:01:00.000Z');
+    assert.equal(await store.transcripts.lastLineAt('none'), undefined);
+    assert.deepEqual((await store.transcripts.list('l1')).map((t) => t.kind), ['customer', 'agent', 'notice']);
+    assert.equal((await store.outbox.get('l1', card.value.id))?.etag, card.etag);
+    await assert.rejects(store.outbox.append(newCardItem('l1', 'l1|1|started', new Date())), ConflictError, 'an event\'s card is stored once');
+  });
+
+  it('reclaimable: pending entries whose lease expired (the query filters; live leases, its own included, are not returned), oldest first', async () => {
+    const base = { escalationId: 'r1', direction: 'toCustomer' as const, kind: 'agent' as const, now: new Date() };
     const lease = (e: ReturnType<typeof newEntry>, owner: string, until: number) => ({ ...e, delivery: { ...e.delivery, leaseOwner: owner, leaseUntil: until } });
     const now = Date.now();
     await store.transcripts.append(lease(newEntry({ ...base, text: 'expired' }), 'dead', now - 1));
@@ -99,26 +113,16 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     await store.transcripts.append(lease(newEntry({ ...base, text: 'mine' }), 'me', now + 60_000));
     const done = newEntry({ ...base, text: 'done' });
     await store.transcripts.append({ ...done, delivery: { state: 'delivered', attempts: 1 } });
-    const found = (await store.transcripts.reclaimable('me', now, 10)).map((v) => v.value.text).filter((t) => ['expired', 'live other', 'mine', 'done'].includes(t));
-    assert.deepEqual(found, ['expired', 'mine']);
+    const found = (await store.transcripts.reclaimable(now, 10)).map((v) => v.value.text).filter((t) => ['expired', 'live other', 'mine', 'done'].includes(t));
+    assert.deepEqual(found, ['expired']);
   });
 
-  it('leases: release frees only the holder\'s lease; heartbeats list the instances', async () => {
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'a', 60_000)), true);
-    await store.leases.release('lane|z', 'b');
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'b', 60_000)), false, 'a non-holder cannot release');
-    await store.leases.release('lane|z', 'a');
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'b', 60_000)), true, 'released: the next takes it at once');
-    await store.leases.release('lane|z', 'b', { sent: [1, 2] });
-    assert.deepEqual(await store.leases.tryAcquire('lane|z', 'c', 60_000), { memo: { sent: [1, 2] } }, 'the next holder gets what the last one left');
-    assert.deepEqual(await store.leases.tryAcquire('lane|z', 'c', 60_000), { memo: { sent: [1, 2] } }, 'renewing keeps it');
-    await store.leases.release('lane|z', 'd', { sent: [9] });
-    assert.equal(Boolean(await store.leases.tryAcquire('lane|z', 'd', 60_000)), false, 'another instance cannot free it');
+  it('heartbeats list the instances', async () => {
     const t0 = Date.now();
-    await store.leases.heartbeat('node-1', 3000, t0);
-    await store.leases.heartbeat('node-2', 3000, t0);
-    await store.leases.heartbeat('node-1', 3000, t0 + 1000);
-    const seen = (await store.leases.instances()).filter((i) => i.instance.startsWith('node-')).sort((x, y) => x.instance.localeCompare(y.instance));
+    await store.instances.heartbeat('node-1', 3000, t0);
+    await store.instances.heartbeat('node-2', 3000, t0);
+    await store.instances.heartbeat('node-1', 3000, t0 + 1000);
+    const seen = (await store.instances.instances()).filter((i) => i.instance.startsWith('node-')).sort((x, y) => x.instance.localeCompare(y.instance));
     assert.deepEqual(seen, [{ instance: 'node-1', until: t0 + 4000 }, { instance: 'node-2', until: t0 + 3000 }]);
   });
 
@@ -132,7 +136,7 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
   });
 
   it('transcripts: a point read gives the ETag that a conditional update needs', async () => {
-    const base = { escalationId: 'p1', kind: 'agent' as const, now: new Date().toISOString() };
+    const base = { escalationId: 'p1', kind: 'agent' as const, now: new Date() };
     const two = await store.transcripts.append(newEntry({ ...base, direction: 'toCustomer', text: 'two' }));
     const read = await store.transcripts.get('p1', two.value.id);
     assert.equal(read?.etag, two.etag);

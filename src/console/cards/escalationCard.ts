@@ -91,9 +91,10 @@ function status(e: Escalation): StatusView {
   return { headline: 'Chat abandoned', statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
 }
 
-export function escalationCardModel(e: Escalation, now: Date, noteMarker: string): EscalationCardModel {
+/** `lastLineAt`: when the newest customer or agent line came in (from the transcript). */
+export function escalationCardModel(e: Escalation, now: Date, noteMarker: string, lastLineAt?: string): EscalationCardModel {
   const c = e.customer;
-  const detail = [c.locale, c.aadObjectId ? 'Teams user' : undefined].filter(Boolean).join(' · ');
+  const detail = [c.locale, c.detail].filter(Boolean).join(' · ');
   const context = Object.entries(e.context)
     .slice(0, LIMITS.contextItems)
     .map(([key, value]) => ({ label: cut(CONTEXT_LABELS[key] ?? key, LIMITS.contextLabel), value: cut(value, LIMITS.contextValue) }));
@@ -106,13 +107,13 @@ export function escalationCardModel(e: Escalation, now: Date, noteMarker: string
   return {
     escalationId: e.id,
     refreshUserIds: e.status === 'claimed' && e.owner ? [e.owner.id] : [],
-    customerName: cut(c.userName || 'Customer', LIMITS.name),
+    customerName: cut(c.name || 'Customer', LIMITS.name),
     customerDetail: detail ? ` · ${detail}` : '',
     ...status(e),
     problem: cut(e.problem || '(not given)', LIMITS.problem),
     context,
     waitingSince: clock(e.createdAt, now),
-    lastMessage: clock(e.lastMessageAt, now),
+    lastMessage: clock(lastLineAt, now),
     deliveryProblem: e.deliveryProblem ? `⚠️ ${cut(e.deliveryProblem, 300)}` : '',
     hint,
     canClaim: e.status === 'queued',

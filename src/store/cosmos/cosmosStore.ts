@@ -5,8 +5,10 @@
 import type { Container, CosmosClient, Database, ItemDefinition } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
 import { ConcurrencyError } from '../../core/errors';
-import type { EscalationStore, HandoverStore, LaneDoc, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
-import type { TranscriptEntry } from '../../core/transcript';
+import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
+import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcript';
+import type { LaneDoc } from '../../delivery/ports';
+import type { HandoverStore } from '../handoverStore';
 import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
 
 export interface CosmosStoreOptions {
@@ -20,15 +22,10 @@ export const containers = {
   escalations: { id: 'escalations', partitionKey: '/id' },
   lookups: { id: 'lookups', partitionKey: '/id' },
   transcripts: { id: 'transcripts', partitionKey: '/escalationId' },
+  outbox: { id: 'outbox', partitionKey: '/escalationId' },
   settings: { id: 'settings', partitionKey: '/id' },
   leases: { id: 'leases', partitionKey: '/id' },
 } as const;
-
-interface LeaseDoc {
-  owner: string;
-  until: number;
-  memo?: unknown;
-}
 
 type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
 
@@ -89,6 +86,19 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         return mapCosmosError(err, `escalation ${e.id}`);
       }
     },
+    async unsettled(beforeIso, limit) {
+      try {
+        const { resources } = await withTransientRetry(() => esc.items
+          .query<Stored<Escalation>>({
+            query: 'SELECT TOP @limit * FROM c WHERE ARRAY_LENGTH(c.unsettled) > 0 AND c.updatedAt < @before',
+            parameters: [{ name: '@limit', value: limit }, { name: '@before', value: beforeIso }],
+          })
+          .fetchAll());
+        return resources.map((r) => ({ value: strip<Escalation>(r), etag: r._etag ?? '' }));
+      } catch (err) {
+        return mapCosmosError(err, 'unsettled escalations');
+      }
+    },
   };
 
   // Lookups outlive a closed escalation's record by nothing: they carry twice the retention from their last write,
@@ -117,45 +127,11 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
   };
 
-  const entryDoc = (entry: TranscriptEntry) => ({ ...entry, ttl: retention * 2 });
-  const transcripts: TranscriptStore = {
-    async append(entry) {
-      try {
-        const { resource } = await withTransientRetry(() => tr.items.create(entryDoc(entry)));
-        return { value: entry, etag: resource?._etag ?? '' };
-      } catch (err) {
-        return mapCosmosError(err, `transcript entry ${entry.id}`);
-      }
-    },
-    async replace(entry, etag) {
-      try {
-        const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
-        const { resource } = await withTransientRetry(() => tr.item(entry.id, entry.escalationId).replace(entryDoc(entry), options));
-        return { value: entry, etag: resource?._etag ?? '' };
-      } catch (err) {
-        return mapCosmosError(err, `transcript entry ${entry.id}`);
-      }
-    },
-    async reclaimable(owner, nowMs, limit) {
-      try {
-        const { resources } = await withTransientRetry(() => tr.items
-          .query<Stored<TranscriptEntry>>({
-            query:
-              'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND (c.delivery.leaseUntil < @now OR c.delivery.leaseOwner = @owner) ORDER BY c.seq',
-            parameters: [
-              { name: '@limit', value: limit },
-              { name: '@now', value: nowMs },
-              { name: '@owner', value: owner },
-            ],
-          })
-          .fetchAll());
-        return resources.map((r) => ({ value: strip<TranscriptEntry>(r), etag: r._etag ?? '' }));
-      } catch (err) {
-        return mapCosmosError(err, 'reclaimable deliveries');
-      }
-    },
-    get: (escalationId, id) => pointRead<TranscriptEntry>(tr, id, escalationId, `transcript entry ${id}`),
-    async list(escalationId) {
+  const ob = database.container(containers.outbox.id);
+  const lines = itemStore<TranscriptEntry>(tr, retention * 2);
+  const transcripts = {
+    ...lines,
+    async list(escalationId: string) {
       try {
         // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
         const { resources } = await withTransientRetry(() =>
@@ -167,6 +143,24 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
             .fetchAll(),
         );
         return resources.map((r) => strip<TranscriptEntry>(r));
+      } catch (err) {
+        return mapCosmosError(err, `transcript of ${escalationId}`);
+      }
+    },
+    async lastLineAt(escalationId: string) {
+      try {
+        const { resources } = await withTransientRetry(() =>
+          tr.items
+            .query<{ at: string }>(
+              {
+                query: 'SELECT TOP 1 c.at FROM c WHERE c.escalationId = @id AND (c.kind = "customer" OR c.kind = "agent") ORDER BY c.seq DESC',
+                parameters: [{ name: '@id', value: escalationId }],
+              },
+              { partitionKey: escalationId },
+            )
+            .fetchAll(),
+        );
+        return resources[0]?.at;
       } catch (err) {
         return mapCosmosError(err, `transcript of ${escalationId}`);
       }
@@ -192,34 +186,9 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         }
       },
     },
-    leases: {
-      async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
-        const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
-        // The document expires by itself a while after the lease does; the memo stays for the next holder.
-        const doc: LeaseDoc & { id: string; ttl: number } = { id: key, owner, until: nowMs + ttlMs, memo: held?.value.memo, ttl: Math.ceil(ttlMs / 1000) + 3600 };
-        try {
-          if (!held) await withTransientRetry(() => ls.items.create(doc));
-          else if (held.value.owner === owner || held.value.until <= nowMs) await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
-          else return undefined;
-          return { memo: held?.value.memo };
-        } catch (err) {
-          const status = statusOf(err);
-          if (status === 409 || status === 412) return undefined;
-          return mapCosmosError(err, `lease ${key}`);
-        }
-      },
-      async release(key, owner, memo) {
-        const held = await pointRead<LeaseDoc>(ls, key, key, `lease ${key}`);
-        if (!held || held.value.owner !== owner) return;
-        try {
-          const doc = { id: key, owner, until: 0, memo: memo ?? held.value.memo, ttl: 3600 };
-          await withTransientRetry(() => ls.item(key, key).replace(doc, { accessCondition: { type: 'IfMatch', condition: held.etag } }));
-        } catch (err) {
-          if (statusOf(err) === 412 || statusOf(err) === 404) return; // taken over meanwhile: not ours to free
-          mapCosmosError(err, `lease ${key}`);
-        }
-      },
-      async heartbeat(instance, ttlMs, nowMs = Date.now()) {
+    outbox: itemStore<CardItem>(ob, retention * 2),
+    instances: {
+      async heartbeat(instance, ttlMs, nowMs) {
         try {
           // The record outlives the heartbeat by an hour: peers still see a recently dead instance.
           await withTransientRetry(() => ls.items.upsert({ id: `instance|${instance}`, kind: 'instance', instance, until: nowMs + ttlMs, ttl: Math.ceil(ttlMs / 1000) + 3600 }));
@@ -262,6 +231,48 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         await withTransientRetry(() => database.read());
       } catch (err) {
         mapCosmosError(err, 'health check');
+      }
+    },
+  };
+}
+
+/** Items with a delivery state in a container partitioned by escalation (transcript lines, outbox items). */
+function itemStore<T extends OutboxItem>(container: Container, ttl: number): DeliveryItemStore<T> {
+  const doc = (item: T) => ({ ...item, ttl });
+  return {
+    async append(item) {
+      try {
+        const { resource } = await withTransientRetry(() => container.items.create(doc(item)));
+        return { value: item, etag: resource?._etag ?? '' };
+      } catch (err) {
+        return mapCosmosError(err, `outbox item ${item.id}`);
+      }
+    },
+    async replace(item, etag) {
+      try {
+        const options = etag ? { accessCondition: { type: 'IfMatch', condition: etag } } : {};
+        const { resource } = await withTransientRetry(() => container.item(item.id, item.escalationId).replace(doc(item), options));
+        return { value: item, etag: resource?._etag ?? '' };
+      } catch (err) {
+        return mapCosmosError(err, `outbox item ${item.id}`);
+      }
+    },
+    get: (escalationId, id) => pointRead<T>(container, id, escalationId, `outbox item ${id}`),
+    async reclaimable(nowMs, limit) {
+      try {
+        // The filter is the query's own: a backlog of items under live leases never hides the orphans behind it.
+        const { resources } = await withTransientRetry(() => container.items
+          .query<Stored<T>>({
+            query: 'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND c.delivery.leaseUntil < @now ORDER BY c.seq',
+            parameters: [
+              { name: '@limit', value: limit },
+              { name: '@now', value: nowMs },
+            ],
+          })
+          .fetchAll());
+        return resources.map((r) => ({ value: strip<T>(r), etag: r._etag ?? '' }));
+      } catch (err) {
+        return mapCosmosError(err, 'reclaimable deliveries');
       }
     },
   };

@@ -2,8 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Escalation } from '../../core/escalation';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
-import type { EscalationStore, HandoverStore, LaneDoc, LookupStore, TranscriptStore, Versioned } from '../../core/ports';
-import { bySeq, type TranscriptEntry } from '../../core/transcript';
+import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
+import { bySeq, type CardItem, type OutboxItem, type TranscriptEntry } from '../../core/transcript';
+import type { LaneDoc } from '../../delivery/ports';
+import type { HandoverStore } from '../handoverStore';
 
 /** A map of JSON copies with ETags, so callers can never mutate what is stored. */
 class Table<T> {
@@ -25,12 +27,8 @@ class Table<T> {
     return this.put(id, value);
   }
 
-  ids(): string[] {
-    return [...this.rows.keys()];
-  }
-
-  values(): T[] {
-    return [...this.rows.values()].map((r) => JSON.parse(r.json) as T);
+  all(): Array<Versioned<T>> {
+    return [...this.rows.keys()].map((id) => this.get(id)!);
   }
 
   private put(id: string, value: T): Versioned<T> {
@@ -40,66 +38,64 @@ class Table<T> {
   }
 }
 
+function itemStore<T extends OutboxItem>(table: Table<T>): DeliveryItemStore<T> {
+  return {
+    async append(item) {
+      return table.create(item.id, item, `outbox item ${item.id}`);
+    },
+    async replace(item, etag) {
+      return table.replace(item.id, item, etag, `outbox item ${item.id}`);
+    },
+    async get(_escalationId, id) {
+      return table.get(id);
+    },
+    async reclaimable(nowMs, limit) {
+      return table
+        .all()
+        .filter(({ value: t }) => t.delivery.state === 'pending' && (t.delivery.leaseUntil ?? 0) < nowMs)
+        .sort((a, b) => bySeq(a.value, b.value))
+        .slice(0, limit);
+    },
+  };
+}
+
 export function createMemoryStore(): HandoverStore {
   const escalations = new Table<Escalation>();
   const lookups = new Table<string>();
   const transcripts = new Table<TranscriptEntry>();
+  const cards = new Table<CardItem>();
 
   const escalationStore: EscalationStore = {
-    async get(id) {
-      return escalations.get(id);
-    },
-    async create(e) {
-      return escalations.create(e.id, e, `escalation ${e.id}`);
-    },
-    async replace(e, etag) {
-      return escalations.replace(e.id, e, etag, `escalation ${e.id}`);
+    get: async (id) => escalations.get(id),
+    create: async (e) => escalations.create(e.id, e, `escalation ${e.id}`),
+    replace: async (e, etag) => escalations.replace(e.id, e, etag, `escalation ${e.id}`),
+    async unsettled(beforeIso, limit) {
+      return escalations.all().filter(({ value }) => (value.unsettled?.length ?? 0) > 0 && value.updatedAt < beforeIso).slice(0, limit);
     },
   };
   const lookupStore: LookupStore = {
-    async get(key) {
-      return lookups.get(key);
-    },
-    async create(key, escalationId) {
-      return lookups.create(key, escalationId, `lookup ${key}`);
-    },
-    async replace(key, escalationId, etag) {
-      return lookups.replace(key, escalationId, etag, `lookup ${key}`);
-    },
+    get: async (key) => lookups.get(key),
+    create: async (key, escalationId) => lookups.create(key, escalationId, `lookup ${key}`),
+    replace: async (key, escalationId, etag) => lookups.replace(key, escalationId, etag, `lookup ${key}`),
   };
-  const transcriptStore: TranscriptStore = {
-    async append(entry) {
-      return transcripts.create(entry.id, entry, `transcript entry ${entry.id}`);
-    },
-    async replace(entry, etag) {
-      return transcripts.replace(entry.id, entry, etag, `transcript entry ${entry.id}`);
-    },
-    async reclaimable(owner, nowMs, limit) {
-      return transcripts
-        .ids()
-        .map((id) => transcripts.get(id)!)
-        .filter(({ value: t }) => t.delivery.state === 'pending' && ((t.delivery.leaseUntil ?? 0) < nowMs || t.delivery.leaseOwner === owner))
-        .sort((a, b) => bySeq(a.value, b.value))
-        .slice(0, limit);
-    },
-    async get(_escalationId, id) {
-      return transcripts.get(id);
-    },
-    async list(escalationId) {
-      return transcripts
-        .values()
-        .filter((t) => t.escalationId === escalationId)
-        .sort(bySeq);
-    },
-  };
+  const lines = () => transcripts.all().map((v) => v.value);
   const settings = new Map<string, string>();
-  const leases = new Map<string, { owner: string; until: number; memo?: unknown }>();
   const beats = new Map<string, number>();
   const lanes = new Map<string, { doc: LaneDoc; etag: string }>();
   return {
     escalations: escalationStore,
     lookups: lookupStore,
-    transcripts: transcriptStore,
+    transcripts: {
+      ...itemStore(transcripts),
+      async list(escalationId) {
+        return lines().filter((t) => t.escalationId === escalationId).sort(bySeq);
+      },
+      async lastLineAt(escalationId) {
+        const said = lines().filter((t) => t.escalationId === escalationId && (t.kind === 'customer' || t.kind === 'agent')).sort(bySeq);
+        return said.at(-1)?.at;
+      },
+    },
+    outbox: itemStore(cards),
     settings: {
       async get<T>(key: string) {
         const json = settings.get(key);
@@ -109,18 +105,8 @@ export function createMemoryStore(): HandoverStore {
         settings.set(key, JSON.stringify(value));
       },
     },
-    leases: {
-      async tryAcquire(key, owner, ttlMs, nowMs = Date.now()) {
-        const held = leases.get(key);
-        if (held && held.owner !== owner && held.until > nowMs) return undefined;
-        leases.set(key, { owner, until: nowMs + ttlMs, memo: held?.memo });
-        return { memo: held?.memo };
-      },
-      async release(key, owner, memo) {
-        const held = leases.get(key);
-        if (held?.owner === owner) leases.set(key, { owner, until: 0, memo: memo ?? held.memo });
-      },
-      async heartbeat(instance, ttlMs, nowMs = Date.now()) {
+    instances: {
+      async heartbeat(instance, ttlMs, nowMs) {
         beats.set(instance, nowMs + ttlMs);
       },
       async instances() {

@@ -21,35 +21,34 @@ const agent = { id: '29:agent-1', name: 'Alex Wilber' };
 const queued: Escalation = {
   id: 'sample-escalation',
   status: 'queued',
+  rev: 1,
+  desk: 'teams-channel',
   customer: {
+    channel: 'teams',
     conversationId: 'a:customer-chat',
-    userId: '29:customer',
-    userName: 'Ada Customer',
-    aadObjectId: '00000000-0000-0000-0000-00000000000a',
-    tenantId: 'customer-tenant',
-    channelId: 'msteams',
-    serviceUrl: 'https://smba.trafficmanager.net/emea/customer-tenant/',
-    botId: '28:contoso-helper',
-    botName: 'Contoso Helper',
+    name: 'Ada Customer',
+    detail: 'Teams user',
     locale: 'en-GB',
+    address: { userId: '29:customer', serviceUrl: 'https://smba.trafficmanager.net/emea/customer-tenant/', botId: '28:contoso-helper' },
   },
   problem: 'My last invoice shows 120 EUR instead of the 100 EUR in my contract, and the payment is due on Friday.',
   context: { va_LastTopic: 'Billing question', va_LastPhrases: 'talk to a person', contractId: 'C-55120' },
   createdAt: T0,
   updatedAt: T0,
 };
-const claimed: Escalation = { ...claim(queued, agent, at(3)), lastMessageAt: at(6) };
+const claimed: Escalation = claim(queued, agent, at(3)).escalation;
+const lastLineAt = at(6);
 const states: Record<string, Escalation> = {
   queued,
   claimed,
-  resolved: resolve(claimed, agent, at(14)),
-  'customer-left': customerLeft(claimed, at(9)),
+  resolved: resolve(claimed, agent, at(14)).escalation,
+  'customer-left': customerLeft(claimed, at(9)).escalation,
 };
 
 /** A customer who filled every input to its limit: the card must still fit. */
 const largest: Escalation = {
   ...claimed,
-  customer: { ...claimed.customer, userName: 'N'.repeat(500) },
+  customer: { ...claimed.customer, name: 'N'.repeat(500) },
   problem: '€'.repeat(4000),
   context: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`key-${i}-${'k'.repeat(90)}`, '✓'.repeat(2000)])),
   deliveryProblem: 'x'.repeat(2000),
@@ -80,7 +79,7 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
 
   for (const [state, escalation] of Object.entries(states)) {
     it(`${state}: parses without errors, renders, stays under 28 KB, and is saved as ${state}.png`, async () => {
-      const card = renderEscalationCard(escalationCardModel(escalation, new Date(at(15)), '/note'));
+      const card = renderEscalationCard(escalationCardModel(escalation, new Date(at(15)), '/note', lastLineAt));
       const bytes = Buffer.byteLength(JSON.stringify(card));
       assert.ok(bytes <= CARD_MAX_BYTES, `${bytes} bytes`);
       const result = await render(page, card);
@@ -100,7 +99,7 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
   });
 
   it('a card filled to every input limit still renders under 28 KB', async () => {
-    const card = renderEscalationCard(escalationCardModel(largest, new Date(at(15)), '/note'));
+    const card = renderEscalationCard(escalationCardModel(largest, new Date(at(15)), '/note', lastLineAt));
     assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES);
     const result = await render(page, card);
     assert.deepEqual(result.errors, []);

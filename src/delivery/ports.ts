@@ -1,0 +1,86 @@
+/**
+ * What the delivery room needs from the outbound edges (customer channels and desks, chosen per escalation from a
+ * registry) and from the store (lane documents, instance heartbeats). Shaped so that a queue service with FIFO
+ * sessions (e.g. Azure Service Bus sessions: one receiver per session, scheduled messages) could serve the same
+ * `Outbox` port as another adapter: a lane is a session, its holder the session's receiver.
+ */
+import type { DeskRef, Escalation } from '../core/escalation';
+import type { Versioned } from '../core/ports';
+
+/**
+ * Called by an edge right before each network call, after any wait (rate limiter): throws LeaseLostError when the
+ * caller no longer holds the work, so a process that lost it never sends.
+ */
+export type Fence = () => Promise<void>;
+
+/** A message on its way out, to the customer or to the desk. */
+export interface OutboundMessage {
+  text: string;
+  /** Display name of who speaks (the agent's name, or the service's). */
+  from?: string;
+}
+
+/** A customer's chat (Teams, through the Copilot Studio agent's registration; others later). */
+export interface CustomerChannel {
+  send(e: Escalation, message: OutboundMessage, fence: Fence): Promise<void>;
+}
+
+/** What announcing an escalation on a desk gave: where it lives, and lines to post there next (in order). */
+export interface Placement {
+  ref: DeskRef;
+  followUps: string[];
+}
+
+/** Where agents work (a Teams channel; other desks later). */
+export interface AgentDesk {
+  /** Announces a new escalation. The caller stores `ref` before anything else, so one escalation gets one place. */
+  announce(e: Escalation, fence: Fence): Promise<Placement>;
+  /** Shows the escalation's current state (the card update). */
+  refresh(e: Escalation, view: { lastLineAt?: string }, fence: Fence): Promise<void>;
+  /** Posts a line into the escalation's place on the desk. */
+  post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void>;
+}
+
+/** Desks and customer channels by name: an escalation names its own. */
+export interface Registry<T> {
+  get(name: string): T | undefined;
+}
+
+/**
+ * A lane (one escalation and direction) while several processes serve: who delivers it now, until when, and the items
+ * waiting for delivery in the order they were received, whichever process accepted them.
+ */
+export interface LaneDoc {
+  holder?: string;
+  until: number;
+  /** Outbox item ids, oldest first. */
+  queue: string[];
+  /** What the last holder left for the next (the lane's recent sends, for rate limits). */
+  memo?: unknown;
+}
+
+/** Lane documents: every change is conditional, so processes never overwrite each other's. */
+export interface LaneStore {
+  get(key: string): Promise<Versioned<LaneDoc> | undefined>;
+  /** Creates `key` without `etag` (ConflictError if it exists); with it, replaces only that version (ConcurrencyError). */
+  put(key: string, doc: LaneDoc, etag?: string): Promise<Versioned<LaneDoc>>;
+}
+
+/** Heartbeats: which processes serve the store now. */
+export interface InstanceRegistry {
+  /** Says `instance` is alive until `nowMs + ttlMs`. */
+  heartbeat(instance: string, ttlMs: number, nowMs: number): Promise<void>;
+  /** Processes whose last heartbeat is still on record, with the time it runs out. */
+  instances(): Promise<Array<{ instance: string; until: number }>>;
+}
+
+/**
+ * What an outbound edge knows about a lane's conversation that the next process delivering there needs (the recent
+ * calls its rate-limit windows count). Handed over with the lane when processes share the store.
+ */
+export interface LaneMemory {
+  export(e: Escalation, direction: 'toDesk' | 'toCustomer'): unknown;
+  import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void;
+  /** How many processes serve now (this one included). */
+  instances(count: number): void;
+}

@@ -1,0 +1,286 @@
+/**
+ * The delivery room behind the core's Outbox port: every item (line, notice, card change) is stored before the request
+ * that caused it is answered, then delivered in order per escalation and direction, retried on transient failures
+ * (one policy), fenced (a process that lost its lease never sends), and reported visibly when it finally fails.
+ *
+ * A lone process delivers an item under the item's own lease. Processes say they are alive at every sweep; while a
+ * process knows of others, lanes are delivered under lane documents (sharedLanes.ts). A process whose lease ran out
+ * (it died) leaves its items to the sweep of any process, whose query returns only expired, undelivered items.
+ */
+import type { Escalation } from '../core/escalation';
+import { ConcurrencyError, ConflictError } from '../core/errors';
+import type { Ledger } from '../core/ledger';
+import type { Logger } from '../core/logger';
+import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore } from '../core/ports';
+import { CARD_ITEM_PREFIX, bySeq, type Outbound, type OutboxItem } from '../core/transcript';
+import { describe } from './deliveryError';
+import { LocalLanes } from './localLanes';
+import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
+import type { RetrySettings } from './retryPolicy';
+import { Sender, type Job } from './sender';
+import { SharedLanes } from './sharedLanes';
+
+export interface RelayOptions extends RetrySettings {
+  /** This process's name on leases: unique per process (two processes never share it). */
+  instanceId: string;
+  /** How long an accepted item is reserved for the process that accepted it. */
+  leaseMs: number;
+  /** How often the sweep looks for items whose process died; 0 turns the sweep off. */
+  sweepIntervalMs: number;
+}
+
+export const defaultRelayOptions: RelayOptions = {
+  retries: 6,
+  minDelayMs: 200,
+  maxDelayMs: 10_000,
+  instanceId: 'local',
+  leaseMs: 60_000,
+  sweepIntervalMs: 5_000,
+};
+
+export interface DeliveryStores {
+  escalations: EscalationStore;
+  lookups: LookupStore;
+  transcripts: TranscriptStore;
+  outbox: OutboxStore;
+  lanes: LaneStore;
+  instances: InstanceRegistry;
+}
+
+export interface RelayDeps {
+  store: DeliveryStores;
+  customers: Registry<CustomerChannel>;
+  desks: Registry<AgentDesk>;
+  log: Logger;
+  options?: Partial<RelayOptions>;
+  memory?: LaneMemory;
+  /** Epoch milliseconds; tests pass their own (or use fake timers). */
+  now?: () => number;
+}
+
+/** A lone process, or an edge with nothing to hand over. */
+const forgetful: LaneMemory = { export: () => undefined, import: () => undefined, instances: () => undefined };
+const SWEEP_BATCH = 500;
+
+export class Relay implements Outbox {
+  private readonly store: DeliveryStores;
+  private readonly log: Logger;
+  private readonly options: RelayOptions;
+  private readonly memory: LaneMemory;
+  private readonly now: () => number;
+  private readonly local: LocalLanes;
+  private readonly sender: Sender;
+  private readonly sharedLanes: SharedLanes;
+  private ledger?: Ledger;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  /** Until then, other processes are (or were recently) alive: lanes are delivered under their lease. */
+  private peersUntil = 0;
+  /** A joining process delivers nothing shared until the others have seen its heartbeat and use lanes too. */
+  private graceUntil = 0;
+
+  constructor(deps: RelayDeps) {
+    this.store = deps.store;
+    this.log = deps.log;
+    this.options = { ...defaultRelayOptions, ...deps.options };
+    this.memory = deps.memory ?? forgetful;
+    this.now = deps.now ?? Date.now;
+    this.local = new LocalLanes(this.log);
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep });
+    this.sharedLanes = new SharedLanes({
+      lanes: this.store.lanes,
+      escalations: this.store.escalations,
+      sender: this.sender,
+      local: this.local,
+      memory: this.memory,
+      me: this.options.instanceId,
+      leaseMs: this.options.leaseMs,
+      now: this.now,
+      sleep,
+      readJob: (escalationId, id) => this.readJob(escalationId, id),
+      graceUntil: () => this.graceUntil,
+      debug: (obj, msg) => this.log.debug(obj, msg),
+      warn: (obj, msg) => this.log.warn(obj, msg),
+    });
+  }
+
+  /** The core's ledger: the delivery records what it causes (the thread's place, an unreachable customer) through it. */
+  attach(ledger: Ledger): void {
+    this.ledger = ledger;
+    this.sender.attach(ledger, this);
+  }
+
+  /**
+   * Stores an item, leased to this process. `duplicate: true` when an item with its id exists (a retried activity or
+   * event), so it is processed once. Store failures propagate (the edge answers 503).
+   */
+  async record(item: OutboxItem, e: Escalation): Promise<Recorded> {
+    const direction = item.direction === 'internal' ? undefined : item.direction;
+    if (direction) item.delivery = { ...item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs };
+    let recorded: Recorded;
+    try {
+      const saved = await this.sender.storeOf(item).append(item);
+      recorded = { item: saved.value, etag: saved.etag, duplicate: false };
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      recorded = { item, etag: '', duplicate: true };
+    }
+    // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
+    // right after answering leaves it in its place in line. A retried request (duplicate) queues it if that failed.
+    if (direction && this.shared()) {
+      const job = recorded.duplicate ? await this.readJob(item.escalationId, item.id) : { item: recorded.item, etag: recorded.etag };
+      if (job && job.item.delivery.state === 'pending') recorded.served = (await this.sharedLanes.append(item.escalationId, direction, [job], e, !recorded.duplicate)).served ?? Promise.resolve();
+    }
+    return recorded;
+  }
+
+  /** Queues delivery of a stored item. The returned promise settles when it is delivered or given up. */
+  dispatch(e: Escalation, recorded: Recorded): Promise<void> {
+    const { item } = recorded;
+    if (recorded.served) return recorded.served; // queued in its lane when it was recorded
+    if (item.direction === 'internal' || this.local.inFlight.has(item.id) || recorded.duplicate) return Promise.resolve();
+    const direction = item.direction;
+    const job: Job = { item, etag: recorded.etag };
+    if (this.shared()) return this.join(e.id, direction, [job], e);
+    this.local.inFlight.add(item.id);
+    return this.local.enqueue(e.id, direction, async () => {
+      let outcome: 'done' | 'lost' = 'lost';
+      try {
+        // Another process may have appeared while this waited: then the lane is delivered under its lease.
+        if (!this.shared()) outcome = await this.sender.deliver(e, job, () => this.keepItemLease(job));
+      } finally {
+        this.local.inFlight.delete(item.id);
+      }
+      if (outcome === 'lost' && this.shared()) void this.join(e.id, direction, [job], e);
+    });
+  }
+
+  /** True while other processes serve (or served within a lease period) the same store. */
+  shared(): boolean {
+    return this.now() < this.peersUntil;
+  }
+
+  /** Says this process is alive, recovers what dead processes left, then sweeps periodically. */
+  async start(): Promise<void> {
+    if (this.options.sweepIntervalMs > 0) {
+      await this.heartbeat();
+      if (this.shared()) this.graceUntil = this.now() + 2 * this.options.sweepIntervalMs;
+    }
+    await this.sweep();
+    if (this.options.sweepIntervalMs > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
+    await this.idle();
+  }
+
+  idle(): Promise<void> {
+    return this.local.idle();
+  }
+
+  /** Queues undelivered items whose process is gone, and stores the effects a failed request left unsettled. */
+  sweep(): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = this.sweepOnce()
+      .catch((err) => this.log.error({ err: describe(err), stack: (err as Error)?.stack }, 'delivery sweep failed'))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+    return this.sweeping;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const now = this.now();
+    await this.store.instances.heartbeat(this.options.instanceId, Math.max(3 * this.options.sweepIntervalMs, 3000), now);
+    const others = (await this.store.instances.instances()).filter((i) => i.instance !== this.options.instanceId);
+    const lastSeen = Math.max(0, ...others.map((i) => i.until));
+    this.memory.instances(1 + others.filter((i) => i.until > now).length);
+    // A peer that died may still hold leased items: stay careful for a lease period after its last heartbeat.
+    this.peersUntil = lastSeen > 0 ? lastSeen + this.options.leaseMs : 0;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    if (this.options.sweepIntervalMs > 0) await this.heartbeat();
+    this.sharedLanes.prune();
+    // Changes whose effects a failed request did not store: give the request a lease period to finish first.
+    if (this.ledger) {
+      const stale = new Date(this.now() - Math.min(this.options.leaseMs, 30_000)).toISOString();
+      for (const v of await this.store.escalations.unsettled(stale, 50)) await this.ledger.settle(v).catch((err) => this.log.warn({ escalationId: v.value.id, err: describe(err) }, 'could not settle events'));
+    }
+    const now = this.now();
+    const [lines, cards] = await Promise.all([this.store.transcripts.reclaimable(now, SWEEP_BATCH), this.store.outbox.reclaimable(now, SWEEP_BATCH)]);
+    const orphans = [...lines, ...cards].filter(({ value }) => !this.local.inFlight.has(value.id)).sort((a, b) => bySeq(a.value, b.value));
+    const byLane = new Map<string, Job[]>();
+    for (const { value, etag } of orphans) {
+      const lane = `${value.escalationId}|${value.direction}`;
+      byLane.set(lane, [...(byLane.get(lane) ?? []), { item: value, etag }]);
+    }
+    if (orphans.length > 0) this.log.info({ items: orphans.length, lanes: byLane.size }, 'recovering undelivered items');
+    for (const [lane, jobs] of byLane) {
+      const [escalationId, direction] = lane.split('|') as [string, Outbound];
+      // Taken with a conditional write, so only one process delivers each; served in the order received.
+      const taken = (await Promise.all(jobs.map((j) => this.takeOrphan(j)))).filter((j): j is Job => j !== undefined);
+      if (taken.length === 0) continue;
+      const e = (await this.store.escalations.get(escalationId))?.value;
+      if (!e) {
+        for (const job of taken) await this.sender.giveUp(job, 'the escalation no longer exists');
+        continue;
+      }
+      if (this.shared()) await this.sharedLanes.append(escalationId, direction, taken, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
+      else for (const job of taken) void this.dispatch(e, { item: job.item, etag: job.etag, duplicate: false });
+    }
+  }
+
+  /** Leases an orphan to this process (ETag-conditional): undefined when another process took it first. */
+  private async takeOrphan(job: Job): Promise<Job | undefined> {
+    const leased = { ...job.item, delivery: { ...job.item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs } } as OutboxItem;
+    try {
+      const saved = await this.sender.storeOf(leased).replace(leased, job.etag);
+      return { item: saved.value, etag: saved.etag };
+    } catch (err) {
+      if (err instanceof ConcurrencyError) return undefined;
+      throw err;
+    }
+  }
+
+  private async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation): Promise<void> {
+    try {
+      const { served } = await this.sharedLanes.append(escalationId, direction, jobs, known);
+      await served;
+    } catch (err) {
+      // The item stays stored and pending: the sweep queues it once its lease runs out.
+      this.log.warn({ escalationId, err: describe(err) }, 'could not queue an item in its lane now; the sweep will');
+    }
+  }
+
+  private async readJob(escalationId: string, id: string): Promise<Job | undefined> {
+    const store = id.startsWith(CARD_ITEM_PREFIX) ? this.store.outbox : this.store.transcripts;
+    const found = await store.get(escalationId, id);
+    return found && { item: found.value, etag: found.etag };
+  }
+
+  /**
+   * A lone process's hold on an item it accepted: renews the item's lease when it runs low; false when another
+   * process has taken the item over, or when processes now share the store (the lane's holder delivers then).
+   */
+  private async keepItemLease(job: Job): Promise<boolean> {
+    if (this.shared()) return false;
+    if ((job.item.delivery.leaseUntil ?? 0) - this.now() > this.options.leaseMs / 2) return true;
+    try {
+      const renewed = { ...job.item, delivery: { ...job.item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs } } as OutboxItem;
+      const saved = await this.sender.storeOf(renewed).replace(renewed, job.etag);
+      job.item = saved.value;
+      job.etag = saved.etag;
+      return true;
+    } catch (err) {
+      if (err instanceof ConcurrencyError) return false;
+      throw err;
+    }
+  }
+}

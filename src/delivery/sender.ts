@@ -1,0 +1,219 @@
+/**
+ * Delivers one outbox item: retried with the delivery room's policy while the caller still holds it, fenced right
+ * before every network call, its outcome recorded on the item, a final failure reported to the other side.
+ */
+import { BoundedCache } from '../core/boundedCache';
+import { customerUnreachable, placeOnDesk, type Escalation } from '../core/escalation';
+import { ConcurrencyError, ConflictError } from '../core/errors';
+import type { Ledger } from '../core/ledger';
+import type { Logger } from '../core/logger';
+import { notices } from '../core/notices';
+import { lookupKey, type DeliveryItemStore, type EscalationStore, type LookupStore, type Outbox, type OutboxStore, type TranscriptStore } from '../core/ports';
+import { isCard, newEntry, type Delivery, type OutboxItem } from '../core/transcript';
+import { DeliveryError, LeaseLostError, describe } from './deliveryError';
+import type { AgentDesk, CustomerChannel, Fence, Placement, Registry } from './ports';
+import { withSendRetry, withStoreRetry, type RetrySettings } from './retryPolicy';
+
+export interface Job {
+  item: OutboxItem;
+  etag: string;
+}
+
+/** Whether a delivery ended: done (delivered or reported failed), or stopped because this process lost it. */
+export type Outcome = 'done' | 'lost';
+
+/** True while this process may deliver the item (its lease, or its lane's, is still its own). */
+export type Hold = () => Promise<boolean>;
+
+export interface SenderDeps {
+  escalations: EscalationStore;
+  lookups: LookupStore;
+  transcripts: TranscriptStore;
+  outboxItems: OutboxStore;
+  customers: Registry<CustomerChannel>;
+  desks: Registry<AgentDesk>;
+  log: Logger;
+  retry: RetrySettings;
+  leaseMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Items sent whose delivered state could not be written: never sent again by this process. */
+const UNRECORDED_MEMORY = 10_000;
+
+export class Sender {
+  /** Threads this process created whose place is not stored yet: a retry stores them instead of creating another. */
+  private readonly placed = new BoundedCache<Placement>(1_000);
+  private readonly unrecorded = new BoundedCache<true>(UNRECORDED_MEMORY);
+  private ledger?: Ledger;
+  private outbox?: Outbox;
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  /** The core's ledger (state changes the delivery causes) and outbox (lines it adds): set by the composition root. */
+  attach(ledger: Ledger, outbox: Outbox): void {
+    this.ledger = ledger;
+    this.outbox = outbox;
+  }
+
+  /** Lines live in the transcript, card changes in the outbox container: one contract for both. */
+  storeOf(item: OutboxItem): DeliveryItemStore<OutboxItem> {
+    return (isCard(item) ? this.deps.outboxItems : this.deps.transcripts) as unknown as DeliveryItemStore<OutboxItem>;
+  }
+
+  async deliver(e: Escalation, job: Job, hold: Hold): Promise<Outcome> {
+    const log = this.deps.log;
+    if (this.unrecorded.get(job.item.id)) return 'done';
+    let attempts = job.item.delivery.attempts;
+    let lost = false;
+    const fence: Fence = async () => {
+      if (lost || !(await hold())) {
+        lost = true;
+        throw new LeaseLostError(`outbox item ${job.item.id}`);
+      }
+    };
+    const renewEvery = Math.max(50, Math.floor(this.deps.leaseMs / 4));
+    try {
+      await withSendRetry(this.deps.retry, async () => {
+        await fence();
+        attempts += 1;
+        // A send may wait long in a rate limiter: the lease is renewed meanwhile, and the fence checks it at the end.
+        const renew = setInterval(() => void hold().then((ok) => void (ok || (lost = true)), () => undefined), renewEvery);
+        try {
+          await this.deliverOnce(e, job.item, fence);
+        } finally {
+          clearInterval(renew);
+        }
+      }, (ms) => this.waitHolding(ms, hold, () => (lost = true)));
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        log.info({ escalationId: e.id, itemId: job.item.id }, 'delivery handed over: another process holds it now');
+        return 'lost';
+      }
+      const reason = describe(err);
+      log.warn({ escalationId: e.id, itemId: job.item.id, direction: job.item.direction, attempts, err: reason }, 'delivery failed');
+      await this.saveState(job, { state: 'failed', attempts, lastError: reason });
+      await this.reportFailure(e, job.item, reason, err);
+      return 'done';
+    }
+    await this.saveState(job, { state: 'delivered', attempts, deliveredAt: new Date(this.deps.now()).toISOString() });
+    return 'done';
+  }
+
+  /** An item that can never be delivered (its escalation expired or was removed): failed, so no sweep returns it. */
+  async giveUp(job: Job, reason: string): Promise<void> {
+    this.deps.log.warn({ escalationId: job.item.escalationId, itemId: job.item.id, reason }, 'undeliverable item given up');
+    await this.saveState(job, { ...job.item.delivery, state: 'failed', lastError: reason });
+  }
+
+  private async deliverOnce(e: Escalation, item: OutboxItem, fence: Fence): Promise<void> {
+    if (item.direction === 'toCustomer') {
+      await this.customerOf(e).send(e, { text: item.text, from: item.kind === 'agent' ? item.author?.name : undefined }, fence);
+      return;
+    }
+    // Lines use the escalation as accepted (no extra read per message); cards and a missing thread need the latest.
+    const latest = isCard(item) || !e.deskRef ? ((await this.deps.escalations.get(e.id))?.value ?? e) : e;
+    if (isCard(item)) {
+      if (latest.deskRef) await this.deskOf(latest).refresh(latest, { lastLineAt: await this.deps.transcripts.lastLineAt(e.id) }, fence);
+      else await this.place(latest, item.id, fence);
+      return;
+    }
+    if (!latest.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
+    const kind = item.kind === 'note' ? 'note' : item.kind === 'customer' ? 'customer' : 'notice';
+    await this.deskOf(latest).post(latest, { text: item.text, from: item.author?.name, kind }, fence);
+  }
+
+  /**
+   * Announces the escalation and stores its place the moment the desk returns it, before any other call: a failure
+   * after that (a 429 on a follow-up, a store error) never creates a second thread.
+   */
+  private async place(e: Escalation, itemId: string, fence: Fence): Promise<void> {
+    let placement = this.placed.get(e.id);
+    if (!placement) {
+      placement = await this.deskOf(e).announce(e, fence);
+      this.placed.set(e.id, placement);
+    }
+    const ref = placement.ref;
+    const { escalation } = await withStoreRetry(() => this.ledger!.apply(e.id, (x) => placeOnDesk(x, ref, new Date(this.deps.now()).toISOString())));
+    this.placed.delete(e.id);
+    await withStoreRetry(() => this.deps.lookups.create(lookupKey.desk(ref.threadId), e.id).catch((err) => {
+      if (!(err instanceof ConflictError)) throw err;
+    }));
+    // Follow-ups (e.g. the full details a card shortens) are lines of their own: retried alone, never re-announced.
+    for (const [i, text] of placement.followUps.entries()) await this.addLine(escalation, 'toDesk', text, `placed|${itemId}|${i}`);
+    // The escalation changed while the card was being posted: show its current state.
+    if (escalation.rev > e.rev + 1 && escalation.deskRef) await this.deskOf(escalation).refresh(escalation, {}, fence);
+  }
+
+  private async addLine(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string): Promise<void> {
+    const entry = newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: key, now: new Date(this.deps.now()) });
+    const recorded = await this.outbox!.record(entry, e);
+    if (!recorded.duplicate || recorded.served) void this.outbox!.dispatch(e, recorded);
+  }
+
+  /** Spends a Retry-After in slices that renew the lease, so no other process takes the item meanwhile. */
+  private async waitHolding(ms: number, hold: Hold, onLost: () => void): Promise<void> {
+    const slice = Math.max(50, Math.floor(this.deps.leaseMs / 4));
+    for (let left = ms; left > 0; left -= slice) {
+      await this.deps.sleep(Math.min(left, slice));
+      // A store error here is no reason to give the item up; the fence decides before the next send.
+      if (!(await hold().catch(() => true))) return onLost();
+    }
+  }
+
+  /** Failures reach the other side as lines of their own (stored, so they are not lost either). */
+  private async reportFailure(e: Escalation, item: OutboxItem, reason: string, err: unknown): Promise<void> {
+    try {
+      if (item.direction === 'toCustomer') {
+        if (err instanceof DeliveryError && err.unreachable) await this.ledger!.apply(e.id, (x) => customerUnreachable(x, reason, new Date(this.deps.now()).toISOString()));
+        await this.addLine(e, 'toDesk', notices.customerUndeliverable(reason), `failed|${item.id}`);
+      } else if (!isCard(item)) {
+        await this.addLine(e, 'toCustomer', notices.deskUndeliverable(), `failed|${item.id}`);
+      }
+    } catch (failure) {
+      this.deps.log.error({ escalationId: e.id, itemId: item.id, err: describe(failure) }, 'could not report a failed delivery');
+    }
+  }
+
+  /**
+   * Records the outcome (on top of the latest copy if the item changed meanwhile), retrying while the store is
+   * unavailable. If it still cannot be written, this process remembers the item was sent and never sends it again.
+   */
+  private async saveState(job: Job, delivery: Delivery): Promise<void> {
+    const store = this.storeOf(job.item);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          const saved = await withStoreRetry(() => store.replace({ ...job.item, delivery } as OutboxItem, job.etag));
+          job.item = saved.value;
+          job.etag = saved.etag;
+          return;
+        } catch (err) {
+          if (!(err instanceof ConcurrencyError)) throw err;
+          const latest = await withStoreRetry(() => store.get(job.item.escalationId, job.item.id));
+          if (!latest || latest.value.delivery.state !== 'pending') return;
+          job.item = latest.value;
+          job.etag = latest.etag;
+        }
+      }
+      throw new ConcurrencyError(`outbox item ${job.item.id}`);
+    } catch (err) {
+      if (delivery.state === 'delivered') this.unrecorded.set(job.item.id, true);
+      this.deps.log.error({ escalationId: job.item.escalationId, itemId: job.item.id, state: delivery.state, err: describe(err) }, 'could not save delivery state');
+    }
+  }
+
+  private customerOf(e: Escalation): CustomerChannel {
+    const channel = this.deps.customers.get(e.customer.channel);
+    if (!channel) throw new DeliveryError(`no customer channel '${e.customer.channel}' is configured`, { retryable: false });
+    return channel;
+  }
+
+  private deskOf(e: Escalation): AgentDesk {
+    const name = e.deskRef?.desk ?? e.desk;
+    const desk = this.deps.desks.get(name);
+    if (!desk) throw new DeliveryError(`no desk '${name}' is configured`, { retryable: false });
+    return desk;
+  }
+}

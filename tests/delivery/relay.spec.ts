@@ -1,0 +1,261 @@
+import { strict as assert } from 'node:assert';
+import { StoreUnavailableError } from '../../src/core/errors';
+import { Ledger } from '../../src/core/ledger';
+import { newEntry } from '../../src/core/transcript';
+import { loadConfig } from '../../src/config';
+import { DeliveryError } from '../../src/delivery/deliveryError';
+import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
+import { Relay } from '../../src/delivery/relay';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
+import { recordingCustomer, recordingDesk, sampleEscalation, silent } from '../helpers/fixtures';
+
+const e = sampleEscalation({ status: 'claimed', deskRef: { desk: 'test-desk', threadId: 't', address: {} } });
+const toCustomer = (text: string) => newEntry({ escalationId: 'e', direction: 'toCustomer', kind: 'agent', text, now: new Date(), author: { id: 'a', name: 'A' } });
+const until = async (done: () => boolean | Promise<boolean>, ms = 5000) => {
+  const t0 = Date.now();
+  while (!(await done())) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+};
+
+function relayOn(store = createMemoryStore(), customer: CustomerChannel = recordingCustomer(), options: Record<string, unknown> = {}, extra: { memory?: LaneMemory; now?: () => number; desk?: ReturnType<typeof recordingDesk> } = {}) {
+  const desk = extra.desk ?? recordingDesk();
+  const relay = new Relay({
+    store,
+    customers: new Map([['test-customer', customer]]),
+    desks: new Map([['test-desk', desk]]),
+    log: silent,
+    options: { retries: 5, minDelayMs: 1, maxDelayMs: 5, sweepIntervalMs: 0, ...options },
+    memory: extra.memory,
+    now: extra.now,
+  });
+  relay.attach(new Ledger(store.escalations, relay, () => new Date(extra.now?.() ?? Date.now())));
+  return { relay, store, desk };
+}
+
+describe('Relay (the delivery room)', () => {
+  it('retries transient failures (429 with Retry-After, 503, network) and records delivered', async () => {
+    const customer = recordingCustomer([new DeliveryError('busy', { status: 429, retryAfterMs: 30 }), new DeliveryError('down', { status: 503 }), new DeliveryError('reset')]);
+    const { relay, store } = relayOn(undefined, customer);
+    await relay.dispatch(e, await relay.record(toCustomer('hello'), e));
+    assert.deepEqual(customer.sent, ['hello']);
+    const [stored] = await store.transcripts.list('e');
+    assert.deepEqual([stored.delivery.state, stored.delivery.attempts], ['delivered', 4]);
+  });
+
+  it('does not retry what the edge calls final, and reports it in the desk thread as a stored line', async () => {
+    const customer = recordingCustomer([new DeliveryError('removed', { status: 403, retryable: false, unreachable: true })]);
+    const { relay, store, desk } = relayOn(undefined, customer);
+    await store.escalations.create(e);
+    await relay.dispatch(e, await relay.record(toCustomer('lost?'), e));
+    await relay.idle();
+    assert.deepEqual(customer.sent, []);
+    const entries = await store.transcripts.list('e');
+    assert.deepEqual([entries[0].delivery.state, entries[0].delivery.attempts], ['failed', 1]);
+    assert.match(desk.posts.join('\n'), /could not be delivered to the customer/);
+    assert.ok(entries.some((t) => t.kind === 'notice' && t.delivery.state === 'delivered'), 'the report is a line of its own');
+  });
+
+  it('keeps order per escalation and direction even when an earlier line is retried', async () => {
+    const customer = recordingCustomer([new DeliveryError('busy', { status: 503 }), new DeliveryError('busy', { status: 503 })]);
+    const { relay } = relayOn(undefined, customer, { minDelayMs: 5, maxDelayMs: 10 });
+    const texts = ['1', '2', '3', '4', '5'];
+    const pending = [];
+    for (const t of texts) pending.push(relay.dispatch(e, await relay.record(toCustomer(t), e)));
+    await Promise.all(pending);
+    assert.deepEqual(customer.sent, texts);
+  });
+
+  it('reports a duplicate intake instead of storing it twice', async () => {
+    const { relay } = relayOn();
+    const entry = newEntry({ escalationId: 'e', direction: 'toDesk', kind: 'customer', text: 'x', sourceActivityId: 'act-1', now: new Date() });
+    assert.equal((await relay.record(entry, e)).duplicate, false);
+    assert.equal((await relay.record({ ...entry }, e)).duplicate, true);
+  });
+
+  it('gives up, visibly in the transcript, on an orphan whose escalation no longer exists', async () => {
+    const store = createMemoryStore();
+    const orphan = toCustomer('to nobody');
+    orphan.escalationId = 'gone';
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead-process', leaseUntil: Date.now() - 1 };
+    await store.transcripts.append(orphan);
+    const customer = recordingCustomer();
+    const { relay } = relayOn(store, customer);
+    await relay.start();
+    await relay.stop();
+    const [stored] = await store.transcripts.list('gone');
+    assert.deepEqual([stored.delivery.state, /no longer exists/.test(stored.delivery.lastError ?? '')], ['failed', true]);
+    assert.deepEqual(await store.transcripts.reclaimable(Date.now() + 3_600_000, 10), []);
+    assert.deepEqual(customer.sent, []);
+  });
+
+  it('the sweep\'s query returns only orphans, however many items are in flight ahead of them', async () => {
+    const store = createMemoryStore();
+    for (let i = 0; i < 600; i++) {
+      const live = toCustomer(`live ${i}`);
+      live.delivery = { ...live.delivery, leaseOwner: 'alive', leaseUntil: Date.now() + 60_000 };
+      await store.transcripts.append(live);
+    }
+    const orphan = toCustomer('orphan');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: Date.now() - 1 };
+    await store.transcripts.append(orphan);
+    const found = await store.transcripts.reclaimable(Date.now(), 500);
+    assert.deepEqual(found.map((f) => f.value.text), ['orphan']);
+  });
+
+  it('a process that lost the item\'s lease while its send waited (rate limiter) does not send', async () => {
+    const store = createMemoryStore();
+    let now = Date.parse('2026-11-25T10:00:00Z');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sent: string[] = [];
+    let waiting = false;
+    const limited: CustomerChannel = {
+      async send(_e, m, fence) {
+        waiting = true;
+        await gate; // the rate limiter's wait
+        await fence();
+        sent.push(m.text);
+      },
+    };
+    const { relay } = relayOn(store, limited, { leaseMs: 1_000, retries: 0 }, { now: () => now });
+    const recorded = await relay.record(toCustomer('once'), e);
+    const delivery = relay.dispatch(e, recorded);
+    await until(() => waiting);
+    // Meanwhile the lease ran low and another process took the item over.
+    now += 900;
+    const current = (await store.transcripts.get('e', recorded.item.id))!;
+    await store.transcripts.replace({ ...current.value, delivery: { ...current.value.delivery, leaseOwner: 'other', leaseUntil: now + 60_000 } }, current.etag);
+    release();
+    await delivery;
+    assert.deepEqual(sent, []);
+    const after = (await store.transcripts.get('e', recorded.item.id))!.value;
+    assert.deepEqual([after.delivery.state, after.delivery.leaseOwner], ['pending', 'other']);
+  });
+
+  it('a failed write of the delivered state is retried: the line is not sent again', async () => {
+    const store = createMemoryStore();
+    const replace = store.transcripts.replace.bind(store.transcripts);
+    let failures = 3;
+    store.transcripts.replace = async (item, etag) => {
+      if (item.delivery.state === 'delivered' && failures-- > 0) throw new StoreUnavailableError('store unavailable');
+      return replace(item, etag);
+    };
+    const customer = recordingCustomer();
+    const { relay } = relayOn(store, customer, { leaseMs: 200, sweepIntervalMs: 0 });
+    await relay.dispatch(e, await relay.record(toCustomer('once'), e));
+    await store.escalations.create(e);
+    await new Promise((r) => setTimeout(r, 250)); // past the lease: a sweep would take a line still pending
+    await relay.sweep();
+    await relay.idle();
+    assert.deepEqual(customer.sent, ['once']);
+    assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
+  });
+
+  it('two overlapping processes of one App Service instance (same WEBSITE_INSTANCE_ID) never deliver the same line', async () => {
+    const env = { NODE_ENV: 'test', WEBSITE_INSTANCE_ID: 'abc123' };
+    const [first, second] = [loadConfig(env).instanceId, loadConfig(env).instanceId];
+    assert.notEqual(first, second);
+    assert.match(first, /^abc123-p\d+-/);
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([], 300); // the old process is still sending when the new one starts
+    const a = relayOn(store, customer, { instanceId: first }).relay;
+    const b = relayOn(store, customer, { instanceId: second }).relay;
+    const delivery = a.dispatch(e, await a.record(toCustomer('once'), e));
+    await b.start(); // the new process's first sweep: the line is leased to the old one, not to it
+    await Promise.all([delivery, b.stop(), a.idle()]);
+    assert.deepEqual(customer.sent, ['once']);
+  });
+
+  describe('several processes on one store (lanes under a lease)', () => {
+    const shared = { leaseMs: 300, sweepIntervalMs: 50 };
+    const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });
+    const relays: Relay[] = [];
+    const started = async (relay: Relay) => {
+      relays.push(relay);
+      await relay.start();
+      return relay;
+    };
+    const bothShared = (...rs: Relay[]) => until(() => rs.every((r) => r.shared()));
+    afterEach(async () => {
+      await Promise.all(relays.splice(0).map((r) => r.stop()));
+    });
+
+    it('a Retry-After longer than the lane lease keeps the lane: the other process never sends the line too', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const customer = recordingCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 1000 })]);
+      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a') }).relay);
+      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b') }).relay);
+      await bothShared(a, b);
+      await new Promise((r) => setTimeout(r, 200)); // past the joining grace
+      await a.dispatch(e, await a.record(toCustomer('once'), e));
+      await Promise.all([a.idle(), b.idle()]);
+      await b.sweep();
+      await Promise.all([a.idle(), b.idle()]);
+      assert.deepEqual(customer.sent, ['once']);
+      assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
+    });
+
+    it('a line queued by another process while the holder delivers is delivered by the holder, in order, before it gives the lane back', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const customer = recordingCustomer([], 300);
+      const a = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'a' }).relay);
+      const b = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'b' }).relay);
+      await bothShared(a, b);
+      await new Promise((r) => setTimeout(r, 200));
+      const first = a.dispatch(e, await a.record(toCustomer('1'), e));
+      await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+      await b.dispatch(e, await b.record(toCustomer('2'), e)); // b only queues its line: a holds the lane
+      assert.deepEqual(customer.sent, []);
+      await first;
+      assert.deepEqual(customer.sent, ['1', '2']);
+      const lane = await store.lanes.get('lane-queue|e|toCustomer');
+      assert.deepEqual([lane?.value.holder, lane?.value.queue], [undefined, []], 'given back, nothing left');
+    });
+
+    it('a dead holder\'s queue is delivered by another process once the lines\' leases run out', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const customer = recordingCustomer();
+      const orphan = toCustomer('left behind');
+      orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: Date.now() - 1 };
+      await store.transcripts.append(orphan);
+      await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: Date.now() - 1, queue: [orphan.id] });
+      await store.instances.heartbeat('dead', 60_000, Date.now());
+      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }).relay);
+      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }).relay);
+      await until(() => customer.sent.length > 0);
+      await Promise.all([a.sweep(), b.sweep()]);
+      await Promise.all([a.idle(), b.idle()]);
+      assert.deepEqual(customer.sent, ['left behind']);
+    });
+
+    it('a second holder that finds nothing to send leaves the first holder\'s recent sends for the next', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const customer = recordingCustomer();
+      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a') }).relay);
+      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b') }).relay);
+      await bothShared(a, b);
+      await new Promise((r) => setTimeout(r, 200));
+      const recorded = await a.record(toCustomer('hello'), e);
+      await a.dispatch(e, recorded);
+      assert.deepEqual(customer.sent, ['hello']);
+      // b is handed a stale copy of the line (still pending in its memory): it takes the free lane, reads the line
+      // afresh, finds it delivered and sends nothing.
+      const holders: Array<string | undefined> = [];
+      const put = store.lanes.put.bind(store.lanes);
+      store.lanes.put = async (key, doc, etag) => (holders.push(doc.holder), put(key, doc, etag));
+      const job = (await store.transcripts.get('e', recorded.item.id))!;
+      await b.dispatch(e, { item: { ...job.value, delivery: { ...job.value.delivery, state: 'pending' } }, etag: job.etag, duplicate: false });
+      assert.ok(holders.includes('b'), `b held the lane: ${JSON.stringify(holders)}`);
+      const lane = await store.lanes.get('lane-queue|e|toCustomer');
+      assert.deepEqual(lane?.value.memo, { sent: ['a'] });
+      assert.deepEqual(customer.sent, ['hello']);
+    });
+  });
+});
