@@ -74,6 +74,8 @@ function percentile(sorted: number[], p: number): number {
 interface Chat {
   customer: Customer;
   threadId: string;
+  /** LiveChatConversationId, as Copilot Studio's topic passes it on every sendMessage. */
+  escalationId?: string;
 }
 
 interface RunResult {
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
           const res = await fetch(`${svc.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(skill.start(customer, { ProblemDescription: 'bench' }, { deliveryMode: 'expectReplies' })) });
           const id = ((await res.json()) as any).activities[0].value.LiveChatConversationId as string;
           const threadId = `19:bench-${id}@thread.tacv2;messageid=1`;
-          chats.push({ customer, threadId: '' });
+          chats.push({ customer, threadId: '', escalationId: id });
           const chat = chats[chats.length - 1];
           // Claim through the card action; the thread id comes back on the next card delivery, so wait for it.
           await post(`${svc.url}/api/console/messages`, teams.action(agent, threadId, '1', 'handover.claim', { escalationId: id }, teamsUrl));
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
       clock.sentAt.set(token, Date.now());
       const target = svcs[turn++ % svcs.length];
       return direction === 'toDesk'
-        ? post(`${target.url}/api/messages`, skill.message(chat.customer, `line bench-${token}`, { serviceUrl: pva }))
+        ? post(`${target.url}/api/messages`, skill.message(chat.customer, `line bench-${token}`, { serviceUrl: pva, value: chat.escalationId ? { LiveChatConversationId: chat.escalationId } : {} }))
         : post(`${target.url}/api/console/messages`, teams.reply(agent, chat.threadId, `line bench-${token}`, teamsUrl));
     };
 

@@ -1,0 +1,28 @@
+import { strict as assert } from 'node:assert';
+import { effectsOf } from '../../src/core/effects';
+import type { EventRecord } from '../../src/core/escalation';
+import type { EscalationEvent } from '../../src/core/events';
+import { sampleEscalation } from '../helpers/fixtures';
+
+const e = sampleEscalation();
+const ann = { id: 'ann', name: 'Ann' };
+const record = (ev: EscalationEvent, rev = 2): EventRecord => ({ ...ev, id: `e|${rev}|${ev.type}`, rev, at: e.createdAt }) as EventRecord;
+const shape = (ev: EventRecord) => effectsOf(ev, e, new Date()).map((i) => `${i.kind}:${i.direction}`);
+
+describe('effects: events → outbox items', () => {
+  it('each event causes its notices and card change', () => {
+    assert.deepEqual(shape(record({ type: 'started' }, 1)), ['card:toDesk', 'notice:toCustomer']);
+    assert.deepEqual(shape(record({ type: 'claimed', agent: ann })), ['notice:toCustomer', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'released', agent: ann })), ['notice:toCustomer', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'resolved', agent: ann })), ['notice:toCustomer', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'customerLeft' })), ['notice:toDesk', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'placedOnDesk' })), []);
+  });
+
+  it('item ids derive from the event: the same event gives the same ids, another event other ids', () => {
+    const ids = (ev: EventRecord) => effectsOf(ev, e, new Date()).map((i) => i.id);
+    const claimed = record({ type: 'claimed', agent: ann });
+    assert.deepEqual(ids(claimed), ids({ ...claimed }));
+    assert.equal(ids(claimed).filter((id) => ids(record({ type: 'claimed', agent: ann }, 4)).includes(id)).length, 0);
+  });
+});
