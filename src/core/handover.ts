@@ -122,15 +122,12 @@ export class Handover {
 
   /** A customer line from the skill: stored, then relayed to the desk. */
   async customerMessage(line: CustomerLine): Promise<CustomerMessageResult> {
-    let found = await this.findForCustomer(line);
+    const found = await this.findForCustomer(line);
     if (!found) return { kind: 'unknown' };
-    if (!rules.isOpen(found.value)) return { kind: 'closed', escalation: found.value };
-    if (line.problem && !found.value.problem) {
-      const problem = line.problem;
-      const { escalation } = await this.ledger.apply(found.value.id, (e) => rules.addProblem(e, problem, this.clock().toISOString()));
-      found = { value: escalation, etag: '' };
-    }
-    const e = found.value;
+    let e = found.value;
+    if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
+    const problem = line.problem;
+    if (problem && !e.problem) e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()))).escalation;
     const entry = newEntry({
       escalationId: e.id,
       direction: 'toDesk',
@@ -141,7 +138,6 @@ export class Handover {
       now: this.clock(),
     });
     const recorded = await this.outbox.record(entry, e);
-    if (recorded.duplicate && !recorded.served) return { kind: 'duplicate', escalation: e };
     void this.outbox.dispatch(e, recorded);
     return { kind: recorded.duplicate ? 'duplicate' : 'relayed', escalation: e };
   }
@@ -202,7 +198,6 @@ export class Handover {
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
     const recorded = await this.outbox.record(entryOf('toCustomer', 'agent'), e);
-    if (recorded.duplicate && !recorded.served) return { kind: 'duplicate', escalation: e };
     void this.outbox.dispatch(e, recorded);
     return recorded.duplicate ? { kind: 'duplicate', escalation: e } : { kind: 'relayed', escalation: e, claimed };
   }
@@ -210,8 +205,7 @@ export class Handover {
   /** Posts a service notice into the escalation's desk thread (e.g. "owned by X"); stored like any line. */
   async deskNotice(e: Escalation, text: string, key?: string): Promise<void> {
     const entry = newEntry({ escalationId: e.id, direction: 'toDesk', kind: 'notice', text, sourceActivityId: key, now: this.clock() });
-    const recorded = await this.outbox.record(entry, e);
-    if (!recorded.duplicate || recorded.served) void this.outbox.dispatch(e, recorded);
+    void this.outbox.dispatch(e, await this.outbox.record(entry, e));
   }
 
   async get(escalationId: string): Promise<Escalation | undefined> {

@@ -76,8 +76,7 @@ export class Ledger {
     const now = this.clock();
     for (const event of events) {
       for (const item of effectsOf(event, v.value, now)) {
-        const recorded = await this.outbox.record(item, v.value);
-        if (!recorded.duplicate || recorded.served) void this.outbox.dispatch(v.value, recorded);
+        void this.outbox.dispatch(v.value, await this.outbox.record(item, v.value));
       }
     }
     try {

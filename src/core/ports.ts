@@ -76,7 +76,10 @@ export interface Recorded {
 export interface Outbox {
   /** Stores the item before the request that caused it is answered; `duplicate` when its id was stored already. */
   record(item: OutboxItem, e: Escalation): Promise<Recorded>;
-  /** Starts delivering a stored item; settles when it is delivered or reported failed. */
+  /**
+   * Starts delivering a stored item; settles when it is delivered or reported failed. A duplicate (stored before) is
+   * left to whoever stored it first, unless recording queued it in a lane this process serves.
+   */
   dispatch(e: Escalation, recorded: Recorded): Promise<void>;
 }
 

@@ -148,8 +148,7 @@ export class Sender {
 
   private async addLine(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string): Promise<void> {
     const entry = newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: key, now: new Date(this.deps.now()) });
-    const recorded = await this.outbox!.record(entry, e);
-    if (!recorded.duplicate || recorded.served) void this.outbox!.dispatch(e, recorded);
+    void this.outbox!.dispatch(e, await this.outbox!.record(entry, e));
   }
 
   /** Spends a Retry-After in slices that renew the lease, so no other process takes the item meanwhile. */
