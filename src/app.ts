@@ -134,7 +134,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       },
     },
     manifest: () => loadSkillManifest(root, endpointUrl, config.skill?.appId),
-    health: () => store.ping(),
+    health: async () => (await store.ping(), { sweeps: relay.sweeps }),
   });
 
   // Undelivered entries from before a restart go first, ahead of new traffic.

@@ -78,6 +78,8 @@ export class Relay implements Outbox {
   private peersUntil = 0;
   /** A joining process delivers nothing shared until the others have seen its heartbeat and use lanes too. */
   private graceUntil = 0;
+  /** Sweeps completed since start (the health check reports it: tests and operators see recovery running). */
+  sweeps = 0;
 
   constructor(deps: RelayDeps) {
     this.store = deps.store;
@@ -188,6 +190,7 @@ export class Relay implements Outbox {
   sweep(): Promise<void> {
     if (this.sweeping) return this.sweeping;
     this.sweeping = this.sweepOnce()
+      .then(() => void this.sweeps++)
       .catch((err) => this.log.error({ err: describe(err), stack: (err as Error)?.stack }, 'delivery sweep failed'))
       .finally(() => {
         this.sweeping = undefined;

@@ -19,7 +19,8 @@ export interface ServerParts {
   skill: ActivityEndpoint;
   console: ActivityEndpoint;
   manifest: () => unknown;
-  health: () => Promise<void>;
+  /** Throws when the store does not answer; otherwise what the health check reports besides its status. */
+  health: () => Promise<Record<string, unknown>>;
   /** Days a closed escalation is kept (said on the privacy page). */
   retentionDays: number;
   log: Logger;
@@ -74,8 +75,7 @@ export function createServer(parts: ServerParts): Server {
 
   server.get(routes.health, async (_req: Request, res: Response) => {
     try {
-      await parts.health();
-      res.send(200, { status: 'ok' });
+      res.send(200, { status: 'ok', ...(await parts.health()) });
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'health check failed');
       res.send(503, { status: 'unavailable', reason: 'the store does not answer' });

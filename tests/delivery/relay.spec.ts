@@ -143,10 +143,11 @@ describe('Relay (the delivery room)', () => {
       return replace(item, etag);
     };
     const customer = recordingCustomer();
-    const { relay } = relayOn(store, customer, { leaseMs: 200, sweepIntervalMs: 0 });
+    let now = Date.now();
+    const { relay } = relayOn(store, customer, { leaseMs: 200, sweepIntervalMs: 0 }, { now: () => now });
     await relay.dispatch(e, await relay.record(toCustomer('once'), e));
     await store.escalations.create(e);
-    await new Promise((r) => setTimeout(r, 250)); // past the lease: a sweep would take a line still pending
+    now += 250; // past the lease: a sweep would take a line still pending
     await relay.sweep();
     await relay.idle();
     assert.deepEqual(customer.sent, ['once']);
@@ -171,6 +172,13 @@ describe('Relay (the delivery room)', () => {
 
   describe('several processes on one store (lanes under a lease)', () => {
     const shared = { leaseMs: 300, sweepIntervalMs: 50 };
+    // One clock for every process of a test, running with real time (leases still run out while a send waits) but
+    // moved ahead to pass the joining grace instead of sleeping through it.
+    let skew = 0;
+    const clock = { now: () => Date.now() + skew };
+    beforeEach(() => {
+      skew = 0;
+    });
     const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });
     const relays: Relay[] = [];
     const started = async (relay: Relay) => {
@@ -187,10 +195,10 @@ describe('Relay (the delivery room)', () => {
       const store = createMemoryStore();
       await store.escalations.create(e);
       const customer = recordingCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 1000 })]);
-      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a') }).relay);
-      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b') }).relay);
+      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
+      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
       await bothShared(a, b);
-      await new Promise((r) => setTimeout(r, 200)); // past the joining grace
+      skew += 200; // past the joining grace
       await a.dispatch(e, await a.record(toCustomer('once'), e));
       await Promise.all([a.idle(), b.idle()]);
       await b.sweep();
@@ -203,10 +211,10 @@ describe('Relay (the delivery room)', () => {
       const store = createMemoryStore();
       await store.escalations.create(e);
       const customer = recordingCustomer([], 300);
-      const a = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'a' }).relay);
-      const b = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'b' }).relay);
+      const a = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'a' }, clock).relay);
+      const b = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'b' }, clock).relay);
       await bothShared(a, b);
-      await new Promise((r) => setTimeout(r, 200));
+      skew += 200; // past the joining grace
       const first = a.dispatch(e, await a.record(toCustomer('1'), e));
       await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
       await b.dispatch(e, await b.record(toCustomer('2'), e)); // b only queues its line: a holds the lane
@@ -222,12 +230,12 @@ describe('Relay (the delivery room)', () => {
       await store.escalations.create(e);
       const customer = recordingCustomer();
       const orphan = toCustomer('left behind');
-      orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: Date.now() - 1 };
+      orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
       await store.transcripts.append(orphan);
-      await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: Date.now() - 1, queue: [orphan.id] });
-      await store.instances.heartbeat('dead', 60_000, Date.now());
-      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }).relay);
-      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }).relay);
+      await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() - 1, queue: [orphan.id] });
+      await store.instances.heartbeat('dead', 60_000, clock.now());
+      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, clock).relay);
+      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, clock).relay);
       await until(() => customer.sent.length > 0);
       await Promise.all([a.sweep(), b.sweep()]);
       await Promise.all([a.idle(), b.idle()]);
@@ -238,10 +246,10 @@ describe('Relay (the delivery room)', () => {
       const store = createMemoryStore();
       await store.escalations.create(e);
       const customer = recordingCustomer();
-      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a') }).relay);
-      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b') }).relay);
+      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
+      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
       await bothShared(a, b);
-      await new Promise((r) => setTimeout(r, 200));
+      skew += 200; // past the joining grace
       const recorded = await a.record(toCustomer('hello'), e);
       await a.dispatch(e, recorded);
       assert.deepEqual(customer.sent, ['hello']);

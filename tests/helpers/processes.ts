@@ -86,3 +86,24 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** Sweeps the service process has completed, from its health check. */
+export async function sweepsOf(p: ServiceProc): Promise<number> {
+  const res = await fetch(`${p.url}/healthz`);
+  return ((await res.json()) as { sweeps: number }).sweeps;
+}
+
+/**
+ * Resolves once every process has completed `n` more sweeps: the way to let recovery run "a while longer" before
+ * asserting that nothing was delivered twice, without guessing a sleep.
+ */
+export async function afterSweeps(procs: ServiceProc[], n: number, timeoutMs = 30_000): Promise<void> {
+  const start = await Promise.all(procs.map(sweepsOf));
+  const t0 = Date.now();
+  for (;;) {
+    const counts = await Promise.all(procs.map(sweepsOf));
+    if (counts.every((c, i) => c >= start[i] + n)) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`sweeps did not run: ${JSON.stringify({ start, counts })}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

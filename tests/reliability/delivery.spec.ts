@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { ConnectorStub } from '../helpers/connectorStub';
 import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
-import { startCosmosProcess, startServiceProcess, postJson, type CosmosProc, type ServiceProc } from '../helpers/processes';
+import { afterSweeps, startCosmosProcess, startServiceProcess, postJson, type CosmosProc, type ServiceProc } from '../helpers/processes';
 import { AGENT_TENANT, bases, CHANNEL_ID, TEAM_ID, startService, type TestService } from '../helpers/service';
 
 type Post = (path: string, body: unknown) => Promise<{ status: number; body: any }>;
@@ -183,9 +183,9 @@ describe('reliable delivery', function () {
       await a.kill('SIGKILL');
       stub.clearFaults();
 
-      await start('instance-a');
+      const restarted = await start('instance-a');
       await stub.waitFor(() => delivered(stub, chat.customer.conversationId, /crash agent line/).length >= 10 && delivered(stub, chat.threadId, /crash customer line/).length >= 10, 60_000, 'recovered deliveries');
-      await new Promise((r) => setTimeout(r, 1500));
+      await afterSweeps([restarted], 2); // recovery runs on: nothing may be delivered again
       assert.deepEqual(delivered(stub, chat.customer.conversationId, /crash agent line/).map((t) => t.replace(/^\*\*Dee\*\*: /, '')), fromAgent);
       assert.deepEqual(delivered(stub, chat.threadId, /crash customer line/).map((t) => t.replace(/^.*?: /, '')), fromCustomer);
     });
@@ -210,7 +210,7 @@ describe('reliable delivery', function () {
         90_000,
         'burst delivered',
       );
-      await new Promise((r) => setTimeout(r, 3000)); // more sweeps on both: nothing may be delivered again
+      await afterSweeps([a, b], 2); // more sweeps on both: nothing may be delivered again
       assert.deepEqual(delivered(stub, chat.customer.conversationId, /spread agent line/).map((t) => t.replace(/^\*\*Gil\*\*: /, '')), toCustomer);
       assert.deepEqual(delivered(stub, chat.threadId, /spread customer line/).map((t) => t.replace(/^.*?: /, '')), toDesk);
       assertWithinTeamsLimits(stub, [chat.customer.conversationId, chat.threadId]);
@@ -256,7 +256,7 @@ describe('reliable delivery', function () {
         90_000,
         'all lines delivered',
       );
-      await new Promise((r) => setTimeout(r, 3000)); // more sweeps: nothing may be delivered again
+      await afterSweeps([b], 2); // more sweeps: nothing may be delivered again
       assert.deepEqual(delivered(stub, chat.customer.conversationId, /turns agent line/).map((t) => t.replace(/^\*\*Flo\*\*: /, '')), toCustomer);
       assert.deepEqual(delivered(stub, chat.threadId, /turns customer line/).map((t) => t.replace(/^.*?: /, '')), toDesk);
       assertWithinTeamsLimits(stub, [chat.customer.conversationId, chat.threadId]);
@@ -283,7 +283,7 @@ describe('reliable delivery', function () {
       await poster(c)('/api/console/messages', teams.reply(agent, fresh.threadId, 'fresh line', teamsUrl));
 
       await stub.waitFor(() => chats.every((chat, k) => delivered(stub, chat.customer.conversationId, new RegExp(`scale${k} agent line`)).length >= 8), 60_000, 'orphans delivered');
-      await new Promise((r) => setTimeout(r, 3000)); // two more sweeps on each survivor: nothing may be delivered again
+      await afterSweeps([b, c], 2); // two more sweeps on each survivor: nothing may be delivered again
       for (const [k, chat] of chats.entries()) {
         assert.deepEqual(delivered(stub, chat.customer.conversationId, new RegExp(`scale${k} agent line`)).map((t) => t.replace(/^\*\*Eli\*\*: /, '')), agentLines(8, `scale${k}`));
       }
