@@ -56,6 +56,18 @@ param botFrameworkOpenIdMetadataUrl string = 'https://login.botframework.com/v1/
 param teamsServiceUrlBase string = 'https://smba.trafficmanager.net/'
 param allowedServiceUrlHosts string = ''
 param teamsTenantRps string = '50'
+param queueUpdateSeconds string = '60'
+param waitEstimateMinSamples string = '20'
+param slaClaimSeconds string = '300'
+param slaNotify string = ''
+param slaLeadSeconds string = '900'
+param slaLeads string = ''
+param slaReplySeconds string = '300'
+param inactivityCheckinSeconds string = '600'
+param inactivityCloseSeconds string = '300'
+param officeHours string = ''
+param officeTimezone string = 'UTC'
+param holidays string = ''
 
 // Empty tenant ids mean the tenant this is deployed in.
 var tenantOf = {
@@ -204,6 +216,18 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'DELIVERY_LEASE_SECONDS', value: deliveryLeaseSeconds }
         { name: 'SWEEP_INTERVAL_SECONDS', value: sweepIntervalSeconds }
         { name: 'TEAMS_TENANT_RPS', value: teamsTenantRps }
+        { name: 'QUEUE_UPDATE_SECONDS', value: queueUpdateSeconds }
+        { name: 'WAIT_ESTIMATE_MIN_SAMPLES', value: waitEstimateMinSamples }
+        { name: 'SLA_CLAIM_SECONDS', value: slaClaimSeconds }
+        { name: 'SLA_NOTIFY', value: slaNotify }
+        { name: 'SLA_LEAD_SECONDS', value: slaLeadSeconds }
+        { name: 'SLA_LEADS', value: slaLeads }
+        { name: 'SLA_REPLY_SECONDS', value: slaReplySeconds }
+        { name: 'INACTIVITY_CHECKIN_SECONDS', value: inactivityCheckinSeconds }
+        { name: 'INACTIVITY_CLOSE_SECONDS', value: inactivityCloseSeconds }
+        { name: 'OFFICE_HOURS', value: officeHours }
+        { name: 'OFFICE_TIMEZONE', value: officeTimezone }
+        { name: 'HOLIDAYS', value: holidays }
         // Empty: App Service sets WEBSITE_INSTANCE_ID per instance; each process adds its own suffix on delivery leases.
         { name: 'INSTANCE_ID', value: '' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }

@@ -12,6 +12,10 @@ import { createConsoleAdapter } from './console/consoleAdapter';
 import { createConsoleApp } from './console/consoleBot';
 import { TEAMS_CHANNEL_DESK, TeamsChannelDesk } from './console/teamsChannelDesk';
 import { Handover } from './core/handover';
+import type { Clock } from './core/ports';
+import { QueueWatch } from './core/queueWatch';
+import { Timekeeper } from './core/timekeeper';
+import { TeamsMentions } from './console/teamsMentions';
 import type { Logger } from './core/logger';
 import type { AgentDesk, CustomerChannel } from './delivery/ports';
 import { Relay, type RelayOptions } from './delivery/relay';
@@ -45,6 +49,8 @@ export interface AppOptions {
   relay?: Partial<RelayOptions>;
   /** The project folder, where skill-manifest.json lives. */
   root?: string;
+  /** The clock of the core, the timers and the delivery room (tests pass their own). */
+  clock?: Clock;
 }
 
 export interface RunningApp {
@@ -53,6 +59,7 @@ export interface RunningApp {
   server: Server;
   handover: Handover;
   relay: Relay;
+  timekeeper: Timekeeper;
   store: HandoverStore;
   close(): Promise<void>;
 }
@@ -78,7 +85,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel);
   // The registries of desks and customer channels: an escalation names the ones that serve it.
-  const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker)]]);
+  const clock: Clock = options.clock ?? (() => new Date());
+  const mentions = new TeamsMentions(deskConnector, log, () => clock().getTime());
+  const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker, mentions, clock)]]);
   const customers = new Map<string, CustomerChannel>([[TEAMS_CUSTOMER_CHANNEL, new TeamsCustomerChannel(customerConnector)]]);
   const relay = new Relay({
     store,
@@ -87,9 +96,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log,
     options: { instanceId: config.instanceId, leaseMs: config.deliveryLeaseMs, sweepIntervalMs: config.sweepIntervalMs, ...options.relay },
     memory: new LaneRateMemory(limiter),
+    now: () => clock().getTime(),
   });
-  const handover = new Handover({ store, outbox: relay, log, deskFor: () => TEAMS_CHANNEL_DESK });
+  const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
+  const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues });
   relay.attach(handover.ledger);
+  const timekeeper = new Timekeeper({ escalations: store.escalations, transcripts: store.transcripts, ledger: handover.ledger, queues, policy: config.timers, clock, log });
+  relay.alsoSweep(() => timekeeper.sweep());
 
   const skillAuthConfiguration = skillAuthConfig(config);
   const skillAdapter = createSkillAdapter(skillAuthConfiguration, policy);
@@ -151,6 +164,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     server,
     handover,
     relay,
+    timekeeper,
     store,
     async close() {
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseMentionList } from './core/mentions';
+import { parseOfficeHours, type OfficeHours } from './core/officeHours';
+import type { TimerPolicy } from './core/timers';
 
 const csv = z
   .string()
@@ -29,6 +32,10 @@ const optionalUrl = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined))
   .pipe(z.string().url().optional());
+
+/** A duration setting: whole seconds (fractions are refused, so a typo like 0.5 never means "off"), 0 = off. */
+const seconds = (fallback: number) =>
+  z.coerce.number({ invalid_type_error: 'a number of seconds' }).int({ message: 'whole seconds only (no fractions); 0 turns it off' }).min(0).max(30 * 86_400).default(fallback);
 
 const raw = z.object({
   NODE_ENV: z.string().optional().default('development'),
@@ -76,6 +83,19 @@ const raw = z.object({
   DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   TEAMS_TENANT_RPS: z.coerce.number().min(1).max(10_000).default(50),
+
+  QUEUE_UPDATE_SECONDS: seconds(60),
+  WAIT_ESTIMATE_MIN_SAMPLES: z.coerce.number().int({ message: 'a whole number of claims' }).min(1).max(100_000).default(20),
+  SLA_CLAIM_SECONDS: seconds(300),
+  SLA_NOTIFY: z.string().optional().default(''),
+  SLA_LEAD_SECONDS: seconds(900),
+  SLA_LEADS: z.string().optional().default(''),
+  SLA_REPLY_SECONDS: seconds(300),
+  INACTIVITY_CHECKIN_SECONDS: seconds(600),
+  INACTIVITY_CLOSE_SECONDS: seconds(300),
+  OFFICE_HOURS: z.string().optional().default(''),
+  OFFICE_TIMEZONE: z.string().optional().default('UTC'),
+  HOLIDAYS: z.string().optional().default(''),
 });
 
 /** Every environment variable the service reads (documented in README.md, env/ and infra/azure.bicep). */
@@ -120,6 +140,9 @@ export interface Config {
   sweepIntervalMs: number;
   /** Outbound Bot Connector calls per second per tenant (Teams allows about 50 per app per tenant). */
   teamsTenantRps: number;
+  /** Queue updates, SLA reminders, inactivity, office hours (all durations in seconds; 0 = off). */
+  timers: TimerPolicy;
+  waitEstimateMinSamples: number;
 }
 
 export class ConfigError extends Error {
@@ -210,9 +233,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryLeaseMs: v.DELIVERY_LEASE_SECONDS * 1000,
     sweepIntervalMs: v.SWEEP_INTERVAL_SECONDS * 1000,
     teamsTenantRps: v.TEAMS_TENANT_RPS,
+    timers: timerPolicyOf(v, problems),
+    waitEstimateMinSamples: v.WAIT_ESTIMATE_MIN_SAMPLES,
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function timerPolicyOf(v: z.infer<typeof raw>, problems: string[]): TimerPolicy {
+  const notify = parseMentionList(v.SLA_NOTIFY);
+  const leads = parseMentionList(v.SLA_LEADS);
+  problems.push(...notify.problems.map((p) => `SLA_NOTIFY: ${p}`), ...leads.problems.map((p) => `SLA_LEADS: ${p}`));
+  if (v.SLA_CLAIM_SECONDS > 0 && v.SLA_LEAD_SECONDS > 0 && v.SLA_LEAD_SECONDS <= v.SLA_CLAIM_SECONDS) {
+    problems.push(`SLA_LEAD_SECONDS: must be longer than SLA_CLAIM_SECONDS (${v.SLA_CLAIM_SECONDS}): the leads' reminder comes after the team's`);
+  }
+  let hours: OfficeHours | undefined;
+  try {
+    hours = parseOfficeHours(v.OFFICE_HOURS, v.OFFICE_TIMEZONE, v.HOLIDAYS);
+  } catch (err) {
+    const name = /time zone/.test((err as Error).message) ? 'OFFICE_TIMEZONE' : /YYYY-MM-DD/.test((err as Error).message) ? 'HOLIDAYS' : 'OFFICE_HOURS';
+    problems.push(`${name}: ${(err as Error).message}`);
+  }
+  return {
+    queueUpdateSeconds: v.QUEUE_UPDATE_SECONDS,
+    claimSeconds: v.SLA_CLAIM_SECONDS,
+    leadSeconds: v.SLA_LEAD_SECONDS,
+    replySeconds: v.SLA_REPLY_SECONDS,
+    checkInSeconds: v.INACTIVITY_CHECKIN_SECONDS,
+    closeSeconds: v.INACTIVITY_CLOSE_SECONDS,
+    notify: notify.targets,
+    leads: leads.targets,
+    hours,
+  };
 }
 
 function readCa(path: string, problems: string[]): string | undefined {

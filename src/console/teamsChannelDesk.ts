@@ -9,6 +9,7 @@ import type { Connector } from '../outbound/connector';
 import { splitText } from '../outbound/splitText';
 import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
 import type { AgentChannelRegistry } from './agentChannel';
+import type { TeamsMentions } from './teamsMentions';
 import { cardAttachment, cardCutsText, escalationCardModel, fullDetails, renderEscalationCard } from './cards/escalationCard';
 
 export const TEAMS_CHANNEL_DESK = 'teams-channel';
@@ -16,6 +17,8 @@ export const TEAMS_CHANNEL_DESK = 'teams-channel';
 /** Where an escalation's thread is, as this desk keeps it (opaque to the core). */
 export interface TeamsThreadAddress {
   serviceUrl: string;
+  /** The team whose channel holds the thread (its roster names mentioned people); absent on older threads. */
+  teamId?: string;
   conversationId: string;
   rootActivityId: string;
 }
@@ -29,6 +32,7 @@ export class TeamsChannelDesk implements AgentDesk {
     private readonly connector: Connector,
     private readonly channels: AgentChannelRegistry,
     private readonly noteMarker: string,
+    private readonly mentions: TeamsMentions,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -41,7 +45,7 @@ export class TeamsChannelDesk implements AgentDesk {
     const channel = await this.channels.current();
     if (!channel) throw new DeliveryError('no agent channel is configured yet (set AGENT_CHANNEL_ID or type "use this channel" in Teams)');
     const thread = await this.connector.createThread(channel.serviceUrl, { channelId: channel.channelId, tenantId: channel.tenantId, activity: this.cardActivity(e) }, fence);
-    const address: TeamsThreadAddress = { serviceUrl: channel.serviceUrl, conversationId: thread.conversationId, rootActivityId: thread.activityId };
+    const address: TeamsThreadAddress = { serviceUrl: channel.serviceUrl, teamId: channel.teamId, conversationId: thread.conversationId, rootActivityId: thread.activityId };
     // The card shortens long values; the agent still gets every character, as the thread's first reply.
     return { ref: { desk: TEAMS_CHANNEL_DESK, threadId: thread.conversationId, address: { ...address } }, followUps: cardCutsText(e) ? [fullDetails(e)] : [] };
   }
@@ -54,6 +58,13 @@ export class TeamsChannelDesk implements AgentDesk {
   async post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void> {
     const t = this.thread(e);
     const prefix = message.kind === 'customer' ? `${message.from || 'Customer'}: ` : message.kind === 'note' ? `📝 Note from ${message.from}: ` : 'ℹ️ ';
+    if (message.kind === 'notice' && message.mentions?.length) {
+      // Our own notice (no customer text in it): sent as Teams markup so the mentions notify people.
+      const teamId = t.teamId ?? (await this.channels.current())?.teamId;
+      const { prefix: at, entities } = await this.mentions.render(message.mentions, t.serviceUrl, teamId);
+      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${at ? `${at} ` : ''}${prefix}${message.text}`, entities }, fence);
+      return;
+    }
     for (const part of splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix))) {
       // Plain text: customer input is never rendered as markdown or HTML in the thread.
       await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'plain' }, fence);

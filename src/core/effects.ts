@@ -4,29 +4,43 @@
  * nothing that is there already and brings back whatever is missing.
  */
 import type { Escalation, EventRecord } from './escalation';
+import type { MentionTarget } from './mentions';
 import { notices } from './notices';
 import { newCardItem, newEntry, type OutboxItem } from './transcript';
 
 export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
   const card = () => newCardItem(e.id, event.id, now);
-  const notice = (direction: 'toDesk' | 'toCustomer', text: string) =>
-    newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: `event|${event.id}`, now });
+  const notice = (direction: 'toDesk' | 'toCustomer', text: string, mentions?: MentionTarget[]) =>
+    newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: `event|${event.id}`, now, ...(mentions?.length ? { mentions } : {}) });
+  const locale = e.customer.locale;
   switch (event.type) {
     case 'started':
-      return [card(), notice('toCustomer', notices.inLine())];
+      return [card(), notice('toCustomer', notices.inLine(event, locale))];
     case 'claimed':
       return [notice('toCustomer', notices.agentJoined(event.agent)), card()];
     case 'released':
-      return [notice('toCustomer', notices.released(event.agent)), card()];
+      return [notice('toCustomer', notices.released(event.agent, event, locale)), card()];
     case 'resolved':
       return [notice('toCustomer', notices.resolved(event.agent)), card()];
     case 'customerLeft':
       return [notice('toDesk', notices.customerLeft()), card()];
+    case 'queuePositionChanged':
+      return [notice('toCustomer', notices.queuePosition(event.position))];
+    case 'claimOverdue':
+      return [notice('toDesk', notices.claimOverdue(event.waitedSeconds, event.level), event.mentions), card()];
+    case 'replyOverdue':
+      return [notice('toDesk', notices.replyOverdue(event.waitedSeconds), [{ kind: 'agent', id: event.owner.id, name: event.owner.name }])];
+    case 'checkedIn':
+      return [notice('toCustomer', notices.checkIn(event.closeInSeconds))];
+    case 'closedInactive':
+      return [notice('toCustomer', notices.closedInactiveToCustomer()), notice('toDesk', notices.closedInactiveToDesk()), card()];
     case 'abandoned':
     case 'problemAdded':
     case 'customerUnreachable':
+    case 'firstResponse':
       return [card()];
     case 'placedOnDesk':
+    case 'timersMoved':
       return [];
   }
 }

@@ -4,11 +4,12 @@
  * condition and re-decides after a lost race; what must happen outside follows from the events (see effects.ts).
  */
 import { CodedError } from './errors';
-import type { EscalationEvent } from './events';
+import type { EscalationEvent, QueueStanding } from './events';
+import type { EscalationTimers } from './timers';
 
 export type EscalationStatus = 'queued' | 'claimed' | 'closed';
 /** Who or what closed an escalation. */
-export type CloseReason = 'customer' | 'agent' | 'abandoned';
+export type CloseReason = 'customer' | 'agent' | 'abandoned' | 'inactive';
 
 /** A person acting on the agent side. */
 export interface AgentRef {
@@ -60,6 +61,17 @@ export interface Escalation {
   closedReason?: CloseReason;
   closedBy?: AgentRef;
   deskRef?: DeskRef;
+  /** The queue it waits in or was claimed from ('default' until queues exist; absent on older records). */
+  queue?: string;
+  /** When the current queued period began (start, or the last release). */
+  queuedAt?: string;
+  /** Due timers and what they already did (timers.ts); `dueAt` is the earliest, the sweep's one query filters on it. */
+  timers?: EscalationTimers;
+  dueAt?: string;
+  /** The first line an agent sent the customer. */
+  firstResponseAt?: string;
+  /** Seconds from queued to claimed, of the last claim (samples for the wait estimate). */
+  claimWaitSeconds?: number;
   /** Outbound delivery problems shown on the card (e.g. app removed from the customer's chat). */
   deliveryProblem?: string;
   /**
@@ -88,6 +100,12 @@ export class TransitionError extends CodedError {
   }
 }
 
+export const DEFAULT_QUEUE = 'default';
+
+export function queueOf(e: Escalation): string {
+  return e.queue ?? DEFAULT_QUEUE;
+}
+
 export function isOpen(e: Escalation): boolean {
   return e.status !== 'closed';
 }
@@ -111,14 +129,15 @@ export interface NewEscalation {
   id: string;
   customer: CustomerRef;
   desk: string;
+  queue: string;
   problem: string;
   context: Record<string, string>;
 }
 
 /** A customer asked for a person: a queued escalation. */
-export function start(input: NewEscalation, now: string): Decision {
+export function start(input: NewEscalation, now: string, standing: QueueStanding = {}): Decision {
   const escalation: Escalation = { ...input, rev: 1, status: 'queued', createdAt: now, updatedAt: now };
-  return { escalation, events: [{ type: 'started' }] };
+  return { escalation, events: [{ type: 'started', ...standing }] };
 }
 
 /** Claim a queued escalation. Claiming one you already own changes nothing. */
@@ -132,11 +151,11 @@ export function claim(e: Escalation, agent: AgentRef, now: string): Decision {
 }
 
 /** The owner hands the escalation back to the queue. */
-export function release(e: Escalation, agent: AgentRef, now: string): Decision {
+export function release(e: Escalation, agent: AgentRef, now: string, standing: QueueStanding = {}): Decision {
   assertOpen(e);
   assertOwner(e, agent);
   const { owner: _owner, claimedAt: _claimedAt, ...rest } = e;
-  return changed(e, { ...rest, status: 'queued' }, now, { type: 'released', agent });
+  return changed(e, { ...rest, status: 'queued' }, now, { type: 'released', agent, ...standing });
 }
 
 /** The owner resolves the escalation: the customer goes back to the virtual agent. Resolving it again changes nothing. */

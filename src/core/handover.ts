@@ -5,12 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
-import type { AgentRef, CustomerRef, Escalation } from './escalation';
+import { DEFAULT_QUEUE, queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
 import { BoundedCache } from './boundedCache';
 import { ConcurrencyError, ConflictError } from './errors';
 import { Ledger } from './ledger';
 import type { Logger } from './logger';
 import { lookupKey, type Clock, type EscalationStore, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
+import type { QueueWatch } from './queueWatch';
+import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { newEntry, type TranscriptEntry } from './transcript';
 
 export interface HandoverDeps {
@@ -21,6 +23,9 @@ export interface HandoverDeps {
   newId?: () => string;
   /** Which desk serves a new escalation (a name in the registry of desks). */
   deskFor?: (input: StartInput) => string;
+  /** Timer durations (off when absent) and where customers stand in the queue (not told when absent). */
+  timers?: TimerPolicy;
+  queues?: QueueWatch;
 }
 
 export type CustomerMessageResult =
@@ -64,6 +69,8 @@ export class Handover {
   private readonly newId: () => string;
   private readonly deskFor: (input: StartInput) => string;
   private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
+  private readonly timers: TimerPolicy;
+  private readonly queues?: QueueWatch;
   readonly ledger: Ledger;
 
   constructor(deps: HandoverDeps) {
@@ -73,6 +80,8 @@ export class Handover {
     this.clock = deps.clock ?? (() => new Date());
     this.newId = deps.newId ?? randomUUID;
     this.deskFor = deps.deskFor ?? (() => 'teams-channel');
+    this.timers = deps.timers ?? NO_TIMERS;
+    this.queues = deps.queues;
     this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock);
   }
 
@@ -107,7 +116,9 @@ export class Handover {
   }
 
   private async createNamed(id: string, input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
-    const decision = rules.start({ id, ...input, desk: this.deskFor(input) }, this.clock().toISOString());
+    const now = this.clock().toISOString();
+    const standing = this.queues ? await this.queues.standing(DEFAULT_QUEUE, { id, createdAt: now }) : {};
+    const decision = retime(undefined, rules.start({ id, ...input, desk: this.deskFor(input), queue: DEFAULT_QUEUE }, now, standing), this.timers, now);
     try {
       const escalation = await this.ledger.create(decision);
       this.log.info({ escalationId: id, desk: escalation.desk }, 'escalation created');
@@ -125,9 +136,13 @@ export class Handover {
     const found = await this.findForCustomer(line);
     if (!found) return { kind: 'unknown' };
     let e = found.value;
+    let known: Versioned<Escalation> | undefined = found;
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     const problem = line.problem;
-    if (problem && !e.problem) e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()))).escalation;
+    if (problem && !e.problem) {
+      e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()), found)).escalation;
+      known = undefined;
+    }
     const entry = newEntry({
       escalationId: e.id,
       direction: 'toDesk',
@@ -139,6 +154,7 @@ export class Handover {
     });
     const recorded = await this.outbox.record(entry, e);
     void this.outbox.dispatch(e, recorded);
+    await this.noteLine(e, 'customer', entry.at, known);
     return { kind: recorded.duplicate ? 'duplicate' : 'relayed', escalation: e };
   }
 
@@ -146,26 +162,29 @@ export class Handover {
   async customerLeft(conversationId: string): Promise<Escalation | undefined> {
     const found = await this.findByCustomer(conversationId);
     if (!found) return undefined;
-    const { escalation, changed } = await this.ledger.apply(found.value.id, (e) => rules.customerLeft(e, this.clock().toISOString()));
+    const { escalation, changed } = await this.ledger.apply(found.value.id, this.timed((e, now) => rules.customerLeft(e, now)), found);
     if (changed) this.log.info({ escalationId: escalation.id }, 'customer left');
     return escalation;
   }
 
   /** Claims an escalation; the store's ETag condition decides races, so exactly one agent wins. */
   async claim(escalationId: string, agent: AgentRef): Promise<{ escalation: Escalation; changed: boolean }> {
-    const { escalation, changed } = await this.ledger.apply(escalationId, (e) => rules.claim(e, agent, this.clock().toISOString()));
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.claim(e, agent, now)));
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
     return { escalation, changed };
   }
 
   async release(escalationId: string, agent: AgentRef): Promise<Escalation> {
-    const { escalation, changed } = await this.ledger.apply(escalationId, (e) => rules.release(e, agent, this.clock().toISOString()));
+    // The customer is told where they stand again: their place is kept by creation time, not moved to the back.
+    const current = await this.store.escalations.get(escalationId);
+    const standing = this.queues && current ? await this.queues.standing(queueOf(current.value), current.value) : {};
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.release(e, agent, now, standing)), current);
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation released');
     return escalation;
   }
 
   async resolve(escalationId: string, agent: AgentRef): Promise<Escalation> {
-    const { escalation, changed } = await this.ledger.apply(escalationId, (e) => rules.resolve(e, agent, this.clock().toISOString()));
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.resolve(e, agent, now)));
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
     return escalation;
   }
@@ -197,9 +216,25 @@ export class Handover {
     }
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
-    const recorded = await this.outbox.record(entryOf('toCustomer', 'agent'), e);
+    const line = entryOf('toCustomer', 'agent');
+    const recorded = await this.outbox.record(line, e);
     void this.outbox.dispatch(e, recorded);
+    await this.noteLine(e, 'agent', line.at);
     return recorded.duplicate ? { kind: 'duplicate', escalation: e } : { kind: 'relayed', escalation: e, claimed };
+  }
+
+  /** A rule with the timers that follow its status change (timers.ts), decided at the current time. */
+  private timed(rule: (e: Escalation, now: string) => Decision): (e: Escalation) => Decision {
+    return (e) => {
+      const now = this.clock().toISOString();
+      return retime(e, rule(e, now), this.timers, now);
+    };
+  }
+
+  /** Moves the conversation's timer when a line makes something due sooner; usually nothing is written. */
+  private async noteLine(e: Escalation, by: 'customer' | 'agent', at: string, known?: Versioned<Escalation>): Promise<void> {
+    if (noteLine(e, by, at, this.timers).events.length === 0) return;
+    await this.ledger.apply(e.id, (x) => noteLine(x, by, at, this.timers), known);
   }
 
   /** Posts a service notice into the escalation's desk thread (e.g. "owned by X"); stored like any line. */

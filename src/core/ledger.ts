@@ -35,10 +35,11 @@ export class Ledger {
   /**
    * Decides on the current state and writes the result; re-reads and re-decides after a lost race. A rule that no
    * longer applies throws its TransitionError, after the events a failed earlier request left behind are settled.
+   * `known`: the version the caller just read, decided on first instead of reading it again.
    */
-  async apply(id: string, decide: (e: Escalation) => Decision): Promise<Applied> {
+  async apply(id: string, decide: (e: Escalation) => Decision, known?: Versioned<Escalation>): Promise<Applied> {
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const current = await this.escalations.get(id);
+      const current = attempt === 0 && known ? known : await this.escalations.get(id);
       if (!current) throw new NotFoundError(`escalation ${id}`);
       let decision: Decision;
       try {

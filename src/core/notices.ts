@@ -1,17 +1,54 @@
 /** What the service itself says to customers and agents. One place, so wording and later localisation stay together. */
 import type { AgentRef, Escalation } from './escalation';
+import type { QueueStanding } from './events';
+
+/** "45 seconds", "4 minutes", "1 h 20 min". */
+export function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}
+
+/** When agents are back, in the customer's locale and the office's time zone ("Monday 08:00 CET"). */
+export function openingTime(iso: string, timeZone: string, locale?: string): string {
+  const options: Intl.DateTimeFormatOptions = { timeZone, weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  try {
+    return new Intl.DateTimeFormat(locale || 'en-US', options).format(new Date(iso));
+  } catch {
+    return new Intl.DateTimeFormat('en-US', options).format(new Date(iso)); // an unknown locale tag
+  }
+}
+
+function standingText(s: QueueStanding, locale?: string): string {
+  const parts: string[] = [];
+  if (s.position === 1) parts.push('You are next in line.');
+  else if (s.position) parts.push(`You are number ${s.position} in line.`);
+  if (s.opensAt && s.timeZone) parts.push(`Our support team is away right now and back ${openingTime(s.opensAt, s.timeZone, locale)}; your chat keeps its place until then.`);
+  else if (s.waitSeconds) parts.push(`The wait is about ${duration(s.waitSeconds)}.`);
+  else parts.push('An agent will join this chat shortly.');
+  return parts.join(' ');
+}
 
 export const notices = {
-  inLine: () => 'Thanks for waiting. You are in line for a support agent, who will join this chat shortly.',
+  inLine: (s: QueueStanding = {}, locale?: string) => `Thanks for waiting. You are in line for a support agent. ${standingText(s, locale)}`,
+  queuePosition: (position: number) => (position === 1 ? 'You are next in line.' : `You are now number ${position} in line.`),
   agentJoined: (agent: AgentRef) => `${agent.name} joined the chat.`,
-  released: (agent: AgentRef) => `${agent.name} handed your chat back to the queue. The next available agent will join shortly.`,
+  released: (agent: AgentRef, s: QueueStanding = {}, locale?: string) => `${agent.name} handed your chat back to the queue. ${standingText(s, locale)}`,
   resolved: (agent: AgentRef) =>
     `${agent.name} ended the chat. You are back with the virtual agent; ask for a person again at any time.`,
   customerLeft: () => 'The customer left the chat.',
+  claimOverdue: (waitedSeconds: number, level: 'notify' | 'leads') =>
+    `⏰ This chat has waited ${duration(waitedSeconds)} and nobody has claimed it yet.${level === 'leads' ? ' Escalated to the team leads.' : ''}`,
+  replyOverdue: (waitedSeconds: number) => `⏰ The customer has waited ${duration(waitedSeconds)} for an answer.`,
+  checkIn: (closeInSeconds: number) =>
+    closeInSeconds > 0 ? `Are you still there? This chat closes in ${duration(closeInSeconds)} if we don't hear from you.` : 'Are you still there? Reply here to carry on the chat.',
+  closedInactiveToCustomer: () => "This chat was closed because we didn't hear from you. You are back with the virtual agent; ask for a person again at any time.",
+  closedInactiveToDesk: () => 'The chat was closed for inactivity: the customer did not answer the check-in.',
   customerUndeliverable: (reason: string) => `⚠️ This message could not be delivered to the customer: ${reason}`,
   deskUndeliverable: () =>
     'Sorry, your last message could not reach the support team. Please try again in a moment.',
   notOwner: (owner: AgentRef) => `This chat is handled by ${owner.name}; your message was not sent to the customer.`,
   closed: (e: Escalation) =>
-    `This chat is closed (${e.closedReason === 'customer' ? 'the customer left' : e.closedReason === 'agent' ? `resolved by ${e.closedBy?.name}` : 'abandoned'}); your message was not sent.`,
+    `This chat is closed (${e.closedReason === 'customer' ? 'the customer left' : e.closedReason === 'agent' ? `resolved by ${e.closedBy?.name}` : e.closedReason === 'inactive' ? 'closed for inactivity' : 'abandoned'}); your message was not sent.`,
 };

@@ -3,6 +3,7 @@
  * reads no clock of its own: edges implement these interfaces and the composition root hands them in.
  */
 import type { Escalation } from './escalation';
+import type { LineFacts } from './timers';
 import type { CardItem, OutboxItem, TranscriptEntry } from './transcript';
 
 /** A stored document with its concurrency token. */
@@ -20,6 +21,12 @@ export interface EscalationStore {
   replace(e: Escalation, etag: string): Promise<Versioned<Escalation>>;
   /** Escalations whose events' effects may be missing, last changed before `beforeIso` (the sweep; one query). */
   unsettled(beforeIso: string, limit: number): Promise<Array<Versioned<Escalation>>>;
+  /** Escalations with a timer due at or before `nowIso` (`dueAt`), soonest first: the timer sweep's one query. */
+  due(nowIso: string, limit: number): Promise<Array<Versioned<Escalation>>>;
+  /** The escalations queued in `queue`, for positions (one query; id and creation time only). */
+  waiting(queue: string): Promise<Array<{ id: string; createdAt: string }>>;
+  /** Seconds from queued to claimed of the queue's escalations claimed since `sinceIso` (wait estimates; one query). */
+  claimWaits(queue: string, sinceIso: string): Promise<number[]>;
 }
 
 /** A small key → escalation id index, so each hot path is a point read, never a query. */
@@ -47,6 +54,8 @@ export interface TranscriptStore extends DeliveryItemStore<TranscriptEntry> {
   list(escalationId: string): Promise<TranscriptEntry[]>;
   /** When the newest customer or agent line was taken in (for the card). */
   lastLineAt(escalationId: string): Promise<string | undefined>;
+  /** The times the conversation timers need: the newest agent line, the unanswered customer lines after it (one query). */
+  lineFacts(escalationId: string): Promise<LineFacts>;
 }
 
 /** Outbox items that are not lines (card changes; timers later). */

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentRef } from './escalation';
+import type { MentionTarget } from './mentions';
 
 /** toDesk: shown to agents; toCustomer: sent to the customer's chat; internal: stored only. */
 export type Direction = 'toDesk' | 'toCustomer' | 'internal';
@@ -32,6 +33,8 @@ export interface TranscriptEntry {
   kind: EntryKind;
   author?: AgentRef | { id: string; name?: string };
   text: string;
+  /** Who a desk notice @mentions (the desk renders them). */
+  mentions?: MentionTarget[];
   /** The inbound activity (or event) the entry came from, so a retried one is recorded once. */
   sourceActivityId?: string;
   delivery: Delivery;

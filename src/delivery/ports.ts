@@ -4,6 +4,7 @@
  * sessions (e.g. Azure Service Bus sessions: one receiver per session, scheduled messages) could serve the same
  * `Outbox` port as another adapter: a lane is a session, its holder the session's receiver.
  */
+import type { MentionTarget } from '../core/mentions';
 import type { DeskRef, Escalation } from '../core/escalation';
 import type { Versioned } from '../core/ports';
 
@@ -18,6 +19,8 @@ export interface OutboundMessage {
   text: string;
   /** Display name of who speaks (the agent's name, or the service's). */
   from?: string;
+  /** Who a desk notice @mentions (desks render them their own way). */
+  mentions?: MentionTarget[];
 }
 
 /** A customer's chat (Teams, through the Copilot Studio agent's registration; others later). */

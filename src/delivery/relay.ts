@@ -78,6 +78,7 @@ export class Relay implements Outbox {
   private peersUntil = 0;
   /** A joining process delivers nothing shared until the others have seen its heartbeat and use lanes too. */
   private graceUntil = 0;
+  private readonly alsoOnSweep: Array<() => Promise<unknown>> = [];
   /** Sweeps completed since start (the health check reports it: tests and operators see recovery running). */
   sweeps = 0;
 
@@ -156,6 +157,11 @@ export class Relay implements Outbox {
       }
       if (outcome === 'lost' && this.shared()) void this.join(e.id, direction, [job], e);
     });
+  }
+
+  /** Runs `work` at the end of every sweep (the timekeeper): one loop, one interval, one health figure. */
+  alsoSweep(work: () => Promise<unknown>): void {
+    this.alsoOnSweep.push(work);
   }
 
   /** True while other processes serve (or served within a lease period) the same store. */
@@ -238,6 +244,7 @@ export class Relay implements Outbox {
       if (this.shared()) await this.sharedLanes.append(escalationId, direction, taken, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
       else for (const job of taken) void this.dispatch(e, { item: job.item, etag: job.etag, duplicate: false });
     }
+    for (const work of this.alsoOnSweep) await work().catch((err) => this.log.warn({ err: describe(err) }, 'sweep work failed'));
   }
 
   /** Leases an orphan to this process (ETag-conditional): undefined when another process took it first. */

@@ -121,7 +121,7 @@ export class Sender {
     }
     if (!latest.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
     const kind = item.kind === 'note' ? 'note' : item.kind === 'customer' ? 'customer' : 'notice';
-    await this.deskOf(latest).post(latest, { text: item.text, from: item.author?.name, kind }, fence);
+    await this.deskOf(latest).post(latest, { text: item.text, from: item.author?.name, kind, mentions: item.mentions }, fence);
   }
 
   /**

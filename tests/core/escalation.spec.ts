@@ -29,7 +29,7 @@ describe('escalation rules', () => {
   });
 
   it('start: a queued escalation at revision 1 and a started event', () => {
-    const d = rules.start({ id: 'x', customer: queued().customer, desk: 'd', problem: 'p', context: {} }, now);
+    const d = rules.start({ id: 'x', customer: queued().customer, desk: 'd', queue: 'default', problem: 'p', context: {} }, now);
     assert.deepEqual([d.escalation.status, d.escalation.rev, d.escalation.desk, d.events], ['queued', 1, 'd', [{ type: 'started' }]]);
   });
 

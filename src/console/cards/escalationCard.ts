@@ -4,6 +4,7 @@
  */
 import * as ACData from 'adaptivecards-templating';
 import type { Escalation } from '../../core/escalation';
+import { duration } from '../../core/notices';
 import template from './escalationCard.json';
 
 export const CardVerbs = {
@@ -59,6 +60,10 @@ export interface EscalationCardModel {
   context: Array<{ label: string; value: string }>;
   waitingSince: string;
   lastMessage: string;
+  /** While queued: "On time" or "Overdue: …" (the unclaimed reminders). */
+  slaState: string;
+  /** Once an agent answered: how long after the customer asked. */
+  firstResponse: string;
   ownerTitle: string;
   ownerLine: string;
   deliveryProblem: string;
@@ -88,6 +93,7 @@ function status(e: Escalation): StatusView {
   if (e.status === 'claimed') return { headline: 'Live chat with a customer', statusLabel: `Claimed by ${e.owner?.name}`, statusColor: 'Accent', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
   if (e.closedReason === 'agent') return { headline: 'Chat resolved', statusLabel: `Resolved by ${e.closedBy?.name}`, statusColor: 'Good', ownerTitle: 'Resolved by', ownerLine: e.closedBy?.name ?? '' };
   if (e.closedReason === 'customer') return { headline: 'The customer left the chat', statusLabel: 'Customer left', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
+  if (e.closedReason === 'inactive') return { headline: 'Closed for inactivity', statusLabel: 'Closed: customer inactive', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
   return { headline: 'Chat abandoned', statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
 }
 
@@ -114,6 +120,8 @@ export function escalationCardModel(e: Escalation, now: Date, noteMarker: string
     context,
     waitingSince: clock(e.createdAt, now),
     lastMessage: clock(lastLineAt, now),
+    slaState: e.status !== 'queued' ? '' : e.timers?.claimOverdue === 'leads' ? 'Overdue: team leads notified' : e.timers?.claimOverdue ? 'Overdue: team notified' : 'On time',
+    firstResponse: e.firstResponseAt ? `after ${duration(Math.max(0, Math.round((Date.parse(e.firstResponseAt) - Date.parse(e.createdAt)) / 1000)))}` : '',
     deliveryProblem: e.deliveryProblem ? `⚠️ ${cut(e.deliveryProblem, 300)}` : '',
     hint,
     canClaim: e.status === 'queued',

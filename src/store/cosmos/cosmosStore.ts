@@ -2,7 +2,7 @@
  * The store on Azure Cosmos DB. Every hot path is a point read (partition key = id); state changes are
  * conditional on the item's _etag; a lost race is a ConcurrencyError, a taken id a ConflictError.
  */
-import type { Container, CosmosClient, Database, ItemDefinition } from '@azure/cosmos';
+import type { Container, CosmosClient, Database } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
 import { ConcurrencyError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
@@ -10,6 +10,7 @@ import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcrip
 import type { LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
+import { strip, timerQueries, type Stored } from './cosmosQueries';
 
 export interface CosmosStoreOptions {
   database: string;
@@ -27,13 +28,6 @@ export const containers = {
   leases: { id: 'leases', partitionKey: '/id' },
 } as const;
 
-type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
-
-function strip<T>(doc: Stored<T>): T {
-  const { _etag, _rid, _self, _ts, _attachments, ttl, ...rest } = doc as Record<string, unknown>;
-  void _etag; void _rid; void _self; void _ts; void _attachments; void ttl;
-  return rest as T;
-}
 
 async function ensure(client: CosmosClient, options: CosmosStoreOptions): Promise<Database> {
   try {
@@ -64,11 +58,13 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   const lk = database.container(containers.lookups.id);
   const tr = database.container(containers.transcripts.id);
   const retention = options.retentionSeconds;
+  const queries = timerQueries(esc, tr);
 
   /** A closed escalation expires after the retention; an open one never does. */
   const escDoc = (e: Escalation): Stored<Escalation> => (e.status === 'closed' ? { ...e, ttl: retention } : { ...e });
 
   const escalations: EscalationStore = {
+    ...queries.escalations,
     get: (id) => pointRead<Escalation>(esc, id, id, `escalation ${id}`),
     async create(e) {
       try {
@@ -131,6 +127,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   const lines = itemStore<TranscriptEntry>(tr, retention * 2);
   const transcripts = {
     ...lines,
+    ...queries.transcripts,
     async list(escalationId: string) {
       try {
         // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.

@@ -1,6 +1,7 @@
 /** In-memory store: for the core's unit tests and the benchmark's baseline. Same contract as the Cosmos one. */
 import { randomUUID } from 'node:crypto';
-import type { Escalation } from '../../core/escalation';
+import { queueOf, type Escalation } from '../../core/escalation';
+import { LINE_FACTS_WINDOW, lineFactsOf } from '../../core/timers';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import { bySeq, type CardItem, type OutboxItem, type TranscriptEntry } from '../../core/transcript';
@@ -72,6 +73,25 @@ export function createMemoryStore(): HandoverStore {
     async unsettled(beforeIso, limit) {
       return escalations.all().filter(({ value }) => (value.unsettled?.length ?? 0) > 0 && value.updatedAt < beforeIso).slice(0, limit);
     },
+    async due(nowIso, limit) {
+      return escalations
+        .all()
+        .filter(({ value }) => value.dueAt !== undefined && value.dueAt <= nowIso)
+        .sort((a, b) => (a.value.dueAt! < b.value.dueAt! ? -1 : 1))
+        .slice(0, limit);
+    },
+    async waiting(queue) {
+      return escalations
+        .all()
+        .filter(({ value }) => value.status === 'queued' && queueOf(value) === queue)
+        .map(({ value }) => ({ id: value.id, createdAt: value.createdAt }));
+    },
+    async claimWaits(queue, sinceIso) {
+      return escalations
+        .all()
+        .filter(({ value }) => queueOf(value) === queue && value.claimWaitSeconds !== undefined && (value.claimedAt ?? '') >= sinceIso)
+        .map(({ value }) => value.claimWaitSeconds!);
+    },
   };
   const lookupStore: LookupStore = {
     get: async (key) => lookups.get(key),
@@ -93,6 +113,10 @@ export function createMemoryStore(): HandoverStore {
       async lastLineAt(escalationId) {
         const said = lines().filter((t) => t.escalationId === escalationId && (t.kind === 'customer' || t.kind === 'agent')).sort(bySeq);
         return said.at(-1)?.at;
+      },
+      async lineFacts(escalationId) {
+        const said = lines().filter((t) => t.escalationId === escalationId && (t.kind === 'customer' || t.kind === 'agent')).sort(bySeq);
+        return lineFactsOf(said.reverse().slice(0, LINE_FACTS_WINDOW));
       },
     },
     outbox: itemStore(cards),

@@ -1,0 +1,76 @@
+/**
+ * The store's queries (everything that is not a point read or a write): the sweeps', and the few the timers need.
+ * Each is one query; none runs on the message path.
+ */
+import type { Container, ItemDefinition, SqlParameter } from '@azure/cosmos';
+import type { Escalation } from '../../core/escalation';
+import { DEFAULT_QUEUE } from '../../core/escalation';
+import type { Versioned } from '../../core/ports';
+import { LINE_FACTS_WINDOW, lineFactsOf, type LineFacts } from '../../core/timers';
+import { mapCosmosError, withTransientRetry } from './cosmosErrors';
+
+export type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
+
+export function strip<T>(doc: Stored<T>): T {
+  const { _etag, _rid, _self, _ts, _attachments, ttl, ...rest } = doc as Record<string, unknown>;
+  void _etag; void _rid; void _self; void _ts; void _attachments; void ttl;
+  return rest as T;
+}
+
+export async function queryAll<T>(container: Container, query: string, parameters: SqlParameter[], what: string, partitionKey?: string): Promise<T[]> {
+  try {
+    const { resources } = await withTransientRetry(() => container.items.query<T>({ query, parameters }, partitionKey ? { partitionKey } : {}).fetchAll());
+    return resources;
+  } catch (err) {
+    return mapCosmosError(err, what);
+  }
+}
+
+/** Escalations of a queue; records from before queues existed have no `queue` and belong to the default one. */
+const inQueue = '(c.queue = @queue OR (@queue = @default AND NOT IS_DEFINED(c.queue)))';
+
+export function timerQueries(escalations: Container, transcripts: Container) {
+  const versioned = (r: Stored<Escalation>): Versioned<Escalation> => ({ value: strip<Escalation>(r), etag: r._etag ?? '' });
+  return {
+    escalations: {
+      async due(nowIso: string, limit: number) {
+        const rows = await queryAll<Stored<Escalation>>(
+          escalations,
+          'SELECT TOP @limit * FROM c WHERE IS_DEFINED(c.dueAt) AND c.dueAt <= @now ORDER BY c.dueAt',
+          [{ name: '@limit', value: limit }, { name: '@now', value: nowIso }],
+          'due timers',
+        );
+        return rows.map(versioned);
+      },
+      async waiting(queue: string) {
+        return queryAll<{ id: string; createdAt: string }>(
+          escalations,
+          `SELECT c.id, c.createdAt FROM c WHERE c.status = "queued" AND ${inQueue}`,
+          [{ name: '@queue', value: queue }, { name: '@default', value: DEFAULT_QUEUE }],
+          `queue ${queue}`,
+        );
+      },
+      async claimWaits(queue: string, sinceIso: string) {
+        const rows = await queryAll<{ w: number }>(
+          escalations,
+          `SELECT c.claimWaitSeconds AS w FROM c WHERE IS_DEFINED(c.claimWaitSeconds) AND c.claimedAt >= @since AND ${inQueue}`,
+          [{ name: '@since', value: sinceIso }, { name: '@queue', value: queue }, { name: '@default', value: DEFAULT_QUEUE }],
+          `claim waits of ${queue}`,
+        );
+        return rows.map((r) => r.w);
+      },
+    },
+    transcripts: {
+      async lineFacts(escalationId: string): Promise<LineFacts> {
+        const rows = await queryAll<{ kind: string; at: string }>(
+          transcripts,
+          'SELECT TOP @n c.kind, c.at FROM c WHERE c.escalationId = @id AND (c.kind = "customer" OR c.kind = "agent") ORDER BY c.seq DESC',
+          [{ name: '@n', value: LINE_FACTS_WINDOW }, { name: '@id', value: escalationId }],
+          `transcript of ${escalationId}`,
+          escalationId,
+        );
+        return lineFactsOf(rows);
+      },
+    },
+  };
+}
