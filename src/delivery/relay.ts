@@ -131,7 +131,7 @@ export class Relay implements Outbox {
     }
     // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
     // right after answering leaves it in its place in line. A retried request (duplicate) queues it if that failed.
-    if (direction && this.shared()) {
+    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) {
       const job = recorded.duplicate ? await this.readJob(item.escalationId, item.id) : { item: recorded.item, etag: recorded.etag };
       if (job && job.item.delivery.state === 'pending') recorded.served = (await this.sharedLanes.append(item.escalationId, direction, [job], e, !recorded.duplicate)).served ?? Promise.resolve();
     }
@@ -145,7 +145,7 @@ export class Relay implements Outbox {
     if (item.direction === 'internal' || this.local.inFlight.has(item.id) || recorded.duplicate) return Promise.resolve();
     const direction = item.direction;
     const job: Job = { item, etag: recorded.etag };
-    if (this.shared()) return this.join(e.id, direction, [job], e);
+    if (this.shared() || this.sharedLanes.isParked(e.id, direction)) return this.join(e.id, direction, [job], e);
     this.local.inFlight.add(item.id);
     return this.local.enqueue(e.id, direction, async () => {
       let outcome: 'done' | 'lost' = 'lost';

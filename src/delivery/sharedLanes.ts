@@ -48,12 +48,25 @@ export class SharedLanes {
   private readonly accepted = new Map<string, { job: Job; at: number }>();
   /** Per lane, a serve queued here and not started yet. */
   private readonly waitingServes = new Map<string, Promise<void>>();
+  /**
+   * Lanes where this process left items queued behind another holder (since when). Until this process has served
+   * such a lane empty, its new items go through the lane too, even once it is alone: a dead holder's lane must not
+   * be overtaken by a line delivered directly.
+   */
+  private readonly parked = new Map<string, number>();
 
   constructor(private readonly deps: SharedLanesDeps) {}
 
   /** Forgets items handed to another holder long ago (it delivered them). */
   prune(): void {
     for (const [id, { at }] of this.accepted) if (this.deps.now() - at > 4 * this.deps.leaseMs) this.accepted.delete(id);
+    // By then the sweep has taken up whatever was left there (its items' own leases ran out long ago).
+    for (const [key, at] of this.parked) if (this.deps.now() - at > 4 * this.deps.leaseMs) this.parked.delete(key);
+  }
+
+  /** True while items this process queued behind another holder may still wait in the lane. */
+  isParked(escalationId: string, direction: Outbound): boolean {
+    return this.parked.has(laneKey(escalationId, direction));
   }
 
   /**
@@ -72,7 +85,10 @@ export class SharedLanes {
       const free = !doc.holder || doc.holder === me || doc.until <= now;
       // Queued already: its holder delivers it (a serve of this process that died lets its lease run out, and then the
       // sweep takes the lane again: so nothing here renews a lease without new items).
-      if (added.length === 0 && (!free || (doc.holder === me && doc.until > now))) return {};
+      if (added.length === 0 && (!free || (doc.holder === me && doc.until > now))) {
+        if (!free) this.parked.set(key, now);
+        return {};
+      }
       const next: LaneDoc = { ...doc, queue: [...doc.queue, ...added], ...(free ? { holder: me, until: now + this.deps.leaseMs } : {}) };
       let saved: Versioned<LaneDoc>;
       try {
@@ -86,7 +102,10 @@ export class SharedLanes {
       // Items just stored, queued in a lane this process holds, are delivered from memory (no read). Anything else (a
       // sweep's or an older copy) is read again when its turn comes: it may have been delivered meanwhile.
       if (free && fresh) for (const job of jobs) this.accepted.set(job.item.id, { job, at: now });
-      if (!free) return {};
+      if (!free) {
+        this.parked.set(key, now);
+        return {};
+      }
       // One serve waiting per lane is enough: a serve reads the document again whenever it has changed.
       const waiting = this.waitingServes.get(key);
       if (waiting) return { served: waiting };
@@ -158,7 +177,10 @@ export class SharedLanes {
       const remaining = (queue: string[]) => queue.filter((id) => !done.includes(id));
       const rest = remaining(hold.doc.value.queue); // a renewal during the round may have brought newer items
       if (await this.writeLane(hold, rest.length > 0 ? { ...hold.doc.value, queue: rest, memo } : { queue: [], until: 0, memo })) {
-        if (rest.length === 0) return;
+        if (rest.length === 0) {
+          this.parked.delete(hold.key);
+          return;
+        }
         continue;
       }
       hold.doc = { ...hold.doc, value: { ...hold.doc.value, queue: remaining(hold.doc.value.queue) } };

@@ -242,6 +242,26 @@ describe('Relay (the delivery room)', () => {
       assert.deepEqual(customer.sent, ['left behind']);
     });
 
+    it('alone again after a peer died holding a lane: a new line waits for the ones queued behind the dead holder', async () => {
+      const store = createMemoryStore();
+      await store.escalations.create(e);
+      const customer = recordingCustomer();
+      const leaseMs = 10_000;
+      // The dead peer's last heartbeat ran out 5 s ago: this process stays careful (shared) for 5 s more.
+      await store.instances.heartbeat('dead', 0, clock.now() - 5_000);
+      await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() + 3_000, queue: [] });
+      const b = await started(relayOn(store, customer, { ...shared, leaseMs, instanceId: 'b' }, clock).relay);
+      await until(() => b.shared());
+      const first = await b.record(toCustomer('1'), e);
+      await b.dispatch(e, first); // queued behind the dead holder's lease
+      assert.deepEqual(customer.sent, []);
+      skew += 6_000; // the dead holder's lane lease and the careful period are over; line 1's own lease is not
+      await until(() => !b.shared());
+      await b.dispatch(e, await b.record(toCustomer('2'), e));
+      await b.idle();
+      assert.deepEqual(customer.sent, ['1', '2']);
+    });
+
     it('a second holder that finds nothing to send leaves the first holder\'s recent sends for the next', async () => {
       const store = createMemoryStore();
       await store.escalations.create(e);
