@@ -36,6 +36,23 @@ describe('config', () => {
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
   });
 
+  it('timers: on by default, 0 turns one off, fractions and unreadable lists, hours or zones refused by name', () => {
+    const t = loadConfig({}).timers;
+    assert.deepEqual([t.queueUpdateSeconds, t.claimSeconds, t.leadSeconds, t.replySeconds, t.checkInSeconds, t.closeSeconds], [60, 300, 900, 300, 600, 300]);
+    assert.equal(t.hours, undefined);
+    assert.equal(loadConfig({ SLA_CLAIM_SECONDS: '0' }).timers.claimSeconds, 0);
+    assert.throws(() => loadConfig({ SLA_REPLY_SECONDS: '0.5' }), /SLA_REPLY_SECONDS: whole seconds only/);
+    assert.throws(() => loadConfig({ INACTIVITY_CLOSE_SECONDS: '-1' }), /INACTIVITY_CLOSE_SECONDS/);
+    assert.throws(() => loadConfig({ SLA_NOTIFY: 'dee, tag:abc:Leads' }), /SLA_NOTIFY: "dee" is neither/);
+    assert.throws(() => loadConfig({ SLA_CLAIM_SECONDS: '600', SLA_LEAD_SECONDS: '300' }), /SLA_LEAD_SECONDS: must be longer/);
+    assert.throws(() => loadConfig({ OFFICE_HOURS: 'weekdays' }), /OFFICE_HOURS:/);
+    assert.throws(() => loadConfig({ OFFICE_HOURS: 'Mon 08:00-18:00', OFFICE_TIMEZONE: 'Berlin' }), /OFFICE_TIMEZONE:/);
+    assert.throws(() => loadConfig({ HOLIDAYS: 'Christmas' }), /HOLIDAYS:/);
+    const c = loadConfig({ SLA_NOTIFY: '0b8f0c2e-4c1a-4f7e-9d53-2f1f5a0c9e11, dee@contoso.com, tag:19abc:Night shift', OFFICE_HOURS: 'Mon-Fri 08:00-18:00', OFFICE_TIMEZONE: 'Europe/Berlin' });
+    assert.deepEqual(c.timers.notify.map((m) => m.kind), ['person', 'person', 'tag']);
+    assert.equal(c.timers.hours?.timeZone, 'Europe/Berlin');
+  });
+
   it('refuses loopback service URLs and wildcard callers in production', () => {
     const env = {
       NODE_ENV: 'production', SKILL_APP_ID: 'a', SKILL_APP_PASSWORD: 'x', CONSOLE_APP_ID: 'b', CONSOLE_APP_PASSWORD: 'x', COPILOT_APP_ID: 'c', COPILOT_APP_PASSWORD: 'x',

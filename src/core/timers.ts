@@ -229,9 +229,10 @@ export const LINE_FACTS_WINDOW = 50;
 /** The line facts from the conversation's customer and agent lines, newest first. */
 export function lineFactsOf(newestFirst: Array<{ kind: string; at: string }>): LineFacts {
   let firstUnansweredAt: string | undefined;
+  const facts = (lastAgentAt?: string): LineFacts => ({ ...(lastAgentAt ? { lastAgentAt } : {}), ...(firstUnansweredAt ? { firstUnansweredAt } : {}) });
   for (const line of newestFirst) {
-    if (line.kind === 'agent') return { lastAgentAt: line.at, firstUnansweredAt };
+    if (line.kind === 'agent') return facts(line.at);
     if (line.kind === 'customer') firstUnansweredAt = line.at;
   }
-  return { firstUnansweredAt };
+  return facts();
 }

@@ -91,6 +91,37 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.equal(found[0].etag, created.etag);
   });
 
+  it('timers: due escalations soonest first (the query filters), a queue\'s waiting ones and its recent claim waits', async () => {
+    const timers = await createCosmosStore(cosmos.client, { database: 'timers', retentionSeconds: 3600 });
+    const make = (id: string, extra: Partial<Escalation>) => timers.escalations.create({ ...escalation(id), ...extra });
+    await make('d1', { dueAt: '2026-12-07T09:05:00.000Z', queue: 'billing', createdAt: '2026-12-07T09:00:00.000Z' });
+    await make('d2', { dueAt: '2026-12-07T09:01:00.000Z', queue: 'billing', createdAt: '2026-12-07T09:01:00.000Z' });
+    await make('d3', { dueAt: '2026-12-07T10:00:00.000Z', queue: 'tech' });
+    await make('old', { createdAt: '2026-12-07T08:00:00.000Z' }); // from before queues: the default queue
+    await make('c1', { status: 'claimed', queue: 'billing', claimedAt: '2026-12-07T08:00:00.000Z', claimWaitSeconds: 90 });
+    await make('c2', { status: 'claimed', queue: 'billing', claimedAt: '2026-12-01T08:00:00.000Z', claimWaitSeconds: 900 });
+    const due = await timers.escalations.due('2026-12-07T09:30:00.000Z', 10);
+    assert.deepEqual(due.map((v) => v.value.id), ['d2', 'd1']);
+    assert.ok(due[0].etag);
+    assert.deepEqual((await timers.escalations.due('2026-12-07T09:30:00.000Z', 1)).map((v) => v.value.id), ['d2']);
+    assert.deepEqual((await timers.escalations.waiting('billing')).map((w) => w.id).sort(), ['d1', 'd2']);
+    assert.deepEqual((await timers.escalations.waiting('default')).map((w) => w.id), ['old']);
+    assert.deepEqual(await timers.escalations.claimWaits('billing', '2026-12-05T09:00:00.000Z'), [90]);
+  });
+
+  it('transcripts: line facts for the conversation timers (newest agent line, the unanswered customer lines after it)', async () => {
+    const at = (iso: string) => new Date(iso);
+    const add = (kind: 'customer' | 'agent' | 'notice', iso: string) =>
+      store.transcripts.append(newEntry({ escalationId: 'f1', direction: kind === 'customer' ? 'toDesk' : 'toCustomer', kind, text: kind, now: at(iso) }));
+    assert.deepEqual(await store.transcripts.lineFacts('f1'), {});
+    await add('customer', '2026-12-07T09:00:00Z');
+    await add('agent', '2026-12-07T09:01:00Z');
+    await add('customer', '2026-12-07T09:02:00Z');
+    await add('notice', '2026-12-07T09:02:30Z');
+    await add('customer', '2026-12-07T09:03:00Z');
+    assert.deepEqual(await store.transcripts.lineFacts('f1'), { lastAgentAt: '2026-12-07T09:01:00.000Z', firstUnansweredAt: '2026-12-07T09:02:00.000Z' });
+  });
+
   it('transcripts: the newest customer or agent line\'s time; outbox items live apart from the transcript', async () => {
     const at = (iso: string) => new Date(iso);
     await store.transcripts.append(newEntry({ escalationId: 'l1', direction: 'toDesk', kind: 'customer', text: 'hi', now: at('2026-11-25T10:00:00Z') }));
