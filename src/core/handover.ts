@@ -117,7 +117,7 @@ export class Handover {
 
   private async createNamed(id: string, input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
     const now = this.clock().toISOString();
-    const standing = this.queues ? await this.queues.standing(DEFAULT_QUEUE, { id, createdAt: now }) : {};
+    const standing = this.queues ? await this.queues.standing(DEFAULT_QUEUE, { id, createdAt: now }, true) : {};
     const decision = retime(undefined, rules.start({ id, ...input, desk: this.deskFor(input), queue: DEFAULT_QUEUE }, now, standing), this.timers, now);
     try {
       const escalation = await this.ledger.create(decision);

@@ -39,10 +39,15 @@ export class QueueWatch {
     return new Map(waiting.map((w, i) => [w.id, i + 1]));
   }
 
-  /** The standing of an escalation created at `createdAt` that is (about to be) queued: ahead of it, plus one. */
-  async standing(queue: string, escalation: { id: string; createdAt: string }): Promise<QueueStanding> {
+  /**
+   * The standing of an escalation that is (about to be) queued: those ahead of it, plus one. A new one (not stored
+   * yet) comes after everyone there; a released one keeps its place by creation time.
+   */
+  async standing(queue: string, escalation: { id: string; createdAt: string }, isNew = false): Promise<QueueStanding> {
     const waiting = await this.store.waiting(queue);
-    const ahead = waiting.filter((w) => w.id !== escalation.id && (w.createdAt < escalation.createdAt || (w.createdAt === escalation.createdAt && w.id < escalation.id))).length;
+    const before = (w: { id: string; createdAt: string }) =>
+      w.createdAt < escalation.createdAt || (w.createdAt === escalation.createdAt && (isNew || w.id < escalation.id));
+    const ahead = waiting.filter((w) => w.id !== escalation.id && before(w)).length;
     const now = this.clock();
     const opens = nextOpening(this.options.hours, now);
     const closed = this.options.hours && opens && opens.getTime() > now.getTime();

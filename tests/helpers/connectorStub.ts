@@ -29,6 +29,8 @@ export class ConnectorStub {
   readonly calls: RecordedCall[] = [];
   /** Users the stub reports as members of any team. */
   readonly members = new Set<string>();
+  /** People of the team's roster by Entra object id or UPN, with the Teams id and name Teams would answer. */
+  readonly people = new Map<string, { id: string; name: string }>();
   private server?: Server;
   private nextId = 1000;
   private faults: Array<{ match: (c: RecordedCall) => boolean; fault: Fault; remaining: number }> = [];
@@ -139,7 +141,9 @@ export class ConnectorStub {
       call.kind = 'member';
       call.conversationId = m[2];
       const userId = m[4] ?? '';
-      if (this.members.has(userId)) reply = { id: userId, name: `Member ${userId}` };
+      const person = this.people.get(userId.toLowerCase());
+      if (person) reply = person;
+      else if (this.members.has(userId)) reply = { id: userId, name: `Member ${userId}` };
       else call.status = 404;
     } else if (m[3] === 'activities') {
       call.conversationId = m[2];
