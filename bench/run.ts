@@ -11,12 +11,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { get as httpsGet } from 'node:https';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ConnectorStub, type RecordedCall } from '../tests/helpers/connectorStub';
 import { newAgent, newCustomer, skill, teams, type Customer } from '../tests/helpers/activities';
 import { startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
+import { counts } from './cosmosCounts';
 import { AGENT_TENANT, CHANNEL_ID, TEAM_ID } from '../tests/helpers/service';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -112,18 +112,6 @@ class Clock {
       }
     };
   }
-}
-
-/** The Cosmos-compatible server's request counts by kind (its certificate pinned, as the service does). */
-function counts(cosmos?: CosmosProc): Promise<Record<string, number> | undefined> {
-  if (!cosmos) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    httpsGet(`${cosmos.endpoint}_bench/counts`, { ca: readFileSync(cosmos.caFile) }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(JSON.parse(body) as Record<string, number>));
-    }).on('error', reject);
-  });
 }
 
 async function main(): Promise<void> {

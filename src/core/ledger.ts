@@ -88,9 +88,11 @@ export class Ledger {
     }
   }
 
+  /** The decision's events that cause outbox items: only those need settling (a timer moved costs one write). */
   private records(decision: Decision): EventRecord[] {
     const { escalation: e } = decision;
-    const at = this.clock().toISOString();
-    return decision.events.map((ev) => ({ ...ev, id: eventId(e.id, e.rev, ev.type), rev: e.rev, at }));
+    const now = this.clock();
+    const at = now.toISOString();
+    return decision.events.map((ev) => ({ ...ev, id: eventId(e.id, e.rev, ev.type), rev: e.rev, at })).filter((r) => effectsOf(r, e, now).length > 0);
   }
 }

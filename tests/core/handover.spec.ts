@@ -86,7 +86,13 @@ describe('Handover', () => {
       const { handover, relay } = wire(store, { desk });
       // The write that stores the thread fails more often than the store retry covers; the look-up once.
       let placing = 0;
-      failing(store.escalations, 'replace', (args) => (args[0].deskRef && !args[0].unsettled?.length ? undefined : args[0].deskRef && ++placing <= 8 ? unavailable() : undefined));
+      let placed = false;
+      failing(store.escalations, 'replace', (args) => {
+        if (!args[0].deskRef || placed) return undefined;
+        if (++placing <= 8) return unavailable();
+        placed = true;
+        return undefined;
+      });
       failing(store.lookups, 'create', (args, n) => (String(args[0]).startsWith('desk|') && n > 0 && placing > 0 && n <= 2 ? unavailable() : undefined));
       const { escalation } = await start(handover, 'chat-1', 'x'.repeat(80));
       await relay.idle();
