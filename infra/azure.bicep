@@ -47,6 +47,7 @@ param allowedTenants string = ''
 @description('The agents\' team and channel; leave empty to choose the channel in Teams ("use this channel").')
 param agentTeamId string = ''
 param agentChannelId string = ''
+param agentQueues string = ''
 param agentTenantId string = ''
 param agentServiceUrl string = ''
 param noteMarker string = '/note'
@@ -197,6 +198,7 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'CONSOLE_APP_TENANT_ID', value: tenantOf.console }
         { name: 'AGENT_TEAM_ID', value: agentTeamId }
         { name: 'AGENT_CHANNEL_ID', value: agentChannelId }
+        { name: 'AGENT_QUEUES', value: agentQueues }
         { name: 'AGENT_TENANT_ID', value: tenantOf.agents }
         { name: 'AGENT_SERVICE_URL', value: agentServiceUrl }
         { name: 'NOTE_MARKER', value: noteMarker }

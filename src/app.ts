@@ -83,7 +83,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const customerConnector = new Connector(policy, tokenSourceFor(config.copilot, config.entraAuthority), limiter);
   const deskConnector = new Connector(policy, tokenSourceFor(config.console, config.entraAuthority), limiter);
 
-  const channels = new AgentChannelRegistry(store.settings, config.agentChannel);
+  const channels = new AgentChannelRegistry(store.settings, config.agentChannel, undefined, config.agentQueues);
   // The registries of desks and customer channels: an escalation names the ones that serve it.
   const clock: Clock = options.clock ?? (() => new Date());
   const mentions = new TeamsMentions(deskConnector, log, () => clock().getTime());
@@ -99,7 +99,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     now: () => clock().getTime(),
   });
   const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
-  const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues });
+  const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues, queueRules: config.agentQueues });
   relay.attach(handover.ledger);
   const timekeeper = new Timekeeper({ escalations: store.escalations, transcripts: store.transcripts, ledger: handover.ledger, queues, policy: config.timers, clock, log });
   relay.alsoSweep(() => timekeeper.sweep());

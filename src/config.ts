@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseMentionList } from './core/mentions';
 import { parseOfficeHours, type OfficeHours } from './core/officeHours';
 import type { TimerPolicy } from './core/timers';
+import { parseAgentQueues, type AgentQueue } from './queueSettings';
 
 const csv = z
   .string()
@@ -63,6 +64,7 @@ const raw = z.object({
   AGENT_TENANT_ID: optionalString,
   AGENT_SERVICE_URL: optionalUrl,
   NOTE_MARKER: z.string().min(1).default('/note'),
+  AGENT_QUEUES: z.string().optional().default(''),
 
   ENTRA_AUTHORITY: url('https://login.microsoftonline.com'),
   BOTFRAMEWORK_OPENID_METADATA_URL: url('https://login.botframework.com/v1/.well-known/openidconfiguration'),
@@ -125,6 +127,8 @@ export interface Config {
   copilot?: AppRegistration;
   console?: AppRegistration;
   agentChannel: { teamId?: string; channelId?: string; tenantId?: string; serviceUrl?: string };
+  /** Named queues besides the default one (AGENT_QUEUES): each served by a channel, optionally routed by rules. */
+  agentQueues: AgentQueue[];
   noteMarker: string;
   entraAuthority: string;
   botFrameworkOpenIdMetadataUrl: string;
@@ -213,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     copilot: registration(v.COPILOT_APP_ID, v.COPILOT_APP_PASSWORD, v.COPILOT_APP_TENANT_ID),
     console: registration(v.CONSOLE_APP_ID, v.CONSOLE_APP_PASSWORD, v.CONSOLE_APP_TENANT_ID),
     agentChannel: { teamId: v.AGENT_TEAM_ID, channelId: v.AGENT_CHANNEL_ID, tenantId: v.AGENT_TENANT_ID, serviceUrl: v.AGENT_SERVICE_URL },
+    agentQueues: parseAgentQueues(v.AGENT_QUEUES, problems),
     noteMarker: v.NOTE_MARKER,
     entraAuthority: v.ENTRA_AUTHORITY.replace(/\/+$/, ''),
     botFrameworkOpenIdMetadataUrl: v.BOTFRAMEWORK_OPENID_METADATA_URL,

@@ -53,6 +53,18 @@ describe('config', () => {
     assert.equal(c.timers.hours?.timeZone, 'Europe/Berlin');
   });
 
+  it('AGENT_QUEUES: JSON of named queues, checked by name and field', () => {
+    assert.deepEqual(loadConfig({}).agentQueues, []);
+    const q = loadConfig({ AGENT_QUEUES: '[{"name":"billing","teamId":"19:t","channelId":"19:c"},{"name":"de","when":{"va_Language":"de-DE"}}]' }).agentQueues;
+    assert.deepEqual(q.map((x) => x.name), ['billing', 'de']);
+    assert.throws(() => loadConfig({ AGENT_QUEUES: '[{"name":"billing"' }), /AGENT_QUEUES: not JSON/);
+    assert.throws(() => loadConfig({ AGENT_QUEUES: '[{"name":"Billing Team"}]' }), /AGENT_QUEUES\[0\]\["name"\]: a queue name is/);
+    assert.throws(() => loadConfig({ AGENT_QUEUES: '[{"name":"default"}]' }), /"default" is the queue of AGENT_CHANNEL_ID/);
+    assert.throws(() => loadConfig({ AGENT_QUEUES: '[{"name":"a"},{"name":"a"}]' }), /unique \(a given twice\)/);
+    assert.throws(() => loadConfig({ AGENT_QUEUES: '[{"name":"a","channelId":"19:c"}]' }), /channelId needs the teamId/);
+    assert.throws(() => loadConfig({ AGENT_QUEUES: '[{"name":"a","chanel":"19:c"}]' }), /AGENT_QUEUES\[0\]/);
+  });
+
   it('refuses loopback service URLs and wildcard callers in production', () => {
     const env = {
       NODE_ENV: 'production', SKILL_APP_ID: 'a', SKILL_APP_PASSWORD: 'x', CONSOLE_APP_ID: 'b', CONSOLE_APP_PASSWORD: 'x', COPILOT_APP_ID: 'c', COPILOT_APP_PASSWORD: 'x',

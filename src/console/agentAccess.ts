@@ -2,7 +2,7 @@
  * Who may act on escalations: people in the configured tenant who are members of the agents' team.
  * Membership is asked of Teams once per person and cached for a few minutes.
  */
-import type { AgentRef } from '../core/escalation';
+import { DEFAULT_QUEUE, type AgentRef } from '../core/escalation';
 import type { Logger } from '../core/logger';
 import type { Connector } from '../outbound/connector';
 import type { AgentChannelRegistry } from './agentChannel';
@@ -27,19 +27,20 @@ export class AgentAccess {
     private readonly log: Logger,
   ) {}
 
-  async check(activity: ActorActivity): Promise<Access> {
+  /** May this person act on an escalation of `queue`? Only members of the team whose channel serves it. */
+  async check(activity: ActorActivity, queue = DEFAULT_QUEUE): Promise<Access> {
     const from = activity.from;
     if (!from?.id) return { allowed: false, reason: 'The request does not say who you are.' };
-    const channel = await this.channels.current();
+    const channel = await this.channels.forQueue(queue);
     if (!channel) return { allowed: false, reason: 'No agent channel is set up yet. An admin can type "use this channel" in the agents\' channel.' };
     const tenant = activity.channelData?.tenant?.id ?? activity.conversation?.tenantId;
     const requiredTenant = this.requiredTenantId ?? channel.tenantId;
     if (requiredTenant && tenant !== requiredTenant) return { allowed: false, reason: 'Only the support organisation can act on escalations.' };
     const team = activity.channelData?.team?.id;
-    if (team && team !== channel.teamId) return { allowed: false, reason: "Escalations can only be handled from the agents' team." };
+    if (team && team !== channel.teamId) return { allowed: false, reason: `Escalations of the ${queue} queue can only be handled from its own team.` };
     if (!(await this.isMember(channel.serviceUrl, channel.teamId, from.id))) {
       this.log.warn({ userId: from.id }, 'refused: not a member of the agents team');
-      return { allowed: false, reason: "Only members of the agents' team can act on escalations." };
+      return { allowed: false, reason: `Only members of the ${queue} queue's team can act on its escalations.` };
     }
     return { allowed: true, agent: { id: from.id, name: from.name || 'An agent', aadObjectId: from.aadObjectId } };
   }

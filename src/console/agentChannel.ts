@@ -2,7 +2,17 @@
  * Where the agent console posts: the team, channel, tenant and service URL. Settings win; otherwise what was
  * recorded in Teams (the bot's installation in a team, and "use this channel" typed in a channel).
  */
+import { DEFAULT_QUEUE } from '../core/escalation';
 import type { SettingsStore } from '../core/ports';
+
+/** A named queue as configured (AGENT_QUEUES): its channel, or none yet (chosen in Teams). */
+export interface QueueChannelSetting {
+  name: string;
+  teamId?: string;
+  channelId?: string;
+  tenantId?: string;
+  serviceUrl?: string;
+}
 
 export interface AgentChannel {
   teamId: string;
@@ -24,16 +34,51 @@ const CHANNEL_KEY = 'console.agentChannel';
 /** How long a channel chosen in Teams is remembered before the store is asked again (another instance may change it). */
 const CHOSEN_TTL_MS = 30_000;
 const teamKey = (teamId: string) => `console.team.${teamId}`;
+const queueKey = (name: string) => `console.queueChannel.${name}`;
 
 export class AgentChannelRegistry {
   /** The chosen channel as last read: no settings read on every agent line. */
   private cached?: { channel: AgentChannel | undefined; until: number };
+  private readonly chosenForQueue = new Map<string, { channel: AgentChannel; until: number }>();
 
   constructor(
     private readonly settings: SettingsStore,
     private readonly configured: Partial<AgentChannel>,
     private readonly now: () => number = Date.now,
+    private readonly queues: QueueChannelSetting[] = [],
   ) {}
+
+  /** The queues there are: `default` and the configured ones. */
+  queueNames(): string[] {
+    return [DEFAULT_QUEUE, ...this.queues.map((q) => q.name)];
+  }
+
+  /** The channel that serves a queue (an unknown one: the default queue's), or undefined while none is set. */
+  async forQueue(name: string): Promise<AgentChannel | undefined> {
+    const q = this.queues.find((x) => x.name === name);
+    if (!q) return this.current();
+    if (q.teamId && q.channelId) {
+      const serviceUrl = q.serviceUrl ?? this.configured.serviceUrl ?? (await this.installation(q.teamId))?.serviceUrl ?? (await this.current())?.serviceUrl;
+      if (serviceUrl) return { teamId: q.teamId, channelId: q.channelId, tenantId: q.tenantId ?? this.configured.tenantId, serviceUrl };
+    }
+    const known = this.chosenForQueue.get(name);
+    if (known && known.until > this.now()) return known.channel;
+    const chosen = await this.settings.get<AgentChannel>(queueKey(name));
+    if (chosen) this.chosenForQueue.set(name, { channel: chosen, until: this.now() + CHOSEN_TTL_MS });
+    return chosen;
+  }
+
+  /** "use this channel for <queue>": only for a configured queue whose channel the settings do not fix. */
+  async chooseForQueue(name: string, channel: AgentChannel): Promise<'chosen' | 'unknown' | 'fixed'> {
+    if (name === DEFAULT_QUEUE) return (await this.choose(channel), 'chosen');
+    const q = this.queues.find((x) => x.name === name);
+    if (!q) return 'unknown';
+    if (q.channelId) return 'fixed';
+    if (q.teamId && q.teamId !== channel.teamId) return 'fixed';
+    await this.settings.put(queueKey(name), channel);
+    this.chosenForQueue.set(name, { channel, until: this.now() + CHOSEN_TTL_MS });
+    return 'chosen';
+  }
 
   /** The channel to use, or undefined while none is configured or chosen. */
   async current(): Promise<AgentChannel | undefined> {

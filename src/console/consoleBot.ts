@@ -5,7 +5,7 @@
 import { Application, type TurnState } from '@microsoft/teams-ai';
 import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { TurnContext } from 'botbuilder';
-import { TransitionError, type Escalation } from '../core/escalation';
+import { DEFAULT_QUEUE, queueOf, TransitionError, type Escalation } from '../core/escalation';
 import type { Handover } from '../core/handover';
 import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
@@ -29,7 +29,7 @@ export interface ConsoleBotDeps {
   now?: () => Date;
 }
 
-export const USE_THIS_CHANNEL = /^\s*use this channel\s*$/i;
+export const USE_THIS_CHANNEL = /^\s*use this channel(?:\s+for\s+(\S+))?\s*$/i;
 
 interface TeamsChannelData {
   team?: { id?: string; name?: string };
@@ -60,7 +60,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       const escalationId = typeof data?.escalationId === 'string' ? data.escalationId : '';
       const e = escalationId ? await handover.get(escalationId) : undefined;
       if (!e) return 'This escalation no longer exists.';
-      const allowed = await access.check(ctx.activity);
+      const allowed = await access.check(ctx.activity, queueOf(e));
       if (!allowed.allowed) return allowed.reason;
       try {
         return card(await act(escalationId, allowed.agent));
@@ -92,10 +92,11 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
 
   app.activity('message', async (ctx) => {
     const text = agentText(ctx.activity.text);
-    if (USE_THIS_CHANNEL.test(text)) return chooseChannel(ctx);
+    const use = USE_THIS_CHANNEL.exec(text);
+    if (use) return chooseChannel(ctx, use[1]?.toLowerCase() ?? DEFAULT_QUEUE);
     const e = await handover.findByDesk(ctx.activity.conversation.id);
     if (!e) return; // chatter in the channel that is not an escalation thread
-    const allowed = await access.check(ctx.activity);
+    const allowed = await access.check(ctx.activity, queueOf(e));
     if (!allowed.allowed) {
       await handover.deskNotice(e, allowed.reason);
       return;
@@ -118,8 +119,8 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     }
   });
 
-  /** "@Console use this channel" in a standard channel of the agents' team. */
-  async function chooseChannel(ctx: TurnContext): Promise<void> {
+  /** "@Console use this channel [for <queue>]" in a standard channel of the agents' team (or the queue's). */
+  async function chooseChannel(ctx: TurnContext, queue: string): Promise<void> {
     const cd = ctx.activity.channelData as TeamsChannelData | undefined;
     if (!cd?.team?.id || !cd.channel?.id) {
       await reply(ctx, 'Type this in a channel of the agents\' team.');
@@ -130,14 +131,25 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       await reply(ctx, 'Only the support organisation can choose the agent channel.');
       return;
     }
-    const current = await deps.channels.current();
-    if (current && current.teamId !== cd.team.id) {
-      await reply(ctx, 'Escalations already go to a channel of another team; an admin can change AGENT_TEAM_ID there.');
+    const channel = { teamId: cd.team.id, channelId: cd.channel.id, tenantId, serviceUrl: ctx.activity.serviceUrl };
+    if (queue === DEFAULT_QUEUE) {
+      const current = await deps.channels.current();
+      if (current && current.teamId !== cd.team.id) {
+        await reply(ctx, 'Escalations already go to a channel of another team; an admin can change AGENT_TEAM_ID there.');
+        return;
+      }
+    }
+    const outcome = await deps.channels.chooseForQueue(queue, channel);
+    if (outcome === 'unknown') {
+      await reply(ctx, `There is no queue "${queue}". The queues are: ${deps.channels.queueNames().join(', ')} (AGENT_QUEUES).`);
       return;
     }
-    await deps.channels.choose({ teamId: cd.team.id, channelId: cd.channel.id, tenantId, serviceUrl: ctx.activity.serviceUrl });
-    log.info({ teamId: cd.team.id, channelId: cd.channel.id }, 'agent channel chosen in Teams');
-    await reply(ctx, 'New escalations will be posted in this channel.');
+    if (outcome === 'fixed') {
+      await reply(ctx, `The ${queue} queue's channel is set in the settings (AGENT_QUEUES); an admin can change it there.`);
+      return;
+    }
+    log.info({ teamId: cd.team.id, channelId: cd.channel.id, queue }, 'agent channel chosen in Teams');
+    await reply(ctx, queue === DEFAULT_QUEUE ? 'New escalations will be posted in this channel.' : `New escalations of the ${queue} queue will be posted in this channel.`);
   }
 
   app.error(async (ctx, err) => {

@@ -2,7 +2,7 @@
  * The agent desk on a Teams channel: each escalation is a new thread whose root is the escalation card; customer
  * lines and notices are replies in that thread; state changes update the root card in place.
  */
-import type { DeskRef, Escalation } from '../core/escalation';
+import { DEFAULT_QUEUE, queueOf, type DeskRef, type Escalation } from '../core/escalation';
 import { DeliveryError } from '../delivery/deliveryError';
 import type { AgentDesk, Fence, OutboundMessage, Placement } from '../delivery/ports';
 import type { Connector } from '../outbound/connector';
@@ -42,8 +42,9 @@ export class TeamsChannelDesk implements AgentDesk {
   }
 
   async announce(e: Escalation, fence: Fence): Promise<Placement> {
-    const channel = await this.channels.current();
-    if (!channel) throw new DeliveryError('no agent channel is configured yet (set AGENT_CHANNEL_ID or type "use this channel" in Teams)');
+    const queue = queueOf(e);
+    const channel = await this.channels.forQueue(queue);
+    if (!channel) throw new DeliveryError(`no channel serves the queue "${queue}" yet (set it in the settings, or type "use this channel${queue === DEFAULT_QUEUE ? '' : ` for ${queue}`}" in Teams)`);
     const thread = await this.connector.createThread(channel.serviceUrl, { channelId: channel.channelId, tenantId: channel.tenantId, activity: this.cardActivity(e) }, fence);
     const address: TeamsThreadAddress = { serviceUrl: channel.serviceUrl, teamId: channel.teamId, conversationId: thread.conversationId, rootActivityId: thread.activityId };
     // The card shortens long values; the agent still gets every character, as the thread's first reply.

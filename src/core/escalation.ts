@@ -63,6 +63,8 @@ export interface Escalation {
   deskRef?: DeskRef;
   /** The queue it waits in or was claimed from ('default' until queues exist; absent on older records). */
   queue?: string;
+  /** Why it is in this queue, when that needs saying (an unknown queue was asked for). */
+  routingNote?: string;
   /** When the current queued period began (start, or the last release). */
   queuedAt?: string;
   /** Due timers and what they already did (timers.ts); `dueAt` is the earliest, the sweep's one query filters on it. */
@@ -130,6 +132,7 @@ export interface NewEscalation {
   customer: CustomerRef;
   desk: string;
   queue: string;
+  routingNote?: string;
   problem: string;
   context: Record<string, string>;
 }

@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
-import { DEFAULT_QUEUE, queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
+import { queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
 import { BoundedCache } from './boundedCache';
 import { ConcurrencyError, ConflictError } from './errors';
 import { Ledger } from './ledger';
 import type { Logger } from './logger';
 import { lookupKey, type Clock, type EscalationStore, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
 import type { QueueWatch } from './queueWatch';
+import { routeQueue, type QueueRule } from './routing';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { newEntry, type TranscriptEntry } from './transcript';
 
@@ -26,6 +27,8 @@ export interface HandoverDeps {
   /** Timer durations (off when absent) and where customers stand in the queue (not told when absent). */
   timers?: TimerPolicy;
   queues?: QueueWatch;
+  /** The named queues besides the default one, with their routing rules. */
+  queueRules?: QueueRule[];
 }
 
 export type CustomerMessageResult =
@@ -45,6 +48,8 @@ export interface StartInput {
   customer: CustomerRef;
   problem: string;
   context: Record<string, string>;
+  /** The `Queue` input: which queue the chat should wait in (routing decides; see routing.ts). */
+  queue?: string;
 }
 
 export interface CustomerLine {
@@ -71,6 +76,7 @@ export class Handover {
   private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
   private readonly timers: TimerPolicy;
   private readonly queues?: QueueWatch;
+  private readonly queueRules: QueueRule[];
   readonly ledger: Ledger;
 
   constructor(deps: HandoverDeps) {
@@ -82,6 +88,7 @@ export class Handover {
     this.deskFor = deps.deskFor ?? (() => 'teams-channel');
     this.timers = deps.timers ?? NO_TIMERS;
     this.queues = deps.queues;
+    this.queueRules = deps.queueRules ?? [];
     this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock);
   }
 
@@ -117,8 +124,11 @@ export class Handover {
 
   private async createNamed(id: string, input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
     const now = this.clock().toISOString();
-    const standing = this.queues ? await this.queues.standing(DEFAULT_QUEUE, { id, createdAt: now }, true) : {};
-    const decision = retime(undefined, rules.start({ id, ...input, desk: this.deskFor(input), queue: DEFAULT_QUEUE }, now, standing), this.timers, now);
+    const { queue: asked, ...fields } = input;
+    const routed = routeQueue(asked, input.context, this.queueRules);
+    const standing = this.queues ? await this.queues.standing(routed.queue, { id, createdAt: now }, true) : {};
+    const start = { id, ...fields, desk: this.deskFor(input), queue: routed.queue, ...(routed.note ? { routingNote: routed.note } : {}) };
+    const decision = retime(undefined, rules.start(start, now, standing), this.timers, now);
     try {
       const escalation = await this.ledger.create(decision);
       this.log.info({ escalationId: id, desk: escalation.desk }, 'escalation created');

@@ -126,8 +126,9 @@ export function fireTimers(e: Escalation, now: string, facts: TimerFacts, p: Tim
   if (e.status === 'queued') {
     const waitedSeconds = secondsBetween(e.queuedAt ?? e.createdAt, now);
     if (due('queueUpdate')) {
-      timers.queueUpdate = plus(now, p.queueUpdateSeconds > 0 ? p.queueUpdateSeconds : 60);
-      if (facts.position !== undefined && facts.position !== t.toldPosition) {
+      // Turned off since it was armed (QUEUE_UPDATE_SECONDS=0 at a restart): it stops.
+      timers.queueUpdate = p.queueUpdateSeconds > 0 ? plus(now, p.queueUpdateSeconds) : undefined;
+      if (p.queueUpdateSeconds > 0 && facts.position !== undefined && facts.position !== t.toldPosition) {
         events.push({ type: 'queuePositionChanged', position: facts.position });
         timers.toldPosition = facts.position;
       }

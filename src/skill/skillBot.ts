@@ -7,7 +7,7 @@ import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Handover } from '../core/handover';
 import type { Logger } from '../core/logger';
 import { customerFromActivity } from './customerFromActivity';
-import { readContext, readProblem, readString } from './skillInputs';
+import { readContext, readProblem, readString, readQueue } from './skillInputs';
 import { EndCodes, SkillActions, SkillInputs, SkillOutputs } from './skillContract';
 import type { TeamsServiceUrlOptions } from './teamsServiceUrl';
 
@@ -29,6 +29,7 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
           customer: customerFromActivity(a, options.teamsServiceUrl),
           problem: readProblem(a.value),
           context: readContext(a.value),
+          queue: readQueue(a.value),
         });
         log.info({ escalationId: escalation.id, created }, 'startConversation');
         await endOfConversation(ctx, {

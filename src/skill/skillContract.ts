@@ -9,6 +9,7 @@ export const SkillInputs = {
   liveChatConversationId: 'LiveChatConversationId',
   problemDescription: 'ProblemDescription',
   context: 'Context',
+  queue: 'Queue',
 } as const;
 
 export const SkillOutputs = {

@@ -10,6 +10,12 @@ export function readString(value: unknown, name: string): string | undefined {
   return typeof v === 'string' ? v : v === undefined || v === null ? undefined : JSON.stringify(v);
 }
 
+/** The `Queue` input: a queue name, or undefined (routing decides). */
+export function readQueue(value: unknown): string | undefined {
+  const q = readString(value, SkillInputs.queue)?.trim();
+  return q ? q.slice(0, 100) : undefined;
+}
+
 export function readProblem(value: unknown): string {
   return (readString(value, SkillInputs.problemDescription) ?? '').trim().slice(0, InputLimits.problemChars);
 }

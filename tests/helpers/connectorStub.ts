@@ -31,6 +31,8 @@ export class ConnectorStub {
   readonly members = new Set<string>();
   /** People of the team's roster by Entra object id or UPN, with the Teams id and name Teams would answer. */
   readonly people = new Map<string, { id: string; name: string }>();
+  /** Teams with a roster of their own (by team id); other teams have `members`. */
+  readonly teamMembers = new Map<string, Set<string>>();
   private server?: Server;
   private nextId = 1000;
   private faults: Array<{ match: (c: RecordedCall) => boolean; fault: Fault; remaining: number }> = [];
@@ -143,7 +145,7 @@ export class ConnectorStub {
       const userId = m[4] ?? '';
       const person = this.people.get(userId.toLowerCase());
       if (person) reply = person;
-      else if (this.members.has(userId)) reply = { id: userId, name: `Member ${userId}` };
+      else if ((this.teamMembers.get(m[2] ?? '') ?? this.members).has(userId)) reply = { id: userId, name: `Member ${userId}` };
       else call.status = 404;
     } else if (m[3] === 'activities') {
       call.conversationId = m[2];

@@ -59,6 +59,9 @@ export interface EscalationCardModel {
   problem: string;
   context: Array<{ label: string; value: string }>;
   waitingSince: string;
+  /** The queue, unless it is the default one; and why it is there, when that needs saying. */
+  queue: string;
+  routingNote: string;
   lastMessage: string;
   /** While queued: "On time" or "Overdue: …" (the unclaimed reminders). */
   slaState: string;
@@ -119,6 +122,8 @@ export function escalationCardModel(e: Escalation, now: Date, noteMarker: string
     problem: cut(e.problem || '(not given)', LIMITS.problem),
     context,
     waitingSince: clock(e.createdAt, now),
+    queue: e.queue && e.queue !== 'default' ? cut(e.queue, 40) : '',
+    routingNote: e.routingNote ? cut(e.routingNote, 200) : '',
     lastMessage: clock(lastLineAt, now),
     slaState: e.status !== 'queued' ? '' : e.timers?.claimOverdue === 'leads' ? 'Overdue: team leads notified' : e.timers?.claimOverdue ? 'Overdue: team notified' : 'On time',
     firstResponse: e.firstResponseAt ? `after ${duration(Math.max(0, Math.round((Date.parse(e.firstResponseAt) - Date.parse(e.createdAt)) / 1000)))}` : '',
