@@ -37,10 +37,11 @@ export class AgentAccess {
     const requiredTenant = this.requiredTenantId ?? channel.tenantId;
     if (requiredTenant && tenant !== requiredTenant) return { allowed: false, reason: 'Only the support organisation can act on escalations.' };
     const team = activity.channelData?.team?.id;
-    if (team && team !== channel.teamId) return { allowed: false, reason: `Escalations of the ${queue} queue can only be handled from its own team.` };
+    const named = queue !== DEFAULT_QUEUE;
+    if (team && team !== channel.teamId) return { allowed: false, reason: named ? `Escalations of the ${queue} queue can only be handled from its own team.` : "Escalations can only be handled from the agents' team." };
     if (!(await this.isMember(channel.serviceUrl, channel.teamId, from.id))) {
       this.log.warn({ userId: from.id }, 'refused: not a member of the agents team');
-      return { allowed: false, reason: `Only members of the ${queue} queue's team can act on its escalations.` };
+      return { allowed: false, reason: named ? `Only members of the ${queue} queue's team can act on its escalations.` : "Only members of the agents' team can act on escalations." };
     }
     return { allowed: true, agent: { id: from.id, name: from.name || 'An agent', aadObjectId: from.aadObjectId } };
   }
