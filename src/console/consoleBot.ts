@@ -6,13 +6,15 @@ import { Application, type TurnState } from '@microsoft/teams-ai';
 import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { TurnContext } from 'botbuilder';
 import { DEFAULT_QUEUE, queueOf, TransitionError, type Escalation } from '../core/escalation';
+import { UnknownQueueError } from '../core/errors';
 import type { Handover } from '../core/handover';
+import type { TransferTarget } from '../core/transfer';
 import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
 import type { Connector } from '../outbound/connector';
 import type { AgentAccess } from './agentAccess';
 import type { AgentChannelRegistry } from './agentChannel';
-import { CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
+import { AGENTS_DATASET, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
 import { agentText, noteText } from './messageText';
 
 export interface ConsoleBotDeps {
@@ -48,7 +50,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     removeRecipientMention: false,
   });
 
-  const card = (e: Escalation) => renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker)) as never;
+  const card = (e: Escalation) => renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker, { queues: deps.channels.queueNames() })) as never;
 
   /** Replies in the conversation the activity came from (a channel thread). */
   const reply = (ctx: TurnContext, text: string) =>
@@ -60,6 +62,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       const escalationId = typeof data?.escalationId === 'string' ? data.escalationId : '';
       const e = escalationId ? await handover.get(escalationId) : undefined;
       if (!e) return 'This escalation no longer exists.';
+      if (e.previousDesks?.some((d) => d.threadId === ctx.activity.conversation.id)) return `This chat was transferred to the ${queueOf(e)} queue.`;
       const allowed = await access.check(ctx.activity, queueOf(e));
       if (!allowed.allowed) return allowed.reason;
       try {
@@ -74,6 +77,53 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   onAction(CardVerbs.release, (id, agent) => handover.release(id, agent));
   onAction(CardVerbs.resolve, (id, agent) => handover.resolve(id, agent));
   onAction(CardVerbs.refresh, async (id) => (await handover.get(id))!);
+
+  // Transfer: to another queue (queue:<name>) or a colleague of the queue's team (agent:<Entra object id>).
+  app.adaptiveCards.actionExecute(CardVerbs.transfer, async (ctx, _state, data: { escalationId?: string; transferTo?: string }) => {
+    const e = typeof data?.escalationId === 'string' ? await handover.get(data.escalationId) : undefined;
+    if (!e) return 'This escalation no longer exists.';
+    const allowed = await access.check(ctx.activity, queueOf(e));
+    if (!allowed.allowed) return allowed.reason;
+    const to = await transferTarget(e, String(data.transferTo ?? ''));
+    if (typeof to === 'string') return to;
+    try {
+      const after = await handover.transfer(e.id, allowed.agent, to);
+      // The card clicked on stays in the old thread: it shows where the chat went.
+      if (after.queue !== e.queue && after.previousDesks?.some((d) => d.threadId === ctx.activity.conversation.id)) {
+        return renderEscalationCard(escalationCardModel(after, now(), deps.noteMarker, { transferredTo: queueOf(after) })) as never;
+      }
+      return card(after);
+    } catch (err) {
+      if (err instanceof TransitionError) return err.code === 'same_place' ? err.message : card(err.escalation);
+      if (err instanceof UnknownQueueError) return `${err.message}.`;
+      throw err;
+    }
+  });
+
+  /** The choice made on the card, as a transfer target; a string says why it cannot be one. */
+  async function transferTarget(e: Escalation, choice: string): Promise<TransferTarget | string> {
+    const [kind, ...rest] = choice.split(':');
+    const value = rest.join(':').trim();
+    if (kind === 'queue' && value) return { kind: 'queue', queue: value };
+    if (kind !== 'agent' || !value) return 'Choose a queue or a colleague to transfer to.';
+    const channel = await deps.channels.forQueue(queueOf(e));
+    const member = channel ? await deps.connector.getMember(channel.serviceUrl, channel.teamId, value) : undefined;
+    if (!member) return "That person is not a member of this queue's team.";
+    return { kind: 'agent', agent: { id: member.id, name: member.name || 'An agent', aadObjectId: value } };
+  }
+
+  // The transfer choice's typeahead: the team's roster, filtered by what was typed, 15 at most.
+  app.adaptiveCards.search(AGENTS_DATASET, async (ctx, _state, query) => {
+    const team = (ctx.activity.channelData as TeamsChannelData | undefined)?.team?.id;
+    const from = ctx.activity.from?.id;
+    if (!team || !from || !(await deps.connector.getMember(ctx.activity.serviceUrl, team, from))) return [];
+    const text = query.parameters.queryText.trim().toLowerCase();
+    const roster = await deps.connector.listMembers(ctx.activity.serviceUrl, team);
+    return roster
+      .filter((m) => m.id !== from && (!text || (m.name ?? '').toLowerCase().includes(text)))
+      .slice(0, Math.min(15, query.count || 15))
+      .map((m) => ({ title: m.name ?? m.id, value: `agent:${m.aadObjectId ?? m.id}` }));
+  });
 
   // The console was added to a team: remember the team's service URL so a channel can be chosen in Teams.
   app.conversationUpdate('membersAdded', async (ctx) => {
@@ -96,6 +146,10 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     if (use) return chooseChannel(ctx, use[1]?.toLowerCase() ?? DEFAULT_QUEUE);
     const e = await handover.findByDesk(ctx.activity.conversation.id);
     if (!e) return; // chatter in the channel that is not an escalation thread
+    if (e.previousDesks?.some((d) => d.threadId === ctx.activity.conversation.id)) {
+      await reply(ctx, `This chat was transferred to the ${queueOf(e)} queue: this thread no longer reaches the customer.`);
+      return;
+    }
     const allowed = await access.check(ctx.activity, queueOf(e));
     if (!allowed.allowed) {
       await handover.deskNotice(e, allowed.reason);

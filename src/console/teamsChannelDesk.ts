@@ -10,7 +10,7 @@ import { splitText } from '../outbound/splitText';
 import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
 import type { AgentChannelRegistry } from './agentChannel';
 import type { TeamsMentions } from './teamsMentions';
-import { cardAttachment, cardCutsText, escalationCardModel, fullDetails, renderEscalationCard } from './cards/escalationCard';
+import { cardAttachment, cardCutsText, escalationCardModel, fullDetails, renderEscalationCard, type CardView } from './cards/escalationCard';
 
 export const TEAMS_CHANNEL_DESK = 'teams-channel';
 
@@ -36,9 +36,10 @@ export class TeamsChannelDesk implements AgentDesk {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  cardActivity(e: Escalation, lastLineAt?: string): Record<string, unknown> {
+  cardActivity(e: Escalation, view: CardView = {}): Record<string, unknown> {
     // Empty text: text next to a card hides the card in some clients.
-    return { type: 'message', text: '', attachments: [cardAttachment(renderEscalationCard(escalationCardModel(e, this.now(), this.noteMarker, lastLineAt)))] };
+    const full = { ...view, queues: this.channels.queueNames() };
+    return { type: 'message', text: '', attachments: [cardAttachment(renderEscalationCard(escalationCardModel(e, this.now(), this.noteMarker, full)))] };
   }
 
   async announce(e: Escalation, fence: Fence): Promise<Placement> {
@@ -51,9 +52,9 @@ export class TeamsChannelDesk implements AgentDesk {
     return { ref: { desk: TEAMS_CHANNEL_DESK, threadId: thread.conversationId, address: { ...address } }, followUps: cardCutsText(e) ? [fullDetails(e)] : [] };
   }
 
-  async refresh(e: Escalation, view: { lastLineAt?: string }, fence: Fence): Promise<void> {
+  async refresh(e: Escalation, view: CardView, fence: Fence): Promise<void> {
     const t = this.thread(e);
-    await this.connector.update(t.serviceUrl, t.conversationId, t.rootActivityId, this.cardActivity(e, view.lastLineAt), fence);
+    await this.connector.update(t.serviceUrl, t.conversationId, t.rootActivityId, this.cardActivity(e, view), fence);
   }
 
   async post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void> {

@@ -39,6 +39,22 @@ export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxI
     case 'customerUnreachable':
     case 'firstResponse':
       return [card()];
+    case 'transferred':
+      return [
+        notice('toCustomer', notices.transferredToAgent(event.to)),
+        notice('toDesk', notices.transferredToAgentInThread(event.by), [{ kind: 'agent', id: event.to.id, name: event.to.name }]),
+        card(),
+      ];
+    case 'transferredToQueue': {
+      const old = event.oldRef;
+      const leftBehind = old
+        ? [
+            { ...notice('toDesk', notices.transferredAway(event.by, event.to)), target: old },
+            { ...newCardItem(e.id, `${event.id}|old`, now), target: old, transferredTo: event.to },
+          ]
+        : [];
+      return [...leftBehind, notice('toCustomer', notices.transferredToQueue(event.by, event.to)), card()];
+    }
     case 'placedOnDesk':
     case 'timersMoved':
       return [];

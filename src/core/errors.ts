@@ -14,7 +14,9 @@ export type ErrorCode =
   | 'already_claimed'
   | 'not_owner'
   | 'closed'
-  | 'not_claimed';
+  | 'not_claimed'
+  | 'same_place'
+  | 'unknown_queue';
 
 export abstract class CodedError extends Error {
   abstract readonly code: ErrorCode;
@@ -67,4 +69,13 @@ export class BadInputError extends CodedError {
 
 export function codeOf(err: unknown): ErrorCode | undefined {
   return err instanceof CodedError ? err.code : undefined;
+}
+
+/** A transfer to a queue that is not configured. */
+export class UnknownQueueError extends CodedError {
+  readonly code = 'unknown_queue' as const;
+  constructor(queue: string) {
+    super(`there is no queue "${queue}"`);
+    this.name = 'UnknownQueueError';
+  }
 }

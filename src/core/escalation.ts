@@ -61,6 +61,10 @@ export interface Escalation {
   closedReason?: CloseReason;
   closedBy?: AgentRef;
   deskRef?: DeskRef;
+  /** Threads it was shown on before a transfer to another queue (their lines are no longer relayed). */
+  previousDesks?: DeskRef[];
+  /** The queue of the last transfer's origin (its new card's thread gets the conversation so far). */
+  transferredFrom?: string;
   /** The queue it waits in or was claimed from ('default' until queues exist; absent on older records). */
   queue?: string;
   /** Why it is in this queue, when that needs saying (an unknown queue was asked for). */
@@ -89,7 +93,7 @@ export interface Decision {
   events: EscalationEvent[];
 }
 
-export type TransitionCode = 'already_claimed' | 'not_owner' | 'closed' | 'not_claimed';
+export type TransitionCode = 'already_claimed' | 'not_owner' | 'closed' | 'not_claimed' | 'same_place';
 
 export class TransitionError extends CodedError {
   constructor(
@@ -114,15 +118,15 @@ export function isOpen(e: Escalation): boolean {
 
 const unchanged = (e: Escalation): Decision => ({ escalation: e, events: [] });
 
-function changed(e: Escalation, next: Escalation, now: string, ...events: EscalationEvent[]): Decision {
+export function changed(e: Escalation, next: Escalation, now: string, ...events: EscalationEvent[]): Decision {
   return { escalation: { ...next, rev: e.rev + 1, updatedAt: now }, events };
 }
 
-function assertOpen(e: Escalation): void {
+export function assertOpen(e: Escalation): void {
   if (e.status === 'closed') throw new TransitionError('closed', `escalation ${e.id} is closed (${e.closedReason})`, e);
 }
 
-function assertOwner(e: Escalation, agent: AgentRef): void {
+export function assertOwner(e: Escalation, agent: AgentRef): void {
   if (e.status !== 'claimed' || !e.owner) throw new TransitionError('not_claimed', `escalation ${e.id} is not claimed`, e);
   if (e.owner.id !== agent.id) throw new TransitionError('not_owner', `escalation ${e.id} is owned by ${e.owner.name}`, e);
 }

@@ -1,5 +1,5 @@
 /** What an escalation went through. Rules return these; effects.ts turns them into outbox items. */
-import type { AgentRef } from './escalation';
+import type { AgentRef, DeskRef } from './escalation';
 import type { MentionTarget } from './mentions';
 
 /** What a customer is told about their place in the queue. */
@@ -22,6 +22,8 @@ export type EscalationEvent =
   | { type: 'problemAdded' }
   | { type: 'placedOnDesk' }
   | { type: 'customerUnreachable'; reason: string }
+  | { type: 'transferred'; by: AgentRef; to: AgentRef }
+  | { type: 'transferredToQueue'; by: AgentRef; from: string; to: string; oldRef?: DeskRef }
   // Raised by timers (timers.ts):
   | { type: 'queuePositionChanged'; position: number }
   | { type: 'claimOverdue'; level: 'notify' | 'leads'; waitedSeconds: number; mentions: MentionTarget[] }

@@ -5,14 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
-import { queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
+import { DEFAULT_QUEUE, queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
 import { BoundedCache } from './boundedCache';
-import { ConcurrencyError, ConflictError } from './errors';
+import { ConcurrencyError, ConflictError, UnknownQueueError } from './errors';
 import { Ledger } from './ledger';
 import type { Logger } from './logger';
 import { lookupKey, type Clock, type EscalationStore, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
 import type { QueueWatch } from './queueWatch';
 import { routeQueue, type QueueRule } from './routing';
+import { transfer, type TransferTarget } from './transfer';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { newEntry, type TranscriptEntry } from './transcript';
 
@@ -190,6 +191,14 @@ export class Handover {
     const standing = this.queues && current ? await this.queues.standing(queueOf(current.value), current.value) : {};
     const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.release(e, agent, now, standing)), current);
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation released');
+    return escalation;
+  }
+
+  /** The owner hands the chat to a colleague or another queue (transfer.ts); the ETag condition decides races. */
+  async transfer(escalationId: string, by: AgentRef, to: TransferTarget): Promise<Escalation> {
+    if (to.kind === 'queue' && to.queue !== DEFAULT_QUEUE && !this.queueRules.some((q) => q.name === to.queue)) throw new UnknownQueueError(to.queue);
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => transfer(e, by, to, now)));
+    if (changed) this.log.info({ escalationId, by: by.id, to: to.kind === 'agent' ? to.agent.id : `queue:${to.queue}` }, 'escalation transferred');
     return escalation;
   }
 

@@ -38,6 +38,11 @@ export const notices = {
   resolved: (agent: AgentRef) =>
     `${agent.name} ended the chat. You are back with the virtual agent; ask for a person again at any time.`,
   customerLeft: () => 'The customer left the chat.',
+  transferredToAgent: (to: AgentRef) => `You are now chatting with ${to.name}.`,
+  transferredToAgentInThread: (by: AgentRef) => `${by.name} transferred this chat to you.`,
+  transferredToQueue: (by: AgentRef, queue: string) => `${by.name} transferred your chat to the ${queue} team. You are waiting for their next available agent.`,
+  transferredAway: (by: AgentRef, queue: string) => `${by.name} transferred this chat to the ${queue} queue. This thread no longer reaches the customer.`,
+  transferredFrom: (queue: string) => `Transferred from the ${queue} queue. The conversation so far:`,
   claimOverdue: (waitedSeconds: number, level: 'notify' | 'leads') =>
     `⏰ This chat has waited ${duration(waitedSeconds)} and nobody has claimed it yet.${level === 'leads' ? ' Escalated to the team leads.' : ''}`,
   replyOverdue: (waitedSeconds: number) => `⏰ The customer has waited ${duration(waitedSeconds)} for an answer.`,

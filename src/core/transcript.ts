@@ -4,7 +4,7 @@
  * accept and one to mark delivered. Card changes are outbox items of their own, never lines of the transcript.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { AgentRef } from './escalation';
+import type { AgentRef, DeskRef } from './escalation';
 import type { MentionTarget } from './mentions';
 
 /** toDesk: shown to agents; toCustomer: sent to the customer's chat; internal: stored only. */
@@ -35,6 +35,8 @@ export interface TranscriptEntry {
   text: string;
   /** Who a desk notice @mentions (the desk renders them). */
   mentions?: MentionTarget[];
+  /** A desk notice for a thread the escalation left (a transfer), instead of its current one. */
+  target?: DeskRef;
   /** The inbound activity (or event) the entry came from, so a retried one is recorded once. */
   sourceActivityId?: string;
   delivery: Delivery;
@@ -48,6 +50,9 @@ export interface CardItem {
   at: string;
   direction: 'toDesk';
   kind: 'card';
+  /** The card of a thread the escalation left (a transfer): shown as transferred, without actions. */
+  target?: DeskRef;
+  transferredTo?: string;
   delivery: Delivery;
 }
 

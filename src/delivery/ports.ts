@@ -39,7 +39,8 @@ export interface AgentDesk {
   /** Announces a new escalation. The caller stores `ref` before anything else, so one escalation gets one place. */
   announce(e: Escalation, fence: Fence): Promise<Placement>;
   /** Shows the escalation's current state (the card update). */
-  refresh(e: Escalation, view: { lastLineAt?: string }, fence: Fence): Promise<void>;
+  /** Shows the escalation's card as it now is; `transferredTo`: the card of a thread it left (e.deskRef is that thread). */
+  refresh(e: Escalation, view: { lastLineAt?: string; transferredTo?: string }, fence: Fence): Promise<void>;
   /** Posts a line into the escalation's place on the desk. */
   post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
 import { lookupKey, type DeliveryItemStore, type EscalationStore, type LookupStore, type Outbox, type OutboxStore, type TranscriptStore } from '../core/ports';
 import { isCard, newEntry, type Delivery, type OutboxItem } from '../core/transcript';
+import { conversationText } from '../core/transcriptText';
 import { DeliveryError, LeaseLostError, describe } from './deliveryError';
 import type { AgentDesk, CustomerChannel, Fence, Placement, Registry } from './ports';
 import { withSendRetry, withStoreRetry, type RetrySettings } from './retryPolicy';
@@ -114,14 +115,17 @@ export class Sender {
     }
     // Lines use the escalation as accepted (no extra read per message); cards and a missing thread need the latest.
     const latest = isCard(item) || !e.deskRef ? ((await this.deps.escalations.get(e.id))?.value ?? e) : e;
+    // An item for a thread the escalation left (a transfer) goes there, whatever its current place.
+    const on = item.target ? { ...latest, deskRef: item.target } : latest;
     if (isCard(item)) {
-      if (latest.deskRef) await this.deskOf(latest).refresh(latest, { lastLineAt: await this.deps.transcripts.lastLineAt(e.id) }, fence);
+      if (item.target) await this.deskOf(on).refresh(on, { transferredTo: item.transferredTo }, fence);
+      else if (latest.deskRef) await this.deskOf(latest).refresh(latest, { lastLineAt: await this.deps.transcripts.lastLineAt(e.id) }, fence);
       else await this.place(latest, item.id, fence);
       return;
     }
-    if (!latest.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
+    if (!on.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
     const kind = item.kind === 'note' ? 'note' : item.kind === 'customer' ? 'customer' : 'notice';
-    await this.deskOf(latest).post(latest, { text: item.text, from: item.author?.name, kind, mentions: item.mentions }, fence);
+    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions }, fence);
   }
 
   /**
@@ -141,7 +145,9 @@ export class Sender {
       if (!(err instanceof ConflictError)) throw err;
     }));
     // Follow-ups (e.g. the full details a card shortens) are lines of their own: retried alone, never re-announced.
-    for (const [i, text] of placement.followUps.entries()) await this.addLine(escalation, 'toDesk', text, `placed|${itemId}|${i}`);
+    // A chat transferred here brings the conversation so far.
+    const history = escalation.transferredFrom ? [`${notices.transferredFrom(escalation.transferredFrom)}\n\n${conversationText(await this.deps.transcripts.list(e.id))}`] : [];
+    for (const [i, text] of [...placement.followUps, ...history].entries()) await this.addLine(escalation, 'toDesk', text, `placed|${itemId}|${i}`);
     // The escalation changed while the card was being posted: show its current state.
     if (escalation.rev > e.rev + 1 && escalation.deskRef) await this.deskOf(escalation).refresh(escalation, {}, fence);
   }

@@ -13,6 +13,8 @@ const statusOf: Record<ErrorCode, number> = {
   not_owner: 409,
   closed: 409,
   not_claimed: 409,
+  same_place: 409,
+  unknown_queue: 400,
   already_exists: 409,
   concurrent_update: 503,
   store_unavailable: 503,

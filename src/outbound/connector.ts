@@ -66,6 +66,16 @@ export class Connector {
     }
   }
 
+  /** The team's roster, one page of up to 500 (the typeahead of the transfer choice). */
+  async listMembers(serviceUrl: string, teamId: string): Promise<Array<{ id: string; name?: string; aadObjectId?: string }>> {
+    return this.call(serviceUrl, async (c) => {
+      // The Agents SDK's client has no paged-members call: the same authenticated client, the documented route.
+      type Member = { id: string; name?: string; aadObjectId?: string };
+      const res = await c.httpClient.get<{ members?: Member[] }>(`v3/conversations/${encodeURIComponent(teamId)}/pagedmembers?pageSize=500`);
+      return (res.data?.members ?? []).map((m) => ({ id: m.id, name: m.name, aadObjectId: m.aadObjectId }));
+    });
+  }
+
   /**
    * Limits apply per conversation (a channel thread is a conversation of its own; creating a thread is not a
    * call in a conversation, so only the tenant budget applies); the service URL stands for the tenant (`…/{region}/{tenantId}/` for customers, the team's for agents).

@@ -30,7 +30,7 @@ export class ConnectorStub {
   /** Users the stub reports as members of any team. */
   readonly members = new Set<string>();
   /** People of the team's roster by Entra object id or UPN, with the Teams id and name Teams would answer. */
-  readonly people = new Map<string, { id: string; name: string }>();
+  readonly people = new Map<string, { id: string; name: string; aadObjectId?: string }>();
   /** Teams with a roster of their own (by team id); other teams have `members`. */
   readonly teamMembers = new Map<string, Set<string>>();
   private server?: Server;
@@ -127,7 +127,7 @@ export class ConnectorStub {
     const raw = Buffer.concat(chunks).toString('utf8');
     const body = raw ? JSON.parse(raw) : undefined;
     const path = decodeURIComponent((req.url ?? '').split('?')[0]);
-    const m = /^(.*?)\/v3\/conversations(?:\/(.+?))?(?:\/(activities|members)(?:\/([^/]+))?)?$/.exec(path);
+    const m = /^(.*?)\/v3\/conversations(?:\/(.+?))?(?:\/(activities|members|pagedmembers)(?:\/([^/]+))?)?$/.exec(path);
     const call: RecordedCall = { kind: 'send', method: req.method ?? '', base: m?.[1] ?? path, body, authorization: req.headers.authorization, at: Date.now(), status: 200 };
     let reply: unknown = {};
     if (!m) {
@@ -139,6 +139,13 @@ export class ConnectorStub {
       reply = { id: `${channelId};messageid=${activityId}`, activityId };
       call.conversationId = `${channelId};messageid=${activityId}`;
       call.activityId = activityId;
+    } else if (m[3] === 'pagedmembers') {
+      call.kind = 'member';
+      call.conversationId = m[2];
+      const own = this.teamMembers.get(m[2] ?? '');
+      const ids = [...(own ?? this.members)];
+      const people = [...this.people.values()].filter((p) => !own || own.has(p.id));
+      reply = { members: [...people, ...ids.filter((id) => !people.some((p) => p.id === id)).map((id) => ({ id, name: `Member ${id}` }))] };
     } else if (m[3] === 'members') {
       call.kind = 'member';
       call.conversationId = m[2];

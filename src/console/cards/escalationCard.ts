@@ -12,7 +12,20 @@ export const CardVerbs = {
   release: 'handover.release',
   resolve: 'handover.resolve',
   refresh: 'handover.refresh',
+  transfer: 'handover.transfer',
 } as const;
+
+/** The typeahead dataset of the transfer choice (answered from the team's roster). */
+export const AGENTS_DATASET = 'handover.agents';
+
+/** How the card is looked at: the newest line's time, the queues to transfer to, or a thread the chat left. */
+export interface CardView {
+  lastLineAt?: string;
+  /** Every queue name (the transfer choice offers the others). */
+  queues?: string[];
+  /** Set on the card of a thread the escalation left: the queue it went to. */
+  transferredTo?: string;
+}
 
 /** Teams rejects larger messages on some paths; a card must stay under this. */
 export const CARD_MAX_BYTES = 28 * 1024;
@@ -74,6 +87,8 @@ export interface EscalationCardModel {
   canClaim: boolean;
   canRelease: boolean;
   canResolve: boolean;
+  canTransfer: boolean;
+  transferChoices: Array<{ title: string; value: string }>;
 }
 
 export function cut(text: string, max: number): string {
@@ -100,8 +115,16 @@ function status(e: Escalation): StatusView {
   return { headline: 'Chat abandoned', statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
 }
 
-/** `lastLineAt`: when the newest customer or agent line came in (from the transcript). */
-export function escalationCardModel(e: Escalation, now: Date, noteMarker: string, lastLineAt?: string): EscalationCardModel {
+/** The card of an escalation (or, with `view.transferredTo`, of the thread it left). */
+export function escalationCardModel(e: Escalation, now: Date, noteMarker: string, view: CardView = {}): EscalationCardModel {
+  const model = currentCardModel(e, now, noteMarker, view);
+  if (!view.transferredTo) return model;
+  const to = cut(view.transferredTo, 40);
+  return { ...model, headline: `Transferred to ${to}`, statusLabel: `Transferred to ${to}`, statusColor: 'Default', slaState: '', hint: 'This thread no longer reaches the customer.', refreshUserIds: [], canClaim: false, canRelease: false, canResolve: false, canTransfer: false, transferChoices: [] };
+}
+
+function currentCardModel(e: Escalation, now: Date, noteMarker: string, view: CardView): EscalationCardModel {
+  const lastLineAt = view.lastLineAt;
   const c = e.customer;
   const detail = [c.locale, c.detail].filter(Boolean).join(' · ');
   const context = Object.entries(e.context)
@@ -132,7 +155,18 @@ export function escalationCardModel(e: Escalation, now: Date, noteMarker: string
     canClaim: e.status === 'queued',
     canRelease: e.status === 'claimed',
     canResolve: e.status === 'claimed',
+    canTransfer: e.status === 'claimed',
+    transferChoices: transferChoices(e, view.queues ?? []),
   };
+}
+
+/**
+ * The other queues; colleagues come from the typeahead. Renderers refuse a choice set without a static choice, so
+ * with no other queue there is one that asks for a name (chosen as it is, it is answered with what to do).
+ */
+function transferChoices(e: Escalation, queues: string[]): Array<{ title: string; value: string }> {
+  const others = queues.filter((q) => q !== (e.queue ?? 'default')).map((q) => ({ title: `Queue: ${q}`, value: `queue:${q}` }));
+  return others.length ? others : [{ title: "Type a colleague's name", value: 'agent:' }];
 }
 
 /** The card as JSON; throws when it would exceed Teams' size limit (the view model's cuts keep it far below). */

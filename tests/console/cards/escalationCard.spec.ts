@@ -79,7 +79,7 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
 
   for (const [state, escalation] of Object.entries(states)) {
     it(`${state}: parses without errors, renders, stays under 28 KB, and is saved as ${state}.png`, async () => {
-      const card = renderEscalationCard(escalationCardModel(escalation, new Date(at(15)), '/note', lastLineAt));
+      const card = renderEscalationCard(escalationCardModel(escalation, new Date(at(15)), '/note', { lastLineAt }));
       const bytes = Buffer.byteLength(JSON.stringify(card));
       assert.ok(bytes <= CARD_MAX_BYTES, `${bytes} bytes`);
       const result = await render(page, card);
@@ -87,7 +87,7 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
       assert.ok(result.rendered);
       assert.match(result.text, /Ada Customer/);
       assert.match(result.text, /120 EUR instead of the 100 EUR/);
-      const expected = { queued: ['Claim'], claimed: ['Release', 'Resolve'], resolved: [], 'customer-left': [] }[state];
+      const expected = { queued: ['Claim'], claimed: ['Release', 'Resolve', 'Transfer'], resolved: [], 'customer-left': [] }[state];
       assert.deepEqual(result.buttons, expected);
       await page.locator('#host').screenshot({ path: join(OUT, `${state}.png`) });
     });
@@ -99,7 +99,7 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
   });
 
   it('a card filled to every input limit still renders under 28 KB', async () => {
-    const card = renderEscalationCard(escalationCardModel(largest, new Date(at(15)), '/note', lastLineAt));
+    const card = renderEscalationCard(escalationCardModel(largest, new Date(at(15)), '/note', { lastLineAt }));
     assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES);
     const result = await render(page, card);
     assert.deepEqual(result.errors, []);
