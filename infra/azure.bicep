@@ -48,6 +48,7 @@ param allowedTenants string = ''
 param agentTeamId string = ''
 param agentChannelId string = ''
 param agentQueues string = ''
+param supervisors string = ''
 param agentTenantId string = ''
 param agentServiceUrl string = ''
 param noteMarker string = '/note'
@@ -199,6 +200,7 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'AGENT_TEAM_ID', value: agentTeamId }
         { name: 'AGENT_CHANNEL_ID', value: agentChannelId }
         { name: 'AGENT_QUEUES', value: agentQueues }
+        { name: 'SUPERVISORS', value: supervisors }
         { name: 'AGENT_TENANT_ID', value: tenantOf.agents }
         { name: 'AGENT_SERVICE_URL', value: agentServiceUrl }
         { name: 'NOTE_MARKER', value: noteMarker }

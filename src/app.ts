@@ -87,7 +87,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // The registries of desks and customer channels: an escalation names the ones that serve it.
   const clock: Clock = options.clock ?? (() => new Date());
   const mentions = new TeamsMentions(deskConnector, log, () => clock().getTime());
-  const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker, mentions, clock)]]);
+  const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker, mentions, clock, config.supervisors)]]);
   const customers = new Map<string, CustomerChannel>([[TEAMS_CUSTOMER_CHANNEL, new TeamsCustomerChannel(customerConnector)]]);
   const relay = new Relay({
     store,
@@ -110,7 +110,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const consoleAdapter = createConsoleAdapter(config);
   const access = new AgentAccess(channels, deskConnector, config.agentChannel.tenantId, log);
-  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, access, channels, connector: deskConnector, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, log });
+  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, access, channels, connector: deskConnector, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, log });
 
   const root = options.root ?? resolve(__dirname, '..', '..');
   let endpointUrl = '';

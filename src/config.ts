@@ -65,6 +65,7 @@ const raw = z.object({
   AGENT_SERVICE_URL: optionalUrl,
   NOTE_MARKER: z.string().min(1).default('/note'),
   AGENT_QUEUES: z.string().optional().default(''),
+  SUPERVISORS: csv.pipe(z.array(z.string().uuid({ message: 'each supervisor is an Entra object id (a GUID)' }))),
 
   ENTRA_AUTHORITY: url('https://login.microsoftonline.com'),
   BOTFRAMEWORK_OPENID_METADATA_URL: url('https://login.botframework.com/v1/.well-known/openidconfiguration'),
@@ -129,6 +130,8 @@ export interface Config {
   agentChannel: { teamId?: string; channelId?: string; tenantId?: string; serviceUrl?: string };
   /** Named queues besides the default one (AGENT_QUEUES): each served by a channel, optionally routed by rules. */
   agentQueues: AgentQueue[];
+  /** Entra object ids of the supervisors: Reassign and Force close on every card. */
+  supervisors: string[];
   noteMarker: string;
   entraAuthority: string;
   botFrameworkOpenIdMetadataUrl: string;
@@ -218,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     console: registration(v.CONSOLE_APP_ID, v.CONSOLE_APP_PASSWORD, v.CONSOLE_APP_TENANT_ID),
     agentChannel: { teamId: v.AGENT_TEAM_ID, channelId: v.AGENT_CHANNEL_ID, tenantId: v.AGENT_TENANT_ID, serviceUrl: v.AGENT_SERVICE_URL },
     agentQueues: parseAgentQueues(v.AGENT_QUEUES, problems),
+    supervisors: v.SUPERVISORS.map((s) => s.toLowerCase()),
     noteMarker: v.NOTE_MARKER,
     entraAuthority: v.ENTRA_AUTHORITY.replace(/\/+$/, ''),
     botFrameworkOpenIdMetadataUrl: v.BOTFRAMEWORK_OPENID_METADATA_URL,

@@ -46,6 +46,17 @@ export class AgentAccess {
     return { allowed: true, agent: { id: from.id, name: from.name || 'An agent', aadObjectId: from.aadObjectId } };
   }
 
+  /** A supervisor (SUPERVISORS, by Entra object id) of the support organisation: acts on every queue's escalations. */
+  async checkSupervisor(activity: ActorActivity, supervisors: string[]): Promise<Access> {
+    const from = activity.from;
+    const aad = from?.aadObjectId?.toLowerCase();
+    if (!from?.id || !aad || !supervisors.includes(aad)) return { allowed: false, reason: 'Only supervisors can do this.' };
+    const tenant = activity.channelData?.tenant?.id ?? activity.conversation?.tenantId;
+    const requiredTenant = this.requiredTenantId ?? (await this.channels.current())?.tenantId;
+    if (requiredTenant && tenant !== requiredTenant) return { allowed: false, reason: 'Only the support organisation can act on escalations.' };
+    return { allowed: true, agent: { id: from.id, name: from.name || 'A supervisor', aadObjectId: from.aadObjectId } };
+  }
+
   private async isMember(serviceUrl: string, teamId: string, userId: string): Promise<boolean> {
     const key = `${teamId}|${userId}`;
     const until = this.members.get(key);

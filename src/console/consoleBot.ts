@@ -16,6 +16,7 @@ import type { AgentAccess } from './agentAccess';
 import type { AgentChannelRegistry } from './agentChannel';
 import { AGENTS_DATASET, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
 import { agentText, noteText } from './messageText';
+import { registerSupervisorActions } from './supervisorActions';
 
 export interface ConsoleBotDeps {
   adapter: TeamsAdapter;
@@ -27,6 +28,8 @@ export interface ConsoleBotDeps {
   noteMarker: string;
   /** AGENT_TENANT_ID: only this tenant may choose the channel or act on escalations. */
   requiredTenantId?: string;
+  /** SUPERVISORS: Entra object ids (lowercase). */
+  supervisors?: string[];
   log: Logger;
   now?: () => Date;
 }
@@ -50,7 +53,11 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     removeRecipientMention: false,
   });
 
-  const card = (e: Escalation) => renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker, { queues: deps.channels.queueNames() })) as never;
+  const supervisors = deps.supervisors ?? [];
+  const isSupervisor = (ctx?: TurnContext) => !!ctx && supervisors.includes(ctx.activity.from?.aadObjectId?.toLowerCase() ?? '');
+  /** The card as the person who acted should see it (a supervisor gets Reassign and Force close). */
+  const card = (e: Escalation, ctx?: TurnContext) =>
+    renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker, { queues: deps.channels.queueNames(), supervisor: isSupervisor(ctx) })) as never;
 
   /** Replies in the conversation the activity came from (a channel thread). */
   const reply = (ctx: TurnContext, text: string) =>
@@ -66,9 +73,9 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       const allowed = await access.check(ctx.activity, queueOf(e));
       if (!allowed.allowed) return allowed.reason;
       try {
-        return card(await act(escalationId, allowed.agent));
+        return card(await act(escalationId, allowed.agent), ctx);
       } catch (err) {
-        if (err instanceof TransitionError) return card(err.escalation);
+        if (err instanceof TransitionError) return card(err.escalation, ctx);
         throw err;
       }
     });
@@ -76,7 +83,14 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   onAction(CardVerbs.claim, async (id, agent) => (await handover.claim(id, agent)).escalation);
   onAction(CardVerbs.release, (id, agent) => handover.release(id, agent));
   onAction(CardVerbs.resolve, (id, agent) => handover.resolve(id, agent));
-  onAction(CardVerbs.refresh, async (id) => (await handover.get(id))!);
+  // A supervisor's own view (refresh.userIds) even without being in the queue's team.
+  app.adaptiveCards.actionExecute(CardVerbs.refresh, async (ctx, _state, data: { escalationId?: string }) => {
+    const e = typeof data?.escalationId === 'string' ? await handover.get(data.escalationId) : undefined;
+    if (!e) return 'This escalation no longer exists.';
+    if (!isSupervisor(ctx) && !(await access.check(ctx.activity, queueOf(e))).allowed) return card(e);
+    return card(e, ctx);
+  });
+  registerSupervisorActions(app, { handover, access, supervisors, card, transferTarget: (e, choice) => transferTarget(e, choice) });
 
   // Transfer: to another queue (queue:<name>) or a colleague of the queue's team (agent:<Entra object id>).
   app.adaptiveCards.actionExecute(CardVerbs.transfer, async (ctx, _state, data: { escalationId?: string; transferTo?: string }) => {
@@ -92,9 +106,9 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       if (after.queue !== e.queue && after.previousDesks?.some((d) => d.threadId === ctx.activity.conversation.id)) {
         return renderEscalationCard(escalationCardModel(after, now(), deps.noteMarker, { transferredTo: queueOf(after) })) as never;
       }
-      return card(after);
+      return card(after, ctx);
     } catch (err) {
-      if (err instanceof TransitionError) return err.code === 'same_place' ? err.message : card(err.escalation);
+      if (err instanceof TransitionError) return err.code === 'same_place' ? err.message : card(err.escalation, ctx);
       if (err instanceof UnknownQueueError) return `${err.message}.`;
       throw err;
     }

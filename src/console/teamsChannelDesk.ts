@@ -34,11 +34,14 @@ export class TeamsChannelDesk implements AgentDesk {
     private readonly noteMarker: string,
     private readonly mentions: TeamsMentions,
     private readonly now: () => Date = () => new Date(),
+    private readonly supervisors: string[] = [],
   ) {}
 
-  cardActivity(e: Escalation, view: CardView = {}): Record<string, unknown> {
+  /** The card activity; supervisors (by their Teams ids, from the team roster) get a view of their own. */
+  async cardActivity(e: Escalation, view: CardView = {}, where?: { serviceUrl: string; teamId?: string }): Promise<Record<string, unknown>> {
+    const watchers = where && where.teamId && this.supervisors.length ? await this.mentions.memberIds(this.supervisors, where.serviceUrl, where.teamId) : [];
     // Empty text: text next to a card hides the card in some clients.
-    const full = { ...view, queues: this.channels.queueNames() };
+    const full = { ...view, queues: this.channels.queueNames(), watchers };
     return { type: 'message', text: '', attachments: [cardAttachment(renderEscalationCard(escalationCardModel(e, this.now(), this.noteMarker, full)))] };
   }
 
@@ -46,7 +49,7 @@ export class TeamsChannelDesk implements AgentDesk {
     const queue = queueOf(e);
     const channel = await this.channels.forQueue(queue);
     if (!channel) throw new DeliveryError(`no channel serves the queue "${queue}" yet (set it in the settings, or type "use this channel${queue === DEFAULT_QUEUE ? '' : ` for ${queue}`}" in Teams)`);
-    const thread = await this.connector.createThread(channel.serviceUrl, { channelId: channel.channelId, tenantId: channel.tenantId, activity: this.cardActivity(e) }, fence);
+    const thread = await this.connector.createThread(channel.serviceUrl, { channelId: channel.channelId, tenantId: channel.tenantId, activity: await this.cardActivity(e, {}, channel) }, fence);
     const address: TeamsThreadAddress = { serviceUrl: channel.serviceUrl, teamId: channel.teamId, conversationId: thread.conversationId, rootActivityId: thread.activityId };
     // The card shortens long values; the agent still gets every character, as the thread's first reply.
     return { ref: { desk: TEAMS_CHANNEL_DESK, threadId: thread.conversationId, address: { ...address } }, followUps: cardCutsText(e) ? [fullDetails(e)] : [] };
@@ -54,7 +57,8 @@ export class TeamsChannelDesk implements AgentDesk {
 
   async refresh(e: Escalation, view: CardView, fence: Fence): Promise<void> {
     const t = this.thread(e);
-    await this.connector.update(t.serviceUrl, t.conversationId, t.rootActivityId, this.cardActivity(e, view), fence);
+    const where = { serviceUrl: t.serviceUrl, teamId: t.teamId ?? (await this.channels.forQueue(queueOf(e)))?.teamId };
+    await this.connector.update(t.serviceUrl, t.conversationId, t.rootActivityId, await this.cardActivity(e, view, where), fence);
   }
 
   async post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void> {

@@ -44,6 +44,12 @@ export class TeamsMentions {
     return { prefix: entities.map((e) => e.text).join(' '), entities };
   }
 
+  /** The Teams user ids of people given by Entra object id or UPN (those the roster knows). */
+  async memberIds(people: string[], serviceUrl: string, teamId: string): Promise<string[]> {
+    const found = await Promise.all(people.map((p) => this.member(serviceUrl, teamId, p).catch(() => undefined)));
+    return found.filter((m): m is { id: string; name: string; until: number } => !!m).map((m) => m.id);
+  }
+
   private async member(serviceUrl: string, teamId: string, who: string): Promise<{ id: string; name: string } | undefined> {
     const key = `${teamId}|${who.toLowerCase()}`;
     const known = this.roster.get(key);

@@ -45,6 +45,8 @@ export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxI
         notice('toDesk', notices.transferredToAgentInThread(event.by), [{ kind: 'agent', id: event.to.id, name: event.to.name }]),
         card(),
       ];
+    case 'forceClosed':
+      return [notice('toCustomer', notices.forceClosed()), notice('toDesk', notices.forceClosedInThread(event.by)), card()];
     case 'transferredToQueue': {
       const old = event.oldRef;
       const leftBehind = old

@@ -9,7 +9,7 @@ import type { EscalationTimers } from './timers';
 
 export type EscalationStatus = 'queued' | 'claimed' | 'closed';
 /** Who or what closed an escalation. */
-export type CloseReason = 'customer' | 'agent' | 'abandoned' | 'inactive';
+export type CloseReason = 'customer' | 'agent' | 'abandoned' | 'inactive' | 'supervisor';
 
 /** A person acting on the agent side. */
 export interface AgentRef {

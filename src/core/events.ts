@@ -23,6 +23,7 @@ export type EscalationEvent =
   | { type: 'placedOnDesk' }
   | { type: 'customerUnreachable'; reason: string }
   | { type: 'transferred'; by: AgentRef; to: AgentRef }
+  | { type: 'forceClosed'; by: AgentRef }
   | { type: 'transferredToQueue'; by: AgentRef; from: string; to: string; oldRef?: DeskRef }
   // Raised by timers (timers.ts):
   | { type: 'queuePositionChanged'; position: number }

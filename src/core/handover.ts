@@ -13,7 +13,7 @@ import type { Logger } from './logger';
 import { lookupKey, type Clock, type EscalationStore, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
 import type { QueueWatch } from './queueWatch';
 import { routeQueue, type QueueRule } from './routing';
-import { transfer, type TransferTarget } from './transfer';
+import { forceClose, transfer, type TransferTarget } from './transfer';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { newEntry, type TranscriptEntry } from './transcript';
 
@@ -195,10 +195,17 @@ export class Handover {
   }
 
   /** The owner hands the chat to a colleague or another queue (transfer.ts); the ETag condition decides races. */
-  async transfer(escalationId: string, by: AgentRef, to: TransferTarget): Promise<Escalation> {
+  async transfer(escalationId: string, by: AgentRef, to: TransferTarget, asSupervisor = false): Promise<Escalation> {
     if (to.kind === 'queue' && to.queue !== DEFAULT_QUEUE && !this.queueRules.some((q) => q.name === to.queue)) throw new UnknownQueueError(to.queue);
-    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => transfer(e, by, to, now)));
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => transfer(e, by, to, now, asSupervisor)));
     if (changed) this.log.info({ escalationId, by: by.id, to: to.kind === 'agent' ? to.agent.id : `queue:${to.queue}` }, 'escalation transferred');
+    return escalation;
+  }
+
+  /** A supervisor closes the chat, whoever owns it (the console checks who is a supervisor). */
+  async forceClose(escalationId: string, supervisor: AgentRef): Promise<Escalation> {
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => forceClose(e, supervisor, now)));
+    if (changed) this.log.info({ escalationId, supervisorId: supervisor.id }, 'escalation closed by a supervisor');
     return escalation;
   }
 

@@ -38,6 +38,8 @@ export const notices = {
   resolved: (agent: AgentRef) =>
     `${agent.name} ended the chat. You are back with the virtual agent; ask for a person again at any time.`,
   customerLeft: () => 'The customer left the chat.',
+  forceClosed: () => 'The support team closed this chat. You are back with the virtual agent; ask for a person again at any time.',
+  forceClosedInThread: (by: AgentRef) => `${by.name} (supervisor) closed this chat.`,
   transferredToAgent: (to: AgentRef) => `You are now chatting with ${to.name}.`,
   transferredToAgentInThread: (by: AgentRef) => `${by.name} transferred this chat to you.`,
   transferredToQueue: (by: AgentRef, queue: string) => `${by.name} transferred your chat to the ${queue} team. You are waiting for their next available agent.`,
@@ -55,5 +57,5 @@ export const notices = {
     'Sorry, your last message could not reach the support team. Please try again in a moment.',
   notOwner: (owner: AgentRef) => `This chat is handled by ${owner.name}; your message was not sent to the customer.`,
   closed: (e: Escalation) =>
-    `This chat is closed (${e.closedReason === 'customer' ? 'the customer left' : e.closedReason === 'agent' ? `resolved by ${e.closedBy?.name}` : e.closedReason === 'inactive' ? 'closed for inactivity' : 'abandoned'}); your message was not sent.`,
+    `This chat is closed (${e.closedReason === 'customer' ? 'the customer left' : e.closedReason === 'agent' ? `resolved by ${e.closedBy?.name}` : e.closedReason === 'inactive' ? 'closed for inactivity' : e.closedReason === 'supervisor' ? `closed by ${e.closedBy?.name}` : 'abandoned'}); your message was not sent.`,
 };

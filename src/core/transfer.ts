@@ -7,16 +7,24 @@ import { assertOpen, assertOwner, changed, queueOf, TransitionError, type AgentR
 
 export type TransferTarget = { kind: 'agent'; agent: AgentRef } | { kind: 'queue'; queue: string };
 
-export function transfer(e: Escalation, by: AgentRef, to: TransferTarget, now: string): Decision {
+/** `asSupervisor`: a reassignment, by someone who need not own it (and of a queued escalation too). */
+export function transfer(e: Escalation, by: AgentRef, to: TransferTarget, now: string, asSupervisor = false): Decision {
   assertOpen(e);
-  assertOwner(e, by);
+  if (!asSupervisor) assertOwner(e, by);
   if (to.kind === 'agent') {
-    if (to.agent.id === by.id) throw new TransitionError('same_place', `${by.name} already owns escalation ${e.id}`, e);
-    return changed(e, { ...e, owner: to.agent, claimedAt: now }, now, { type: 'transferred', by, to: to.agent });
+    if (to.agent.id === e.owner?.id) throw new TransitionError('same_place', `${to.agent.name} already owns escalation ${e.id}`, e);
+    return changed(e, { ...e, status: 'claimed', owner: to.agent, claimedAt: now }, now, { type: 'transferred', by, to: to.agent });
   }
   const from = queueOf(e);
   if (to.queue === from) throw new TransitionError('same_place', `escalation ${e.id} is in the ${from} queue already`, e);
   const { owner: _owner, claimedAt: _claimedAt, deskRef, ...rest } = e;
   const next: Escalation = { ...rest, status: 'queued', queue: to.queue, transferredFrom: from, previousDesks: [...(e.previousDesks ?? []), ...(deskRef ? [deskRef] : [])] };
   return changed(e, next, now, { type: 'transferredToQueue', by, from, to: to.queue, ...(deskRef ? { oldRef: deskRef } : {}) });
+}
+
+/** A supervisor closes the chat, whoever owns it: the customer goes back to the virtual agent. */
+export function forceClose(e: Escalation, supervisor: AgentRef, now: string): Decision {
+  if (e.closedReason === 'supervisor') return { escalation: e, events: [] };
+  assertOpen(e);
+  return changed(e, { ...e, status: 'closed', closedReason: 'supervisor', closedBy: supervisor, closedAt: now }, now, { type: 'forceClosed', by: supervisor });
 }

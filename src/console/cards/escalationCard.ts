@@ -13,6 +13,8 @@ export const CardVerbs = {
   resolve: 'handover.resolve',
   refresh: 'handover.refresh',
   transfer: 'handover.transfer',
+  reassign: 'handover.reassign',
+  forceClose: 'handover.forceClose',
 } as const;
 
 /** The typeahead dataset of the transfer choice (answered from the team's roster). */
@@ -25,7 +27,14 @@ export interface CardView {
   queues?: string[];
   /** Set on the card of a thread the escalation left: the queue it went to. */
   transferredTo?: string;
+  /** The viewer is a supervisor: Reassign and Force close, whoever owns the chat. */
+  supervisor?: boolean;
+  /** Teams user ids (besides the owner) who get a view of their own: the supervisors. */
+  watchers?: string[];
 }
+
+/** Teams takes at most this many ids for user-specific views. */
+const MAX_REFRESH_USERS = 60;
 
 /** Teams rejects larger messages on some paths; a card must stay under this. */
 export const CARD_MAX_BYTES = 28 * 1024;
@@ -89,6 +98,8 @@ export interface EscalationCardModel {
   canResolve: boolean;
   canTransfer: boolean;
   transferChoices: Array<{ title: string; value: string }>;
+  canReassign: boolean;
+  canForceClose: boolean;
 }
 
 export function cut(text: string, max: number): string {
@@ -111,6 +122,7 @@ function status(e: Escalation): StatusView {
   if (e.status === 'claimed') return { headline: 'Live chat with a customer', statusLabel: `Claimed by ${e.owner?.name}`, statusColor: 'Accent', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
   if (e.closedReason === 'agent') return { headline: 'Chat resolved', statusLabel: `Resolved by ${e.closedBy?.name}`, statusColor: 'Good', ownerTitle: 'Resolved by', ownerLine: e.closedBy?.name ?? '' };
   if (e.closedReason === 'customer') return { headline: 'The customer left the chat', statusLabel: 'Customer left', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
+  if (e.closedReason === 'supervisor') return { headline: 'Chat closed by a supervisor', statusLabel: `Closed by ${e.closedBy?.name}`, statusColor: 'Warning', ownerTitle: 'Closed by', ownerLine: e.closedBy?.name ?? '' };
   if (e.closedReason === 'inactive') return { headline: 'Closed for inactivity', statusLabel: 'Closed: customer inactive', statusColor: 'Warning', ownerTitle: 'Agent', ownerLine: e.owner?.name ?? '' };
   return { headline: 'Chat abandoned', statusLabel: 'Abandoned', statusColor: 'Default', ownerTitle: '', ownerLine: '' };
 }
@@ -120,7 +132,7 @@ export function escalationCardModel(e: Escalation, now: Date, noteMarker: string
   const model = currentCardModel(e, now, noteMarker, view);
   if (!view.transferredTo) return model;
   const to = cut(view.transferredTo, 40);
-  return { ...model, headline: `Transferred to ${to}`, statusLabel: `Transferred to ${to}`, statusColor: 'Default', slaState: '', hint: 'This thread no longer reaches the customer.', refreshUserIds: [], canClaim: false, canRelease: false, canResolve: false, canTransfer: false, transferChoices: [] };
+  return { ...model, headline: `Transferred to ${to}`, statusLabel: `Transferred to ${to}`, statusColor: 'Default', slaState: '', hint: 'This thread no longer reaches the customer.', refreshUserIds: [], canClaim: false, canRelease: false, canResolve: false, canTransfer: false, transferChoices: [], canReassign: false, canForceClose: false };
 }
 
 function currentCardModel(e: Escalation, now: Date, noteMarker: string, view: CardView): EscalationCardModel {
@@ -138,7 +150,7 @@ function currentCardModel(e: Escalation, now: Date, noteMarker: string, view: Ca
         : 'This chat is closed.';
   return {
     escalationId: e.id,
-    refreshUserIds: e.status === 'claimed' && e.owner ? [e.owner.id] : [],
+    refreshUserIds: e.status === 'closed' ? [] : [...new Set([...(e.status === 'claimed' && e.owner ? [e.owner.id] : []), ...(view.watchers ?? [])])].slice(0, MAX_REFRESH_USERS),
     customerName: cut(c.name || 'Customer', LIMITS.name),
     customerDetail: detail ? ` · ${detail}` : '',
     ...status(e),
@@ -156,7 +168,9 @@ function currentCardModel(e: Escalation, now: Date, noteMarker: string, view: Ca
     canRelease: e.status === 'claimed',
     canResolve: e.status === 'claimed',
     canTransfer: e.status === 'claimed',
-    transferChoices: transferChoices(e, view.queues ?? []),
+    transferChoices: transferChoices(e, view.queues ?? [], !!view.supervisor),
+    canReassign: !!view.supervisor && e.status !== 'closed',
+    canForceClose: !!view.supervisor && e.status !== 'closed',
   };
 }
 
@@ -164,8 +178,8 @@ function currentCardModel(e: Escalation, now: Date, noteMarker: string, view: Ca
  * The other queues; colleagues come from the typeahead. Renderers refuse a choice set without a static choice, so
  * with no other queue there is one that asks for a name (chosen as it is, it is answered with what to do).
  */
-function transferChoices(e: Escalation, queues: string[]): Array<{ title: string; value: string }> {
-  const others = queues.filter((q) => q !== (e.queue ?? 'default')).map((q) => ({ title: `Queue: ${q}`, value: `queue:${q}` }));
+function transferChoices(e: Escalation, queues: string[], anyQueue = false): Array<{ title: string; value: string }> {
+  const others = queues.filter((q) => anyQueue || q !== (e.queue ?? 'default')).map((q) => ({ title: `Queue: ${q}`, value: `queue:${q}` }));
   return others.length ? others : [{ title: "Type a colleague's name", value: 'agent:' }];
 }
 

@@ -1,0 +1,95 @@
+/** Supervisors over HTTP: their own view of every card, Reassign and Force close, and nobody else's. */
+import { strict as assert } from 'node:assert';
+import { threadOf } from '../../src/console/teamsChannelDesk';
+import { ConnectorStub } from '../helpers/connectorStub';
+import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
+import { bases, startService, type TestService } from '../helpers/service';
+
+const expectReplies = { deliveryMode: 'expectReplies' };
+const SUE = { id: '29:sue', name: 'Sue Supervisor', aadObjectId: '5e5e5e5e-0000-4000-8000-000000005e5e' };
+const BOB = { id: '29:bob', name: 'Bob Builder', aadObjectId: 'b0b0b0b0-0000-4000-8000-00000000b0b0' };
+
+interface Open {
+  id: string;
+  customer: Customer;
+  threadId: string;
+  rootId: string;
+}
+
+describe('supervisors over HTTP', () => {
+  let stub: ConnectorStub;
+  let svc: TestService;
+  let teamsUrl: string;
+
+  before(async () => {
+    stub = await new ConnectorStub().start();
+    for (const p of [SUE, BOB]) {
+      stub.people.set(p.aadObjectId, p);
+      stub.members.add(p.id);
+    }
+    svc = await startService(stub, { SUPERVISORS: SUE.aadObjectId.toUpperCase() });
+    teamsUrl = `${stub.url}${bases.teams}/`;
+  });
+  after(async () => {
+    await svc.close();
+    await stub.stop();
+  });
+
+  async function escalate(): Promise<Open> {
+    const customer = newCustomer();
+    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'help' }, expectReplies));
+    const id = res.body.activities[0].value.LiveChatConversationId as string;
+    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
+    await svc.relay.idle();
+    const t = threadOf((await svc.handover.get(id))!.deskRef!);
+    return { id, customer, threadId: t.conversationId, rootId: t.rootActivityId };
+  }
+  const act = async (who: Agent & { aadObjectId?: string }, o: Open, verb: string, data: Record<string, unknown> = {}) => {
+    const a = teams.action(who, o.threadId, o.rootId, verb, { escalationId: o.id, ...data }, teamsUrl);
+    const r = await svc.post('/api/console/messages', { ...a, from: { ...a.from, ...(who.aadObjectId ? { aadObjectId: who.aadObjectId } : {}) } });
+    await svc.relay.idle();
+    return r;
+  };
+  const titles = (r: { body: any }) => (r.body.value.actions ?? []).map((x: any) => x.title as string);
+  const member = (name: string) => {
+    const a = newAgent(name);
+    stub.members.add(a.id);
+    return a;
+  };
+
+  it('every card names the supervisors for a view of their own; only they see Reassign and Force close', async () => {
+    const o = await escalate();
+    const create = stub.calls.find((c) => c.kind === 'create' && c.conversationId === o.threadId)!;
+    assert.deepEqual(create.body.activity.attachments[0].content.refresh.userIds, [SUE.id], 'queued: the supervisor');
+    const ann = member('Ann');
+    await act(ann, o, 'handover.claim');
+    const update = stub.calls.filter((c) => c.kind === 'update' && c.activityId === o.rootId).at(-1)!;
+    assert.deepEqual(update.body.attachments[0].content.refresh.userIds, [ann.id, SUE.id]);
+    assert.deepEqual(titles(await act(SUE, o, 'handover.refresh')), ['Release', 'Resolve', 'Transfer', 'Reassign', 'Force close']);
+    assert.deepEqual(titles(await act(ann, o, 'handover.refresh')), ['Release', 'Resolve', 'Transfer']);
+  });
+
+  it('Force close: refused to anyone else; a supervisor closes, the customer is told and handed back', async () => {
+    const o = await escalate();
+    const ann = member('Ann');
+    await act(ann, o, 'handover.claim');
+    assert.match((await act(ann, o, 'handover.forceClose')).body.value, /Only supervisors/);
+    assert.equal((await svc.handover.get(o.id))?.status, 'claimed');
+    const r = await act(SUE, o, 'handover.forceClose');
+    assert.match(JSON.stringify(r.body.value), /Closed by Sue Supervisor/);
+    const e = await svc.handover.get(o.id);
+    assert.deepEqual([e?.status, e?.closedReason, e?.closedBy?.name], ['closed', 'supervisor', 'Sue Supervisor']);
+    const told = stub.calls.filter((c) => c.base.startsWith(bases.customer) && c.conversationId === o.customer.conversationId).map((c) => c.body.text as string);
+    assert.match(told.at(-1) ?? '', /The support team closed this chat/);
+    const next = await svc.post('/api/messages', skill.message(o.customer, 'hello?', expectReplies));
+    assert.equal(next.body.activities[0].type, 'endOfConversation');
+  });
+
+  it('Reassign: a supervisor gives a queued or claimed chat to a colleague, whoever owns it', async () => {
+    const o = await escalate();
+    await act(SUE, o, 'handover.reassign', { reassignTo: `agent:${BOB.aadObjectId}` });
+    assert.deepEqual([(await svc.handover.get(o.id))?.status, (await svc.handover.get(o.id))?.owner?.id], ['claimed', BOB.id]);
+    const ann = member('Ann');
+    assert.match((await act(ann, o, 'handover.reassign', { reassignTo: `agent:${BOB.aadObjectId}` })).body.value, /Only supervisors/);
+  });
+});
