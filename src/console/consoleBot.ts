@@ -8,13 +8,15 @@ import type { TurnContext } from 'botbuilder';
 import { DEFAULT_QUEUE, queueOf, TransitionError, type Escalation } from '../core/escalation';
 import { UnknownQueueError } from '../core/errors';
 import type { Handover } from '../core/handover';
+import type { EscalationStore } from '../core/ports';
 import type { TransferTarget } from '../core/transfer';
 import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
 import type { Connector } from '../outbound/connector';
 import type { AgentAccess } from './agentAccess';
 import type { AgentChannelRegistry } from './agentChannel';
-import { AGENTS_DATASET, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
+import { BOARD_MAX_ROWS, boardCardModel, renderBoardCard } from './cards/boardCard';
+import { AGENTS_DATASET, cardAttachment, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
 import { agentText, noteText } from './messageText';
 import { registerSupervisorActions } from './supervisorActions';
 
@@ -22,6 +24,8 @@ export interface ConsoleBotDeps {
   adapter: TeamsAdapter;
   botAppId?: string;
   handover: Handover;
+  /** Open escalations for the board. */
+  store: Pick<EscalationStore, 'open'>;
   access: AgentAccess;
   channels: AgentChannelRegistry;
   connector: Connector;
@@ -34,6 +38,7 @@ export interface ConsoleBotDeps {
   now?: () => Date;
 }
 
+export const BOARD = /^\s*board\s*$/i;
 export const USE_THIS_CHANNEL = /^\s*use this channel(?:\s+for\s+(\S+))?\s*$/i;
 
 interface TeamsChannelData {
@@ -156,6 +161,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
 
   app.activity('message', async (ctx) => {
     const text = agentText(ctx.activity.text);
+    if (BOARD.test(text)) return postBoard(ctx);
     const use = USE_THIS_CHANNEL.exec(text);
     if (use) return chooseChannel(ctx, use[1]?.toLowerCase() ?? DEFAULT_QUEUE);
     const e = await handover.findByDesk(ctx.activity.conversation.id);
@@ -185,6 +191,19 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       default:
         break;
     }
+  });
+
+  /** "@Console board": the lead's board, posted where it was asked for; its Refresh updates it in place. */
+  const boardCard = async () =>
+    renderBoardCard(boardCardModel(await deps.store.open(BOARD_MAX_ROWS * 5), deps.channels.queueNames(), now(), deps.requiredTenantId));
+  async function postBoard(ctx: TurnContext): Promise<void> {
+    const allowed = await access.check(ctx.activity);
+    if (!allowed.allowed) return void (await reply(ctx, allowed.reason));
+    await deps.connector.send(ctx.activity.serviceUrl, ctx.activity.conversation.id, { type: 'message', text: '', attachments: [cardAttachment(await boardCard())] });
+  }
+  app.adaptiveCards.actionExecute(CardVerbs.board, async (ctx) => {
+    const allowed = await access.check(ctx.activity);
+    return allowed.allowed ? ((await boardCard()) as never) : allowed.reason;
   });
 
   /** "@Console use this channel [for <queue>]" in a standard channel of the agents' team (or the queue's). */

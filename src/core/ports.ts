@@ -27,6 +27,8 @@ export interface EscalationStore {
   waiting(queue: string): Promise<Array<{ id: string; createdAt: string }>>;
   /** Seconds from queued to claimed of the queue's escalations claimed since `sinceIso` (wait estimates; one query). */
   claimWaits(queue: string, sinceIso: string): Promise<number[]>;
+  /** Open escalations, oldest first (the lead's board; one query). */
+  open(limit: number): Promise<Escalation[]>;
 }
 
 /** A small key → escalation id index, so each hot path is a point read, never a query. */

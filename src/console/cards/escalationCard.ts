@@ -15,6 +15,7 @@ export const CardVerbs = {
   transfer: 'handover.transfer',
   reassign: 'handover.reassign',
   forceClose: 'handover.forceClose',
+  board: 'handover.board',
 } as const;
 
 /** The typeahead dataset of the transfer choice (answered from the team's roster). */

@@ -50,6 +50,10 @@ export function timerQueries(escalations: Container, transcripts: Container) {
           `queue ${queue}`,
         );
       },
+      async open(limit: number) {
+        const rows = await queryAll<Stored<Escalation>>(escalations, 'SELECT TOP @limit * FROM c WHERE c.status != "closed" ORDER BY c.createdAt', [{ name: '@limit', value: limit }], 'open escalations');
+        return rows.map((r) => strip<Escalation>(r));
+      },
       async claimWaits(queue: string, sinceIso: string) {
         const rows = await queryAll<{ w: number }>(
           escalations,

@@ -86,6 +86,14 @@ export function createMemoryStore(): HandoverStore {
         .filter(({ value }) => value.status === 'queued' && queueOf(value) === queue)
         .map(({ value }) => ({ id: value.id, createdAt: value.createdAt }));
     },
+    async open(limit) {
+      return escalations
+        .all()
+        .map((v) => v.value)
+        .filter((e) => e.status !== 'closed')
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))
+        .slice(0, limit);
+    },
     async claimWaits(queue, sinceIso) {
       return escalations
         .all()

@@ -3,6 +3,7 @@
  * JavaScript renderer in headless chromium. A card that does not parse cleanly, does not render, or is over 28 KB
  * fails. The PNGs go to .artifacts/cards/ (`npm run docs:images` refreshes docs/cards/, which the README shows).
  */
+import { boardCardModel, renderBoardCard } from '../../../src/console/cards/boardCard';
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -92,6 +93,25 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
       await page.locator('#host').screenshot({ path: join(OUT, `${state}.png`) });
     });
   }
+
+  it('a supervisor\'s view of a claimed card (with queues to choose) renders: Reassign and Force close too', async () => {
+    const view = { lastLineAt, queues: ['default', 'billing', 'tech'], supervisor: true, watchers: ['29:sue'] };
+    const card = renderEscalationCard(escalationCardModel(states.claimed, new Date(at(15)), '/note', view));
+    assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES);
+    const result = await render(page, card);
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.buttons, ['Release', 'Resolve', 'Transfer', 'Reassign', 'Force close']);
+    await page.locator('#host').screenshot({ path: join(OUT, 'claimed-supervisor.png') });
+  });
+
+  it('the board renders, with two queues and a claimed and a queued chat', async () => {
+    const card = renderBoardCard(boardCardModel([states.claimed, { ...states.queued, id: 'q2', queue: 'billing' }], ['default', 'billing'], new Date(at(15))));
+    const result = await render(page, card);
+    assert.deepEqual(result.errors, []);
+    assert.match(result.text, /default: 0 waiting, 1 in a chat/);
+    assert.deepEqual(result.buttons, ['Thread', 'Thread', 'Refresh']);
+    await page.locator('#host').screenshot({ path: join(OUT, 'board.png') });
+  });
 
   it('the check catches a card the renderer cannot take (so a passing card means something)', async () => {
     const result = await render(page, { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Gauge', value: 3 }] });

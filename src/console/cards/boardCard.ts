@@ -1,0 +1,63 @@
+/**
+ * The lead's board (`board` typed to the console): every open escalation per queue with its state, owner, waiting
+ * time and SLA state, and a link to its thread. Customer names are data (TextRuns), never markup.
+ */
+import * as ACData from 'adaptivecards-templating';
+import { queueOf, type Escalation } from '../../core/escalation';
+import { duration } from '../../core/notices';
+import { threadOf } from '../teamsChannelDesk';
+import template from './boardCard.json';
+import { cut } from './escalationCard';
+
+/** Rows shown per board; the rest are counted (the card must stay under Teams' size limit). */
+export const BOARD_MAX_ROWS = 40;
+
+interface BoardRow {
+  customer: string;
+  state: string;
+  color: 'Attention' | 'Accent' | 'Warning';
+  waiting: string;
+  link: string;
+}
+
+export function boardCardModel(open: Escalation[], queues: string[], now: Date, tenantId?: string) {
+  const since = (iso?: string) => duration(Math.max(0, Math.round((now.getTime() - Date.parse(iso ?? now.toISOString())) / 1000)));
+  const row = (e: Escalation): BoardRow => {
+    const overdue = e.status === 'queued' && e.timers?.claimOverdue;
+    return {
+      customer: cut(e.customer.name || 'Customer', 60),
+      state: e.status === 'claimed' ? `With ${cut(e.owner?.name ?? 'an agent', 40)}` : overdue ? 'Waiting · SLA overdue' : 'Waiting · on time',
+      color: e.status === 'claimed' ? 'Accent' : overdue ? 'Warning' : 'Attention',
+      waiting: e.status === 'claimed' ? `claimed ${since(e.claimedAt)} ago` : `waiting ${since(e.queuedAt ?? e.createdAt)}`,
+      link: threadLink(e, tenantId),
+    };
+  };
+  const byAge = (a: Escalation, b: Escalation) => (a.createdAt < b.createdAt ? -1 : 1);
+  let shown = 0;
+  const names = [...new Set([...queues, ...open.map(queueOf)])];
+  const sections = names.map((name) => {
+    const mine = open.filter((e) => queueOf(e) === name).sort(byAge);
+    const rows = mine.slice(0, Math.max(0, BOARD_MAX_ROWS - shown)).map(row);
+    shown += rows.length;
+    const queued = mine.filter((e) => e.status === 'queued').length;
+    return { title: `${name}: ${queued} waiting, ${mine.length - queued} in a chat`, rows };
+  });
+  return {
+    summary: `${open.length} open as of ${now.toISOString().slice(11, 16)} UTC`,
+    queues: sections,
+    more: open.length > shown ? `…and ${open.length - shown} more not shown.` : '',
+  };
+}
+
+/** A link to the escalation's thread in Teams (the channel message that holds its card). */
+function threadLink(e: Escalation, tenantId?: string): string {
+  if (!e.deskRef) return 'https://teams.microsoft.com';
+  const t = threadOf(e.deskRef);
+  const channel = t.conversationId.split(';')[0];
+  const q = new URLSearchParams({ ...(tenantId ? { tenantId } : {}), parentMessageId: t.rootActivityId });
+  return `https://teams.microsoft.com/l/message/${encodeURIComponent(channel)}/${encodeURIComponent(t.rootActivityId)}?${q.toString()}`;
+}
+
+export function renderBoardCard(model: ReturnType<typeof boardCardModel>): Record<string, unknown> {
+  return new ACData.Template(template).expand({ $root: model }) as Record<string, unknown>;
+}
