@@ -69,7 +69,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     deps.connector.send(ctx.activity.serviceUrl, ctx.activity.conversation.id, { type: 'message', text, textFormat: 'plain' });
 
   // Card actions. Each answers with the card as it now stands, so the clicker sees the result at once.
-  const onAction = (verb: string, act: (escalationId: string, agent: Parameters<Handover['claim']>[1]) => Promise<Escalation>) =>
+  const onAction = (verb: string, act: (escalationId: string, agent: Parameters<Handover['claim']>[1], seen: Escalation) => Promise<Escalation>) =>
     app.adaptiveCards.actionExecute(verb, async (ctx, _state, data: { escalationId?: string }) => {
       const escalationId = typeof data?.escalationId === 'string' ? data.escalationId : '';
       const e = escalationId ? await handover.get(escalationId) : undefined;
@@ -78,14 +78,15 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       const allowed = await access.check(ctx.activity, queueOf(e));
       if (!allowed.allowed) return allowed.reason;
       try {
-        return card(await act(escalationId, allowed.agent), ctx);
+        return card(await act(escalationId, allowed.agent, e), ctx);
       } catch (err) {
         if (err instanceof TransitionError) return card(err.escalation, ctx);
         throw err;
       }
     });
 
-  onAction(CardVerbs.claim, async (id, agent) => (await handover.claim(id, agent)).escalation);
+  // Access was checked for the queue as read: the claim holds only if the chat is still in that queue.
+  onAction(CardVerbs.claim, async (id, agent, seen) => (await handover.claim(id, agent, queueOf(seen))).escalation);
   onAction(CardVerbs.release, (id, agent) => handover.release(id, agent));
   onAction(CardVerbs.resolve, (id, agent) => handover.resolve(id, agent));
   // A supervisor's own view (refresh.userIds) even without being in the queue's team.

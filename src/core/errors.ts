@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'closed'
   | 'not_claimed'
   | 'same_place'
+  | 'moved'
   | 'unknown_queue';
 
 export abstract class CodedError extends Error {

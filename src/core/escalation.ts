@@ -93,7 +93,7 @@ export interface Decision {
   events: EscalationEvent[];
 }
 
-export type TransitionCode = 'already_claimed' | 'not_owner' | 'closed' | 'not_claimed' | 'same_place';
+export type TransitionCode = 'already_claimed' | 'not_owner' | 'closed' | 'not_claimed' | 'same_place' | 'moved';
 
 export class TransitionError extends CodedError {
   constructor(

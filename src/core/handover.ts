@@ -179,8 +179,15 @@ export class Handover {
   }
 
   /** Claims an escalation; the store's ETag condition decides races, so exactly one agent wins. */
-  async claim(escalationId: string, agent: AgentRef): Promise<{ escalation: Escalation; changed: boolean }> {
-    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.claim(e, agent, now)));
+  async claim(escalationId: string, agent: AgentRef, inQueue?: string): Promise<{ escalation: Escalation; changed: boolean }> {
+    const { escalation, changed } = await this.ledger.apply(
+      escalationId,
+      this.timed((e, now) => {
+        // Transferred to another queue meanwhile: whoever may claim there is decided anew.
+        if (inQueue !== undefined && queueOf(e) !== inQueue) throw new rules.TransitionError('moved', `escalation ${e.id} moved to the ${queueOf(e)} queue`, e);
+        return rules.claim(e, agent, now);
+      }),
+    );
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation claimed');
     return { escalation, changed };
   }
@@ -232,7 +239,7 @@ export class Handover {
     let claimed = false;
     if (e.status === 'queued') {
       try {
-        const result = await this.claim(e.id, agent);
+        const result = await this.claim(e.id, agent, queueOf(e));
         e = result.escalation;
         claimed = result.changed;
       } catch (err) {

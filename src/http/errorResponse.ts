@@ -14,6 +14,7 @@ const statusOf: Record<ErrorCode, number> = {
   closed: 409,
   not_claimed: 409,
   same_place: 409,
+  moved: 409,
   unknown_queue: 400,
   already_exists: 409,
   concurrent_update: 503,

@@ -83,7 +83,7 @@ export function recordingDesk(fail: (op: 'announce' | 'refresh' | 'post', n: num
 /** The core and the delivery room on `store`, with test edges. */
 export function wire<C extends CustomerChannel = ReturnType<typeof recordingCustomer>, D extends AgentDesk = ReturnType<typeof recordingDesk>>(
   store: HandoverStore,
-  edges: { customer?: C; desk?: D; options?: Partial<RelayOptions>; newId?: () => string; now?: () => number } = {},
+  edges: { customer?: C; desk?: D; options?: Partial<RelayOptions>; newId?: () => string; now?: () => number; queues?: string[] } = {},
 ) {
   const customer = (edges.customer ?? recordingCustomer()) as C;
   const desk = (edges.desk ?? recordingDesk()) as D;
@@ -95,7 +95,7 @@ export function wire<C extends CustomerChannel = ReturnType<typeof recordingCust
     options: { sweepIntervalMs: 0, minDelayMs: 1, maxDelayMs: 5, ...edges.options },
     now: edges.now,
   });
-  const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())) });
+  const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', queueRules: (edges.queues ?? []).map((name) => ({ name })), newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())) });
   relay.attach(handover.ledger);
   return { relay, handover, customer, desk };
 }
