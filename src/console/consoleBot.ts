@@ -32,8 +32,9 @@ export interface ConsoleBotDeps {
   noteMarker: string;
   /** AGENT_TENANT_ID: only this tenant may choose the channel or act on escalations. */
   requiredTenantId?: string;
-  /** SUPERVISORS: Entra object ids (lowercase). */
+  /** SUPERVISORS: Entra object ids (lowercase), and their Teams ids in a team (for user-specific views). */
   supervisors?: string[];
+  supervisorIds?: (serviceUrl: string, teamId: string) => Promise<string[]>;
   log: Logger;
   now?: () => Date;
 }
@@ -96,7 +97,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     if (!isSupervisor(ctx) && !(await access.check(ctx.activity, queueOf(e))).allowed) return card(e);
     return card(e, ctx);
   });
-  registerSupervisorActions(app, { handover, access, supervisors, card, transferTarget: (e, choice) => transferTarget(e, choice) });
+  registerSupervisorActions(app, { handover, access, supervisors, card, transferTarget: (e, choice) => transferTarget(e, choice), board: async (ctx) => (await boardCard(ctx, { supervisor: true })) as never });
 
   // Transfer: to another queue (queue:<name>) or a colleague of the queue's team (agent:<Entra object id>).
   app.adaptiveCards.actionExecute(CardVerbs.transfer, async (ctx, _state, data: { escalationId?: string; transferTo?: string }) => {
@@ -195,16 +196,22 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   });
 
   /** "@Console board": the lead's board, posted where it was asked for; its Refresh updates it in place. */
-  const boardCard = async () =>
-    renderBoardCard(boardCardModel(await deps.store.open(BOARD_MAX_ROWS * 5), deps.channels.queueNames(), now(), deps.requiredTenantId));
+  const boardCard = async (ctx: TurnContext, viewer: { supervisor?: boolean } = {}) => {
+    const team = (ctx.activity.channelData as TeamsChannelData | undefined)?.team?.id;
+    const watchers = team && deps.supervisorIds ? await deps.supervisorIds(ctx.activity.serviceUrl, team) : [];
+    const open = await deps.store.open(BOARD_MAX_ROWS * 5);
+    return renderBoardCard(boardCardModel(open, deps.channels.queueNames(), now(), deps.requiredTenantId, { ...viewer, watchers }));
+  };
   async function postBoard(ctx: TurnContext): Promise<void> {
     const allowed = await access.check(ctx.activity);
     if (!allowed.allowed) return void (await reply(ctx, allowed.reason));
-    await deps.connector.send(ctx.activity.serviceUrl, ctx.activity.conversation.id, { type: 'message', text: '', attachments: [cardAttachment(await boardCard())] });
+    await deps.connector.send(ctx.activity.serviceUrl, ctx.activity.conversation.id, { type: 'message', text: '', attachments: [cardAttachment(await boardCard(ctx))] });
   }
+  // Anyone in the team refreshes the board; a supervisor's view (refresh.userIds) has Force close on each row.
   app.adaptiveCards.actionExecute(CardVerbs.board, async (ctx) => {
+    if (isSupervisor(ctx)) return (await boardCard(ctx, { supervisor: true })) as never;
     const allowed = await access.check(ctx.activity);
-    return allowed.allowed ? ((await boardCard()) as never) : allowed.reason;
+    return allowed.allowed ? ((await boardCard(ctx)) as never) : allowed.reason;
   });
 
   /** "@Console use this channel [for <queue>]" in a standard channel of the agents' team (or the queue's). */

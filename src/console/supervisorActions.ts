@@ -17,6 +17,8 @@ export interface SupervisorActionDeps {
   supervisors: string[];
   card: (e: Escalation, ctx?: TurnContext) => never;
   transferTarget: (e: Escalation, choice: string) => Promise<TransferTarget | string>;
+  /** The board as a supervisor sees it: the answer to an action taken on the board. */
+  board: (ctx: TurnContext) => Promise<never>;
 }
 
 export function registerSupervisorActions(app: Application<TurnState>, deps: SupervisorActionDeps): void {
@@ -29,7 +31,8 @@ export function registerSupervisorActions(app: Application<TurnState>, deps: Sup
       if (!allowed.allowed) return allowed.reason;
       try {
         const result = await run(ctx, e, allowed.agent, data);
-        return typeof result === 'string' ? result : card(result, ctx);
+        if (typeof result === 'string') return result;
+        return data.from === 'board' ? deps.board(ctx) : card(result, ctx);
       } catch (err) {
         if (err instanceof TransitionError) return err.code === 'same_place' ? err.message : card(err.escalation, ctx);
         if (err instanceof UnknownQueueError) return `${err.message}.`;

@@ -51,7 +51,7 @@ export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxI
       const old = event.oldRef;
       const leftBehind = old
         ? [
-            { ...notice('toDesk', notices.transferredAway(event.by, event.to)), target: old },
+            { ...notice('toDesk', notices.transferredAway(event.by, event.from, event.to)), target: old },
             { ...newCardItem(e.id, `${event.id}|old`, now), target: old, transferredTo: event.to },
           ]
         : [];

@@ -43,7 +43,7 @@ export const notices = {
   transferredToAgent: (to: AgentRef) => `You are now chatting with ${to.name}.`,
   transferredToAgentInThread: (by: AgentRef) => `${by.name} transferred this chat to you.`,
   transferredToQueue: (by: AgentRef, queue: string) => `${by.name} transferred your chat to the ${queue} team. You are waiting for their next available agent.`,
-  transferredAway: (by: AgentRef, queue: string) => `${by.name} transferred this chat to the ${queue} queue. This thread no longer reaches the customer.`,
+  transferredAway: (by: AgentRef, from: string, queue: string) => `${by.name} transferred this chat from the ${from} queue to the ${queue} queue. This thread no longer reaches the customer.`,
   transferredFrom: (queue: string) => `Transferred from the ${queue} queue. The conversation so far:`,
   claimOverdue: (waitedSeconds: number, level: 'notify' | 'leads') =>
     `⏰ This chat has waited ${duration(waitedSeconds)} and nobody has claimed it yet.${level === 'leads' ? ' Escalated to the team leads.' : ''}`,

@@ -92,4 +92,24 @@ describe('supervisors over HTTP', () => {
     const ann = member('Ann');
     assert.match((await act(ann, o, 'handover.reassign', { reassignTo: `agent:${BOB.aadObjectId}` })).body.value, /Only supervisors/);
   });
+
+  it('the board: supervisors get a view of their own with Close on each row; closing there answers with the board', async () => {
+    const o = await escalate();
+    const ann = member('Ann');
+    const board = (who: Agent & { aadObjectId?: string }, verb: string, data: Record<string, unknown> = {}) => {
+      const a = teams.action(who, o.threadId, o.rootId, verb, data, teamsUrl);
+      return svc.post('/api/console/messages', { ...a, from: { ...a.from, ...(who.aadObjectId ? { aadObjectId: who.aadObjectId } : {}) } });
+    };
+    const forAnn = await board(ann, 'handover.board');
+    assert.deepEqual(forAnn.body.value.refresh.userIds, [SUE.id]);
+    assert.ok(!JSON.stringify(forAnn.body.value).includes('handover.forceClose'), 'no Close for agents');
+    const forSue = await board(SUE, 'handover.board');
+    assert.ok(JSON.stringify(forSue.body.value).includes(`"escalationId":"${o.id}","from":"board"`));
+    const closed = await board(SUE, 'handover.forceClose', { escalationId: o.id, from: 'board' });
+    await svc.relay.idle();
+    assert.equal(closed.body.type, 'application/vnd.microsoft.card.adaptive');
+    assert.match(JSON.stringify(closed.body.value), /Open escalations/);
+    assert.ok(!JSON.stringify(closed.body.value).includes(o.id), 'the closed chat is off the board');
+    assert.equal((await svc.handover.get(o.id))?.closedReason, 'supervisor');
+  });
 });

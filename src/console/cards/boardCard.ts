@@ -13,6 +13,7 @@ import { cut } from './escalationCard';
 export const BOARD_MAX_ROWS = 40;
 
 interface BoardRow {
+  id: string;
   customer: string;
   state: string;
   color: 'Attention' | 'Accent' | 'Warning';
@@ -20,11 +21,13 @@ interface BoardRow {
   link: string;
 }
 
-export function boardCardModel(open: Escalation[], queues: string[], now: Date, tenantId?: string) {
+/** `viewer.supervisor`: each row offers Force close; `watchers`: supervisors' Teams ids for their own view (≤ 60). */
+export function boardCardModel(open: Escalation[], queues: string[], now: Date, tenantId?: string, viewer: { supervisor?: boolean; watchers?: string[] } = {}) {
   const since = (iso?: string) => duration(Math.max(0, Math.round((now.getTime() - Date.parse(iso ?? now.toISOString())) / 1000)));
   const row = (e: Escalation): BoardRow => {
     const overdue = e.status === 'queued' && e.timers?.claimOverdue;
     return {
+      id: e.id,
       customer: cut(e.customer.name || 'Customer', 60),
       state: e.status === 'claimed' ? `With ${cut(e.owner?.name ?? 'an agent', 40)}` : overdue ? 'Waiting · SLA overdue' : 'Waiting · on time',
       color: e.status === 'claimed' ? 'Accent' : overdue ? 'Warning' : 'Attention',
@@ -46,6 +49,8 @@ export function boardCardModel(open: Escalation[], queues: string[], now: Date, 
     summary: `${open.length} open as of ${now.toISOString().slice(11, 16)} UTC`,
     queues: sections,
     more: open.length > shown ? `…and ${open.length - shown} more not shown.` : '',
+    supervisor: !!viewer.supervisor,
+    refreshUserIds: (viewer.watchers ?? []).slice(0, 60),
   };
 }
 

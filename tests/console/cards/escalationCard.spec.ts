@@ -111,6 +111,9 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
     assert.match(result.text, /default: 0 waiting, 1 in a chat/);
     assert.deepEqual(result.buttons, ['Thread', 'Thread', 'Refresh']);
     await page.locator('#host').screenshot({ path: join(OUT, 'board.png') });
+    const supervised = await render(page, renderBoardCard(boardCardModel([states.claimed], ['default'], new Date(at(15)), undefined, { supervisor: true, watchers: ['29:sue'] })));
+    assert.deepEqual(supervised.errors, []);
+    assert.deepEqual(supervised.buttons, ['Thread', 'Close', 'Refresh']);
   });
 
   it('the check catches a card the renderer cannot take (so a passing card means something)', async () => {
