@@ -138,7 +138,7 @@ describe('transfer (to a colleague, to another queue) over HTTP', () => {
     const oldCard = oldCards.at(-1);
     assert.match(JSON.stringify(oldCard?.body), /Transferred to billing/);
     assert.doesNotMatch(JSON.stringify(oldCard?.body), /handover\.(claim|release|resolve|transfer)/);
-    assert.ok(inThread(o.threadId).some((c) => /transferred this chat to the billing queue/.test(c.body.text)));
+    assert.ok(inThread(o.threadId).some((c) => /transferred this chat from the default queue to the billing queue/.test(c.body.text)));
     assert.match(toCustomer(o).at(-1) ?? '', /transferred your chat to the billing team/);
     await say(ann, o.threadId, 'one more thing');
     assert.ok(!toCustomer(o).some((t) => /one more thing/.test(t)));
