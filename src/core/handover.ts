@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
 import { DEFAULT_QUEUE, queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
-import { BoundedCache } from './boundedCache';
+import { EscalationFinder } from './finder';
 import { ConcurrencyError, ConflictError, UnknownQueueError } from './errors';
 import { Ledger } from './ledger';
 import type { Logger } from './logger';
@@ -64,8 +64,6 @@ export interface CustomerLine {
 }
 
 const MAX_CONFLICT_RETRIES = 25;
-/** Thread → escalation never changes once written; this many are remembered per process. */
-const THREAD_CACHE_SIZE = 5_000;
 
 export class Handover {
   private readonly store: HandoverDeps['store'];
@@ -74,7 +72,7 @@ export class Handover {
   private readonly clock: Clock;
   private readonly newId: () => string;
   private readonly deskFor: (input: StartInput) => string;
-  private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
+  private readonly find: EscalationFinder;
   private readonly timers: TimerPolicy;
   private readonly queues?: QueueWatch;
   private readonly queueRules: QueueRule[];
@@ -90,6 +88,7 @@ export class Handover {
     this.timers = deps.timers ?? NO_TIMERS;
     this.queues = deps.queues;
     this.queueRules = deps.queueRules ?? [];
+    this.find = new EscalationFinder(this.store, this.log);
     this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock);
   }
 
@@ -144,7 +143,7 @@ export class Handover {
 
   /** A customer line from the skill: stored, then relayed to the desk. */
   async customerMessage(line: CustomerLine): Promise<CustomerMessageResult> {
-    const found = await this.findForCustomer(line);
+    const found = await this.find.forCustomer(line.conversationId, line.escalationId);
     if (!found) return { kind: 'unknown' };
     let e = found.value;
     let known: Versioned<Escalation> | undefined = found;
@@ -171,7 +170,7 @@ export class Handover {
 
   /** The customer said goodbye or Copilot Studio ended the skill. Unknown chats are a no-op. */
   async customerLeft(conversationId: string): Promise<Escalation | undefined> {
-    const found = await this.findByCustomer(conversationId);
+    const found = await this.find.byCustomer(conversationId);
     if (!found) return undefined;
     const { escalation, changed } = await this.ledger.apply(found.value.id, this.timed((e, now) => rules.customerLeft(e, now)), found);
     if (changed) this.log.info({ escalationId: escalation.id }, 'customer left');
@@ -281,34 +280,11 @@ export class Handover {
   }
 
   /** One point read when the thread is known to this process (the thread's escalation never changes), else two. */
-  async findByDesk(threadId: string): Promise<Escalation | undefined> {
-    let id = this.threads.get(threadId);
-    if (!id) {
-      id = (await this.store.lookups.get(lookupKey.desk(threadId)))?.value;
-      if (!id) return undefined;
-      this.threads.set(threadId, id);
-    }
-    return (await this.store.escalations.get(id))?.value;
+  findByDesk(threadId: string): Promise<Escalation | undefined> {
+    return this.find.byDesk(threadId);
   }
 
   async transcript(escalationId: string): Promise<TranscriptEntry[]> {
     return this.store.transcripts.list(escalationId);
-  }
-
-  /** LiveChatConversationId names the escalation (one point read) when it belongs to the calling chat; else the look-up. */
-  private async findForCustomer(line: CustomerLine): Promise<Versioned<Escalation> | undefined> {
-    if (line.escalationId) {
-      const named = await this.store.escalations.get(line.escalationId);
-      // A closed one may have a newer successor for the same chat: the look-up knows.
-      if (named && named.value.customer.conversationId === line.conversationId && rules.isOpen(named.value)) return named;
-      if (named && named.value.customer.conversationId !== line.conversationId) this.log.warn({ escalationId: line.escalationId }, 'LiveChatConversationId names another chat\'s escalation: ignored');
-    }
-    return this.findByCustomer(line.conversationId);
-  }
-
-  /** At most two point reads: the customer chat's lookup, then the escalation. */
-  private async findByCustomer(conversationId: string): Promise<Versioned<Escalation> | undefined> {
-    const lk = await this.store.lookups.get(lookupKey.customer(conversationId));
-    return lk ? this.store.escalations.get(lk.value) : undefined;
   }
 }

@@ -25,6 +25,8 @@ export interface EscalationStore {
   due(nowIso: string, limit: number): Promise<Array<Versioned<Escalation>>>;
   /** The escalations queued in `queue`, for positions (one query; id and creation time only). */
   waiting(queue: string): Promise<Array<{ id: string; createdAt: string }>>;
+  /** How many wait in `queue` created before `beforeIso` (or at it, with `inclusive`): one aggregate query. */
+  countWaiting(queue: string, beforeIso: string, inclusive: boolean): Promise<number>;
   /** Seconds from queued to claimed of the queue's escalations claimed since `sinceIso` (wait estimates; one query). */
   claimWaits(queue: string, sinceIso: string): Promise<number[]>;
   /** Open escalations, oldest first (the lead's board; one query). */

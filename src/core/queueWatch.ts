@@ -27,7 +27,7 @@ export class QueueWatch {
   private readonly estimates = new Map<string, { seconds: number | undefined; until: number }>();
 
   constructor(
-    private readonly store: Pick<EscalationStore, 'waiting' | 'claimWaits'>,
+    private readonly store: Pick<EscalationStore, 'waiting' | 'countWaiting' | 'claimWaits'>,
     private readonly clock: Clock,
     private readonly options: QueueWatchOptions,
   ) {}
@@ -44,10 +44,8 @@ export class QueueWatch {
    * yet) comes after everyone there; a released one keeps its place by creation time.
    */
   async standing(queue: string, escalation: { id: string; createdAt: string }, isNew = false): Promise<QueueStanding> {
-    const waiting = await this.store.waiting(queue);
-    const before = (w: { id: string; createdAt: string }) =>
-      w.createdAt < escalation.createdAt || (w.createdAt === escalation.createdAt && (isNew || w.id < escalation.id));
-    const ahead = waiting.filter((w) => w.id !== escalation.id && before(w)).length;
+    // A count, not the list: a long queue costs one aggregate query, not a row per waiting customer.
+    const ahead = await this.store.countWaiting(queue, escalation.createdAt, isNew);
     const now = this.clock();
     const opens = nextOpening(this.options.hours, now);
     const closed = this.options.hours && opens && opens.getTime() > now.getTime();

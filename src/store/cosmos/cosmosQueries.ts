@@ -54,6 +54,15 @@ export function timerQueries(escalations: Container, transcripts: Container) {
         const rows = await queryAll<Stored<Escalation>>(escalations, 'SELECT TOP @limit * FROM c WHERE c.status != "closed" ORDER BY c.createdAt', [{ name: '@limit', value: limit }], 'open escalations');
         return rows.map((r) => strip<Escalation>(r));
       },
+      async countWaiting(queue: string, beforeIso: string, inclusive: boolean) {
+        const rows = await queryAll<number>(
+          escalations,
+          `SELECT VALUE COUNT(1) FROM c WHERE c.status = "queued" AND ${inQueue} AND c.createdAt ${inclusive ? '<=' : '<'} @before`,
+          [{ name: '@queue', value: queue }, { name: '@default', value: DEFAULT_QUEUE }, { name: '@before', value: beforeIso }],
+          `queue ${queue}`,
+        );
+        return rows[0] ?? 0;
+      },
       async claimWaits(queue: string, sinceIso: string) {
         const rows = await queryAll<{ w: number }>(
           escalations,

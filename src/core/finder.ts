@@ -1,0 +1,48 @@
+/**
+ * Finding an escalation from what an edge knows: the customer's chat (or the LiveChatConversationId it passes) and a
+ * desk thread. Every path is point reads; the thread → escalation look-up never changes, so it is cached.
+ */
+import { BoundedCache } from './boundedCache';
+import { isOpen, type Escalation } from './escalation';
+import type { Logger } from './logger';
+import { lookupKey, type EscalationStore, type LookupStore, type Versioned } from './ports';
+
+/** Thread → escalation never changes once written; this many are remembered per process. */
+const THREAD_CACHE_SIZE = 5_000;
+
+export class EscalationFinder {
+  private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
+
+  constructor(
+    private readonly store: { escalations: EscalationStore; lookups: LookupStore },
+    private readonly log: Logger,
+  ) {}
+
+  /** One point read when the thread is known to this process, else two. */
+  async byDesk(threadId: string): Promise<Escalation | undefined> {
+    let id = this.threads.get(threadId);
+    if (!id) {
+      id = (await this.store.lookups.get(lookupKey.desk(threadId)))?.value;
+      if (!id) return undefined;
+      this.threads.set(threadId, id);
+    }
+    return (await this.store.escalations.get(id))?.value;
+  }
+
+  /** LiveChatConversationId names the escalation (one point read) when it belongs to the calling chat; else the look-up. */
+  async forCustomer(conversationId: string, escalationId?: string): Promise<Versioned<Escalation> | undefined> {
+    if (escalationId) {
+      const named = await this.store.escalations.get(escalationId);
+      // A closed one may have a newer successor for the same chat: the look-up knows.
+      if (named && named.value.customer.conversationId === conversationId && isOpen(named.value)) return named;
+      if (named && named.value.customer.conversationId !== conversationId) this.log.warn({ escalationId }, "LiveChatConversationId names another chat's escalation: ignored");
+    }
+    return this.byCustomer(conversationId);
+  }
+
+  /** At most two point reads: the customer chat's lookup, then the escalation. */
+  async byCustomer(conversationId: string): Promise<Versioned<Escalation> | undefined> {
+    const lk = await this.store.lookups.get(lookupKey.customer(conversationId));
+    return lk ? this.store.escalations.get(lk.value) : undefined;
+  }
+}
