@@ -15,6 +15,7 @@ import { Handover } from './core/handover';
 import type { Clock } from './core/ports';
 import { QueueWatch } from './core/queueWatch';
 import { Timekeeper } from './core/timekeeper';
+import { TeamRoster } from './console/teamRoster';
 import { TeamsMentions } from './console/teamsMentions';
 import type { Logger } from './core/logger';
 import type { AgentDesk, CustomerChannel } from './delivery/ports';
@@ -86,7 +87,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel, undefined, config.agentQueues);
   // The registries of desks and customer channels: an escalation names the ones that serve it.
   const clock: Clock = options.clock ?? (() => new Date());
-  const mentions = new TeamsMentions(deskConnector, log, () => clock().getTime());
+  const roster = new TeamRoster(deskConnector, () => clock().getTime());
+  const mentions = new TeamsMentions(roster, log);
   const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker, mentions, clock, config.supervisors)]]);
   const customers = new Map<string, CustomerChannel>([[TEAMS_CUSTOMER_CHANNEL, new TeamsCustomerChannel(customerConnector)]]);
   const relay = new Relay({
@@ -109,8 +111,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const skillLogic = createSkillLogic(handover, { teamsServiceUrl: { base: config.teamsServiceUrlBase, region: config.teamsRegion } }, log);
 
   const consoleAdapter = createConsoleAdapter(config);
-  const access = new AgentAccess(channels, deskConnector, config.agentChannel.tenantId, log);
-  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, store: store.escalations, access, channels, connector: deskConnector, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, supervisorIds: (serviceUrl, teamId) => mentions.memberIds(config.supervisors, serviceUrl, teamId), log });
+  const access = new AgentAccess(channels, roster, config.agentChannel.tenantId, log);
+  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, store: store.escalations, access, channels, connector: deskConnector, roster, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, supervisorIds: (serviceUrl, teamId) => mentions.memberIds(config.supervisors, serviceUrl, teamId), log });
 
   const root = options.root ?? resolve(__dirname, '..', '..');
   let endpointUrl = '';

@@ -1,10 +1,10 @@
 /**
  * Who may act on escalations: people in the configured tenant who are members of the agents' team.
- * Membership is asked of Teams once per person and cached for a few minutes.
+ * Membership comes from the team roster (TeamRoster), which remembers answers for a few minutes.
  */
 import { DEFAULT_QUEUE, type AgentRef } from '../core/escalation';
 import type { Logger } from '../core/logger';
-import type { Connector } from '../outbound/connector';
+import type { TeamRoster } from './teamRoster';
 import type { AgentChannelRegistry } from './agentChannel';
 
 export type Access = { allowed: true; agent: AgentRef } | { allowed: false; reason: string };
@@ -15,14 +15,10 @@ export interface ActorActivity {
   channelData?: { tenant?: { id?: string }; team?: { id?: string } };
 }
 
-const MEMBER_CACHE_MS = 5 * 60_000;
-
 export class AgentAccess {
-  private readonly members = new Map<string, number>();
-
   constructor(
     private readonly channels: AgentChannelRegistry,
-    private readonly connector: Connector,
+    private readonly roster: TeamRoster,
     private readonly requiredTenantId: string | undefined,
     private readonly log: Logger,
   ) {}
@@ -58,11 +54,6 @@ export class AgentAccess {
   }
 
   private async isMember(serviceUrl: string, teamId: string, userId: string): Promise<boolean> {
-    const key = `${teamId}|${userId}`;
-    const until = this.members.get(key);
-    if (until && until > Date.now()) return true;
-    const member = await this.connector.getMember(serviceUrl, teamId, userId);
-    if (member) this.members.set(key, Date.now() + MEMBER_CACHE_MS);
-    return Boolean(member);
+    return (await this.roster.member(serviceUrl, teamId, userId)) !== undefined;
   }
 }

@@ -15,6 +15,7 @@ import { notices } from '../core/notices';
 import type { Connector } from '../outbound/connector';
 import type { AgentAccess } from './agentAccess';
 import type { AgentChannelRegistry } from './agentChannel';
+import type { TeamRoster } from './teamRoster';
 import { BOARD_MAX_ROWS, boardCardModel, renderBoardCard } from './cards/boardCard';
 import { AGENTS_DATASET, cardAttachment, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
 import { agentText, noteText } from './messageText';
@@ -29,6 +30,8 @@ export interface ConsoleBotDeps {
   access: AgentAccess;
   channels: AgentChannelRegistry;
   connector: Connector;
+  /** Team members (access, transfer targets, the typeahead), asked of Teams and remembered a few minutes. */
+  roster: TeamRoster;
   noteMarker: string;
   /** AGENT_TENANT_ID: only this tenant may choose the channel or act on escalations. */
   requiredTenantId?: string;
@@ -128,7 +131,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     if (kind === 'queue' && value) return { kind: 'queue', queue: value };
     if (kind !== 'agent' || !value) return 'Choose a queue or a colleague to transfer to.';
     const channel = await deps.channels.forQueue(queueOf(e));
-    const member = channel ? await deps.connector.getMember(channel.serviceUrl, channel.teamId, value) : undefined;
+    const member = channel ? await deps.roster.member(channel.serviceUrl, channel.teamId, value) : undefined;
     if (!member) return "That person is not a member of this queue's team.";
     return { kind: 'agent', agent: { id: member.id, name: member.name || 'An agent', aadObjectId: value } };
   }
@@ -137,9 +140,9 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   app.adaptiveCards.search(AGENTS_DATASET, async (ctx, _state, query) => {
     const team = (ctx.activity.channelData as TeamsChannelData | undefined)?.team?.id;
     const from = ctx.activity.from?.id;
-    if (!team || !from || !(await deps.connector.getMember(ctx.activity.serviceUrl, team, from))) return [];
+    if (!team || !from || !(await deps.roster.member(ctx.activity.serviceUrl, team, from))) return [];
     const text = query.parameters.queryText.trim().toLowerCase();
-    const roster = await deps.connector.listMembers(ctx.activity.serviceUrl, team);
+    const roster = await deps.roster.list(ctx.activity.serviceUrl, team);
     return roster
       .filter((m) => m.id !== from && (!text || (m.name ?? '').toLowerCase().includes(text)))
       .slice(0, Math.min(15, query.count || 15))

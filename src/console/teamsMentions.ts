@@ -3,10 +3,9 @@
  * (Entra object id or UPN) is looked up in the team's roster for their Teams id and display name; a tag is mentioned
  * by its tag id. Someone the roster does not know is left out (and logged), never mentioned by a raw id.
  */
-import { BoundedCache } from '../core/boundedCache';
 import type { Logger } from '../core/logger';
 import type { MentionTarget } from '../core/mentions';
-import type { Connector } from '../outbound/connector';
+import type { TeamRoster } from './teamRoster';
 
 export interface TeamsMention {
   type: 'mention';
@@ -17,16 +16,10 @@ export interface TeamsMention {
 /** Names go inside `<at>` markup: no markup of theirs may open or close a tag. */
 const safeName = (name: string) => name.replace(/[<>&]/g, '').trim() || 'someone';
 
-const ROSTER_CACHE_SIZE = 500;
-const ROSTER_TTL_MS = 10 * 60_000;
-
 export class TeamsMentions {
-  private readonly roster = new BoundedCache<{ id: string; name: string; until: number }>(ROSTER_CACHE_SIZE);
-
   constructor(
-    private readonly connector: Connector,
+    private readonly roster: TeamRoster,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /** The `<at>` prefix for the text and the entities, for the targets found. */
@@ -36,7 +29,7 @@ export class TeamsMentions {
       if (t.kind === 'tag') entities.push(mention(t.id, t.name, 'tag'));
       else if (t.kind === 'agent') entities.push(mention(t.id, t.name));
       else {
-        const member = teamId ? await this.member(serviceUrl, teamId, t.id) : undefined;
+        const member = teamId ? await this.roster.member(serviceUrl, teamId, t.id) : undefined;
         if (member) entities.push(mention(member.id, member.name));
         else this.log.warn({ person: t.id }, 'SLA mention: not found in the team roster, left out');
       }
@@ -46,19 +39,8 @@ export class TeamsMentions {
 
   /** The Teams user ids of people given by Entra object id or UPN (those the roster knows). */
   async memberIds(people: string[], serviceUrl: string, teamId: string): Promise<string[]> {
-    const found = await Promise.all(people.map((p) => this.member(serviceUrl, teamId, p).catch(() => undefined)));
-    return found.filter((m): m is { id: string; name: string; until: number } => !!m).map((m) => m.id);
-  }
-
-  private async member(serviceUrl: string, teamId: string, who: string): Promise<{ id: string; name: string } | undefined> {
-    const key = `${teamId}|${who.toLowerCase()}`;
-    const known = this.roster.get(key);
-    if (known && known.until > this.now()) return known;
-    const m = await this.connector.getMember(serviceUrl, teamId, who);
-    if (!m) return undefined;
-    const found = { id: m.id, name: m.name ?? who, until: this.now() + ROSTER_TTL_MS };
-    this.roster.set(key, found);
-    return found;
+    const found = await Promise.all(people.map((p) => this.roster.member(serviceUrl, teamId, p).catch(() => undefined)));
+    return found.filter((m) => m !== undefined).map((m) => m.id);
   }
 }
 
