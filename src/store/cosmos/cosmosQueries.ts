@@ -17,6 +17,11 @@ export function strip<T>(doc: Stored<T>): T {
   return rest as T;
 }
 
+/** A stored document as the store port hands it out: its fields, and its ETag for conditional writes. */
+export function versioned<T>(doc: Stored<T>): Versioned<T> {
+  return { value: strip<T>(doc), etag: doc._etag ?? '' };
+}
+
 export async function queryAll<T>(container: Container, query: string, parameters: SqlParameter[], what: string, partitionKey?: string): Promise<T[]> {
   try {
     const { resources } = await withTransientRetry(() => container.items.query<T>({ query, parameters }, partitionKey ? { partitionKey } : {}).fetchAll());
@@ -30,7 +35,6 @@ export async function queryAll<T>(container: Container, query: string, parameter
 const inQueue = '(c.queue = @queue OR (@queue = @default AND NOT IS_DEFINED(c.queue)))';
 
 export function timerQueries(escalations: Container, transcripts: Container) {
-  const versioned = (r: Stored<Escalation>): Versioned<Escalation> => ({ value: strip<Escalation>(r), etag: r._etag ?? '' });
   return {
     escalations: {
       async due(nowIso: string, limit: number) {
@@ -40,7 +44,7 @@ export function timerQueries(escalations: Container, transcripts: Container) {
           [{ name: '@limit', value: limit }, { name: '@now', value: nowIso }],
           'due timers',
         );
-        return rows.map(versioned);
+        return rows.map((r) => versioned(r));
       },
       async waiting(queue: string) {
         return queryAll<{ id: string; createdAt: string }>(

@@ -10,7 +10,7 @@ import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcrip
 import type { LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
-import { strip, timerQueries, type Stored } from './cosmosQueries';
+import { queryAll, strip, timerQueries, versioned, type Stored } from './cosmosQueries';
 
 export interface CosmosStoreOptions {
   database: string;
@@ -83,17 +83,13 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
       }
     },
     async unsettled(beforeIso, limit) {
-      try {
-        const { resources } = await withTransientRetry(() => esc.items
-          .query<Stored<Escalation>>({
-            query: 'SELECT TOP @limit * FROM c WHERE ARRAY_LENGTH(c.unsettled) > 0 AND c.updatedAt < @before',
-            parameters: [{ name: '@limit', value: limit }, { name: '@before', value: beforeIso }],
-          })
-          .fetchAll());
-        return resources.map((r) => ({ value: strip<Escalation>(r), etag: r._etag ?? '' }));
-      } catch (err) {
-        return mapCosmosError(err, 'unsettled escalations');
-      }
+      const rows = await queryAll<Stored<Escalation>>(
+        esc,
+        'SELECT TOP @limit * FROM c WHERE ARRAY_LENGTH(c.unsettled) > 0 AND c.updatedAt < @before',
+        [{ name: '@limit', value: limit }, { name: '@before', value: beforeIso }],
+        'unsettled escalations',
+      );
+      return rows.map((r) => versioned(r));
     },
   };
 
@@ -129,38 +125,19 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     ...lines,
     ...queries.transcripts,
     async list(escalationId: string) {
-      try {
-        // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
-        const { resources } = await withTransientRetry(() =>
-          tr.items
-            .query<Stored<TranscriptEntry>>(
-              { query: 'SELECT * FROM c WHERE c.escalationId = @id ORDER BY c.seq', parameters: [{ name: '@id', value: escalationId }] },
-              { partitionKey: escalationId },
-            )
-            .fetchAll(),
-        );
-        return resources.map((r) => strip<TranscriptEntry>(r));
-      } catch (err) {
-        return mapCosmosError(err, `transcript of ${escalationId}`);
-      }
+      // The escalation id is in the filter too, not only the partition key: an emulator may ignore the latter.
+      const rows = await queryAll<Stored<TranscriptEntry>>(tr, 'SELECT * FROM c WHERE c.escalationId = @id ORDER BY c.seq', [{ name: '@id', value: escalationId }], `transcript of ${escalationId}`, escalationId);
+      return rows.map((r) => strip<TranscriptEntry>(r));
     },
     async lastLineAt(escalationId: string) {
-      try {
-        const { resources } = await withTransientRetry(() =>
-          tr.items
-            .query<{ at: string }>(
-              {
-                query: 'SELECT TOP 1 c.at FROM c WHERE c.escalationId = @id AND (c.kind = "customer" OR c.kind = "agent") ORDER BY c.seq DESC',
-                parameters: [{ name: '@id', value: escalationId }],
-              },
-              { partitionKey: escalationId },
-            )
-            .fetchAll(),
-        );
-        return resources[0]?.at;
-      } catch (err) {
-        return mapCosmosError(err, `transcript of ${escalationId}`);
-      }
+      const rows = await queryAll<{ at: string }>(
+        tr,
+        'SELECT TOP 1 c.at FROM c WHERE c.escalationId = @id AND (c.kind = "customer" OR c.kind = "agent") ORDER BY c.seq DESC',
+        [{ name: '@id', value: escalationId }],
+        `transcript of ${escalationId}`,
+        escalationId,
+      );
+      return rows[0]?.at;
     },
   };
 
@@ -256,21 +233,14 @@ function itemStore<T extends OutboxItem>(container: Container, ttl: number): Del
     },
     get: (escalationId, id) => pointRead<T>(container, id, escalationId, `outbox item ${id}`),
     async reclaimable(nowMs, limit) {
-      try {
-        // The filter is the query's own: a backlog of items under live leases never hides the orphans behind it.
-        const { resources } = await withTransientRetry(() => container.items
-          .query<Stored<T>>({
-            query: 'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND c.delivery.leaseUntil < @now ORDER BY c.seq',
-            parameters: [
-              { name: '@limit', value: limit },
-              { name: '@now', value: nowMs },
-            ],
-          })
-          .fetchAll());
-        return resources.map((r) => ({ value: strip<T>(r), etag: r._etag ?? '' }));
-      } catch (err) {
-        return mapCosmosError(err, 'reclaimable deliveries');
-      }
+      // The filter is the query's own: a backlog of items under live leases never hides the orphans behind it.
+      const rows = await queryAll<Stored<T>>(
+        container,
+        'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND c.delivery.leaseUntil < @now ORDER BY c.seq',
+        [{ name: '@limit', value: limit }, { name: '@now', value: nowMs }],
+        'reclaimable deliveries',
+      );
+      return rows.map((r) => versioned(r));
     },
   };
 }
