@@ -4,5 +4,7 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 mkdirSync(join(root, 'dist/src/console/cards'), { recursive: true });
 cpSync(join(root, 'src/console/cards'), join(root, 'dist/src/console/cards'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
+mkdirSync(join(root, 'dist/src/skill/cards'), { recursive: true });
+cpSync(join(root, 'src/skill/cards'), join(root, 'dist/src/skill/cards'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
 mkdirSync(join(root, 'dist/dev/simulator'), { recursive: true });
 cpSync(join(root, 'dev/simulator/page.html'), join(root, 'dist/dev/simulator/page.html'));

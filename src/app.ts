@@ -101,7 +101,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     now: () => clock().getTime(),
   });
   const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
-  const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues, queueRules: config.agentQueues });
+  const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing });
   relay.attach(handover.ledger);
   const timekeeper = new Timekeeper({ escalations: store.escalations, transcripts: store.transcripts, ledger: handover.ledger, queues, policy: config.timers, clock, log });
   relay.alsoSweep(() => timekeeper.sweep());

@@ -99,6 +99,9 @@ const raw = z.object({
   OFFICE_HOURS: z.string().optional().default(''),
   OFFICE_TIMEZONE: z.string().optional().default('UTC'),
   HOLIDAYS: z.string().optional().default(''),
+
+  TRANSCRIPT_ON_CLOSE: bool(true),
+  SURVEY_ON_RESOLVE: bool(true),
 });
 
 /** Every environment variable the service reads (documented in README.md, env/ and infra/azure.bicep). */
@@ -150,6 +153,8 @@ export interface Config {
   /** Queue updates, SLA reminders, inactivity, office hours (all durations in seconds; 0 = off). */
   timers: TimerPolicy;
   waitEstimateMinSamples: number;
+  /** What closing a chat also does: the transcript in its thread; the 1–5 survey after an agent's resolve. */
+  closing: { transcriptOnClose: boolean; surveyOnResolve: boolean };
 }
 
 export class ConfigError extends Error {
@@ -244,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     teamsTenantRps: v.TEAMS_TENANT_RPS,
     timers: timerPolicyOf(v, problems),
     waitEstimateMinSamples: v.WAIT_ESTIMATE_MIN_SAMPLES,
+    closing: { transcriptOnClose: v.TRANSCRIPT_ON_CLOSE, surveyOnResolve: v.SURVEY_ON_RESOLVE },
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

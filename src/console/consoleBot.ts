@@ -16,7 +16,7 @@ import type { Connector } from '../outbound/connector';
 import type { AgentAccess } from './agentAccess';
 import type { AgentChannelRegistry } from './agentChannel';
 import type { TeamRoster } from './teamRoster';
-import { BOARD_MAX_ROWS, boardCardModel, renderBoardCard } from './cards/boardCard';
+import { BOARD_MAX_ROWS, boardCardModel, RATING_DAYS, renderBoardCard } from './cards/boardCard';
 import { AGENTS_DATASET, cardAttachment, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
 import { agentText, noteText } from './messageText';
 import { registerSupervisorActions } from './supervisorActions';
@@ -26,7 +26,7 @@ export interface ConsoleBotDeps {
   botAppId?: string;
   handover: Handover;
   /** Open escalations for the board. */
-  store: Pick<EscalationStore, 'open'>;
+  store: Pick<EscalationStore, 'open' | 'ratings'>;
   access: AgentAccess;
   channels: AgentChannelRegistry;
   connector: Connector;
@@ -202,8 +202,8 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   const boardCard = async (ctx: TurnContext, viewer: { supervisor?: boolean } = {}) => {
     const team = (ctx.activity.channelData as TeamsChannelData | undefined)?.team?.id;
     const watchers = team && deps.supervisorIds ? await deps.supervisorIds(ctx.activity.serviceUrl, team) : [];
-    const open = await deps.store.open(BOARD_MAX_ROWS * 5);
-    return renderBoardCard(boardCardModel(open, deps.channels.queueNames(), now(), deps.requiredTenantId, { ...viewer, watchers }));
+    const [open, ratings] = await Promise.all([deps.store.open(BOARD_MAX_ROWS * 5), deps.store.ratings(new Date(now().getTime() - RATING_DAYS * 86_400_000).toISOString())]);
+    return renderBoardCard(boardCardModel(open, deps.channels.queueNames(), now(), deps.requiredTenantId, { ...viewer, watchers }, ratings));
   };
   async function postBoard(ctx: TurnContext): Promise<void> {
     const allowed = await access.check(ctx.activity);

@@ -4,9 +4,9 @@
  */
 import { DEFAULT_QUEUE, queueOf, type DeskRef, type Escalation } from '../core/escalation';
 import { DeliveryError } from '../delivery/deliveryError';
-import type { AgentDesk, Fence, OutboundMessage, Placement } from '../delivery/ports';
+import type { AgentDesk, DeskLineKind, Fence, OutboundMessage, Placement } from '../delivery/ports';
 import type { Connector } from '../outbound/connector';
-import { splitText } from '../outbound/splitText';
+import { splitText } from '../core/splitText';
 import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
 import type { AgentChannelRegistry } from './agentChannel';
 import type { TeamsMentions } from './teamsMentions';
@@ -61,9 +61,12 @@ export class TeamsChannelDesk implements AgentDesk {
     await this.connector.update(t.serviceUrl, t.conversationId, t.rootActivityId, await this.cardActivity(e, view, where), fence);
   }
 
-  async post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void> {
+  /** Room for the longest prefix a line gets; a transcript part of this size is posted as one message. */
+  readonly maxTextBytes = TEAMS_TEXT_BUDGET_BYTES - 256;
+
+  async post(e: Escalation, message: OutboundMessage & { kind: DeskLineKind }, fence: Fence): Promise<void> {
     const t = this.thread(e);
-    const prefix = message.kind === 'customer' ? `${message.from || 'Customer'}: ` : message.kind === 'note' ? `📝 Note from ${message.from}: ` : 'ℹ️ ';
+    const prefix = { customer: `${message.from || 'Customer'}: `, note: `📝 Note from ${message.from}: `, notice: 'ℹ️ ', transcript: '' }[message.kind];
     if (message.kind === 'notice' && message.mentions?.length) {
       // Our own notice (no customer text in it): sent as Teams markup so the mentions notify people.
       const teamId = t.teamId ?? (await this.channels.current())?.teamId;
@@ -71,9 +74,12 @@ export class TeamsChannelDesk implements AgentDesk {
       await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${at ? `${at} ` : ''}${prefix}${message.text}`, entities }, fence);
       return;
     }
-    for (const part of splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix))) {
-      // Plain text: customer input is never rendered as markdown or HTML in the thread.
-      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'plain' }, fence);
+    const images = (message.files ?? []).map((f) => ({ contentType: f.contentType, contentUrl: f.url, name: f.name }));
+    const parts = message.text ? splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix)) : [''];
+    for (const [i, part] of parts.entries()) {
+      // Plain text: customer input is never rendered as markdown or HTML in the thread. Images follow the last part.
+      const attachments = i === parts.length - 1 && images.length ? { attachments: images } : {};
+      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'plain', ...attachments }, fence);
     }
   }
 

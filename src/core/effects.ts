@@ -8,10 +8,27 @@ import type { MentionTarget } from './mentions';
 import { notices } from './notices';
 import { newCardItem, newEntry, type OutboxItem } from './transcript';
 
-export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
+/** What the closing of a chat also does (settings). */
+export interface EffectPolicy {
+  /** Post the whole transcript into the thread when the chat closes (TRANSCRIPT_ON_CLOSE). */
+  transcriptOnClose: boolean;
+}
+
+export const DEFAULT_EFFECTS: EffectPolicy = { transcriptOnClose: true };
+
+export function effectsOf(event: EventRecord, e: Escalation, now: Date, policy: EffectPolicy = DEFAULT_EFFECTS): OutboxItem[] {
+  const items = itemsOf(event, e, now);
+  // A close of any kind ends with the transcript in the thread, after everything the close itself says.
+  const closes = ['resolved', 'customerLeft', 'abandoned', 'closedInactive', 'forceClosed'].includes(event.type);
+  if (closes && policy.transcriptOnClose) items.push({ ...newCardItem(e.id, `${event.id}|transcript`, now), post: 'transcript' });
+  return items;
+}
+
+function itemsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
   const card = () => newCardItem(e.id, event.id, now);
+  // Each notice names its event: the transcript lists them (claims, releases, transfers, the close).
   const notice = (direction: 'toDesk' | 'toCustomer', text: string, mentions?: MentionTarget[]) =>
-    newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: `event|${event.id}`, now, ...(mentions?.length ? { mentions } : {}) });
+    newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: `event|${event.id}`, event: event.type, now, ...(mentions?.length ? { mentions } : {}) });
   const locale = e.customer.locale;
   switch (event.type) {
     case 'started':
@@ -20,8 +37,14 @@ export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxI
       return [notice('toCustomer', notices.agentJoined(event.agent)), card()];
     case 'released':
       return [notice('toCustomer', notices.released(event.agent, event, locale)), card()];
-    case 'resolved':
-      return [notice('toCustomer', notices.resolved(event.agent)), card()];
+    case 'resolved': {
+      const goodbye = notice('toCustomer', notices.resolved(event.agent));
+      // The survey is its own message after the goodbye (a card with buttons; its id derives from the event too).
+      const survey = event.survey ? [{ ...newEntry({ escalationId: e.id, direction: 'toCustomer', kind: 'notice', text: notices.surveyQuestion(), sourceActivityId: `event|${event.id}|survey`, event: event.type, now }), ask: 'rating' as const }] : [];
+      return [goodbye, ...survey, card()];
+    }
+    case 'rated':
+      return [notice('toCustomer', notices.thanksForRating(event.score)), card()];
     case 'customerLeft':
       return [notice('toDesk', notices.customerLeft()), card()];
     case 'queuePositionChanged':
@@ -58,6 +81,7 @@ export function effectsOf(event: EventRecord, e: Escalation, now: Date): OutboxI
       return [...leftBehind, notice('toCustomer', notices.transferredToQueue(event.by, event.to)), card()];
     }
     case 'placedOnDesk':
+    case 'surveyDeclined':
     case 'timersMoved':
       return [];
   }

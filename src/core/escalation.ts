@@ -78,6 +78,8 @@ export interface Escalation {
   firstResponseAt?: string;
   /** Seconds from queued to claimed, of the last claim (samples for the wait estimate). */
   claimWaitSeconds?: number;
+  /** The satisfaction survey sent when an agent resolved the chat, and its answer (the customer's next message). */
+  survey?: { askedAt: string; answeredAt?: string; score?: number };
   /** Outbound delivery problems shown on the card (e.g. app removed from the customer's chat). */
   deliveryProblem?: string;
   /**
@@ -166,11 +168,29 @@ export function release(e: Escalation, agent: AgentRef, now: string, standing: Q
 }
 
 /** The owner resolves the escalation: the customer goes back to the virtual agent. Resolving it again changes nothing. */
-export function resolve(e: Escalation, agent: AgentRef, now: string): Decision {
+export function resolve(e: Escalation, agent: AgentRef, now: string, options: { survey?: boolean } = {}): Decision {
   if (e.closedReason === 'agent' && e.closedBy?.id === agent.id) return unchanged(e);
   assertOpen(e);
   assertOwner(e, agent);
-  return changed(e, { ...e, status: 'closed', closedReason: 'agent', closedBy: agent, closedAt: now }, now, { type: 'resolved', agent });
+  const survey = options.survey ? { survey: { askedAt: now } } : {};
+  return changed(e, { ...e, status: 'closed', closedReason: 'agent', closedBy: agent, closedAt: now, ...survey }, now, { type: 'resolved', agent, survey: !!options.survey });
+}
+
+/** A rating is a message of just one digit, 1 to 5 (what the survey's buttons send as the customer's own message). */
+export function ratingOf(text: string): number | undefined {
+  const m = /^\s*([1-5])\s*$/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The customer's first message after the survey answers it: a rating is kept, anything else ends the survey without
+ * one. Only the first answer counts: a second rating (or a retried message) changes nothing.
+ */
+export function answerSurvey(e: Escalation, text: string, now: string): Decision {
+  if (!e.survey || e.survey.answeredAt) return unchanged(e);
+  const score = ratingOf(text);
+  if (score === undefined) return changed(e, { ...e, survey: { ...e.survey, answeredAt: now } }, now, { type: 'surveyDeclined' });
+  return changed(e, { ...e, survey: { ...e.survey, answeredAt: now, score } }, now, { type: 'rated', score });
 }
 
 /** The customer said goodbye, or Copilot Studio ended the skill. A closed escalation stays as it is. */

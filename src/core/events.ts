@@ -16,7 +16,9 @@ export type EscalationEvent =
   | ({ type: 'started' } & QueueStanding)
   | { type: 'claimed'; agent: AgentRef }
   | ({ type: 'released'; agent: AgentRef } & QueueStanding)
-  | { type: 'resolved'; agent: AgentRef }
+  | { type: 'resolved'; agent: AgentRef; survey?: boolean }
+  | { type: 'rated'; score: number }
+  | { type: 'surveyDeclined' }
   | { type: 'customerLeft' }
   | { type: 'abandoned' }
   | { type: 'problemAdded' }

@@ -30,6 +30,8 @@ export interface HandoverDeps {
   queues?: QueueWatch;
   /** The named queues besides the default one, with their routing rules. */
   queueRules?: QueueRule[];
+  /** What closing a chat does besides: the transcript in the thread, the survey after an agent's resolve. */
+  closing?: { transcriptOnClose: boolean; surveyOnResolve: boolean };
 }
 
 export type CustomerMessageResult =
@@ -76,6 +78,7 @@ export class Handover {
   private readonly timers: TimerPolicy;
   private readonly queues?: QueueWatch;
   private readonly queueRules: QueueRule[];
+  private readonly surveyOnResolve: boolean;
   readonly ledger: Ledger;
 
   constructor(deps: HandoverDeps) {
@@ -89,7 +92,9 @@ export class Handover {
     this.queues = deps.queues;
     this.queueRules = deps.queueRules ?? [];
     this.find = new EscalationFinder(this.store, this.log);
-    this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock);
+    const closing = deps.closing ?? { transcriptOnClose: true, surveyOnResolve: true };
+    this.surveyOnResolve = closing.surveyOnResolve;
+    this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock, { transcriptOnClose: closing.transcriptOnClose });
   }
 
   /**
@@ -168,6 +173,18 @@ export class Handover {
     return { kind: recorded.duplicate ? 'duplicate' : 'relayed', escalation: e };
   }
 
+  /**
+   * The customer's first message after an agent resolved the chat answers the survey: a rating (1–5) is kept and
+   * thanked for, anything else ends the survey without one. Either way the chat stays closed.
+   */
+  async answerSurvey(e: Escalation, text: string): Promise<{ escalation: Escalation; rated: boolean }> {
+    if (!e.survey || e.survey.answeredAt) return { escalation: e, rated: false };
+    const { escalation, changed } = await this.ledger.apply(e.id, (x) => rules.answerSurvey(x, text, this.clock().toISOString()));
+    const rated = changed && escalation.survey?.score !== undefined;
+    if (rated) this.log.info({ escalationId: e.id, score: escalation.survey?.score }, 'chat rated');
+    return { escalation, rated };
+  }
+
   /** The customer said goodbye or Copilot Studio ended the skill. Unknown chats are a no-op. */
   async customerLeft(conversationId: string): Promise<Escalation | undefined> {
     const found = await this.find.byCustomer(conversationId);
@@ -216,7 +233,7 @@ export class Handover {
   }
 
   async resolve(escalationId: string, agent: AgentRef): Promise<Escalation> {
-    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.resolve(e, agent, now)));
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => rules.resolve(e, agent, now, { survey: this.surveyOnResolve })));
     if (changed) this.log.info({ escalationId, agentId: agent.id }, 'escalation resolved');
     return escalation;
   }

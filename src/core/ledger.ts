@@ -5,7 +5,7 @@
  * missing items (their ids derive from the events, so nothing is stored twice) and clears them.
  */
 import { TransitionError, type Decision, type Escalation, type EventRecord } from './escalation';
-import { effectsOf } from './effects';
+import { DEFAULT_EFFECTS, effectsOf, type EffectPolicy } from './effects';
 import { ConcurrencyError, NotFoundError } from './errors';
 import { eventId } from './events';
 import type { Clock, EscalationStore, Outbox, Versioned } from './ports';
@@ -22,6 +22,7 @@ export class Ledger {
     private readonly escalations: EscalationStore,
     private readonly outbox: Outbox,
     private readonly clock: Clock,
+    private readonly policy: EffectPolicy = DEFAULT_EFFECTS,
   ) {}
 
   /** Creates an escalation from a start decision; ConflictError when its id exists. */
@@ -76,7 +77,7 @@ export class Ledger {
     if (events.length === 0) return v;
     const now = this.clock();
     for (const event of events) {
-      for (const item of effectsOf(event, v.value, now)) {
+      for (const item of effectsOf(event, v.value, now, this.policy)) {
         void this.outbox.dispatch(v.value, await this.outbox.record(item, v.value));
       }
     }
@@ -93,6 +94,6 @@ export class Ledger {
     const { escalation: e } = decision;
     const now = this.clock();
     const at = now.toISOString();
-    return decision.events.map((ev) => ({ ...ev, id: eventId(e.id, e.rev, ev.type), rev: e.rev, at })).filter((r) => effectsOf(r, e, now).length > 0);
+    return decision.events.map((ev) => ({ ...ev, id: eventId(e.id, e.rev, ev.type), rev: e.rev, at })).filter((r) => effectsOf(r, e, now, this.policy).length > 0);
   }
 }

@@ -38,6 +38,8 @@ export const notices = {
   resolved: (agent: AgentRef) =>
     `${agent.name} ended the chat. You are back with the virtual agent; ask for a person again at any time.`,
   customerLeft: () => 'The customer left the chat.',
+  surveyQuestion: () => 'How did we do? Rate this chat from 1 (poor) to 5 (excellent).',
+  thanksForRating: (score: number) => `Thank you for your rating (${score} / 5).`,
   forceClosed: () => 'The support team closed this chat. You are back with the virtual agent; ask for a person again at any time.',
   forceClosedInThread: (by: AgentRef) => `${by.name} (supervisor) closed this chat.`,
   transferredToAgent: (to: AgentRef) => `You are now chatting with ${to.name}.`,

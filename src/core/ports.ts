@@ -29,6 +29,8 @@ export interface EscalationStore {
   countWaiting(queue: string, beforeIso: string, inclusive: boolean): Promise<number>;
   /** Seconds from queued to claimed of the queue's escalations claimed since `sinceIso` (wait estimates; one query). */
   claimWaits(queue: string, sinceIso: string): Promise<number[]>;
+  /** The ratings customers gave since `sinceIso`, with their queue (the lead's board; one query). */
+  ratings(sinceIso: string): Promise<Array<{ queue: string; score: number }>>;
   /** Open escalations, oldest first (the lead's board; one query). */
   open(limit: number): Promise<Escalation[]>;
 }

@@ -5,12 +5,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentRef, DeskRef } from './escalation';
+import type { EventType } from './events';
 import type { MentionTarget } from './mentions';
 
 /** toDesk: shown to agents; toCustomer: sent to the customer's chat; internal: stored only. */
 export type Direction = 'toDesk' | 'toCustomer' | 'internal';
 export type Outbound = Exclude<Direction, 'internal'>;
-export type EntryKind = 'customer' | 'agent' | 'notice' | 'note';
+/** transcript: a part of the closed chat's transcript, posted into its thread. */
+export type EntryKind = 'customer' | 'agent' | 'notice' | 'note' | 'transcript';
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'none';
 
 export interface Delivery {
@@ -39,7 +41,21 @@ export interface TranscriptEntry {
   target?: DeskRef;
   /** The inbound activity (or event) the entry came from, so a retried one is recorded once. */
   sourceActivityId?: string;
+  /** A notice the service sent because of this event (claims, releases, the close: the transcript lists them). */
+  event?: EventType;
+  /** Asks the customer something the channel shows as buttons: 'rating' = the 1–5 satisfaction survey. */
+  ask?: 'rating';
+  /** Images that came with the line (stored files; the channel or desk shows them). */
+  files?: FileRef[];
   delivery: Delivery;
+}
+
+/** A stored file, checked by its bytes (images only). */
+export interface FileRef {
+  id: string;
+  contentType: string;
+  name?: string;
+  bytes: number;
 }
 
 /** "Show the escalation as it now is" on its desk: the first announces it, later ones update it. */
@@ -53,6 +69,8 @@ export interface CardItem {
   /** The card of a thread the escalation left (a transfer): shown as transferred, without actions. */
   target?: DeskRef;
   transferredTo?: string;
+  /** Instead of showing the card: post the closed chat's transcript into its thread. */
+  post?: 'transcript';
   delivery: Delivery;
 }
 

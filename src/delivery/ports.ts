@@ -21,7 +21,21 @@ export interface OutboundMessage {
   from?: string;
   /** Who a desk notice @mentions (desks render them their own way). */
   mentions?: MentionTarget[];
+  /** Asks the customer for something with buttons: 'rating' = the 1–5 survey (the text is its question). */
+  ask?: 'rating';
+  /** Images to show with the text: links to the service's own signed, expiring file URLs. */
+  files?: FileLink[];
 }
+
+/** A stored image as a link the other side can open for a while (FILE_LINK_MINUTES). */
+export interface FileLink {
+  url: string;
+  contentType: string;
+  name?: string;
+}
+
+/** What a line posted on the desk is: a customer's line, a service notice, an internal note, a transcript part. */
+export type DeskLineKind = 'customer' | 'notice' | 'note' | 'transcript';
 
 /** A customer's chat (Teams, through the Copilot Studio agent's registration; others later). */
 export interface CustomerChannel {
@@ -36,13 +50,14 @@ export interface Placement {
 
 /** Where agents work (a Teams channel; other desks later). */
 export interface AgentDesk {
+  /** The most text one post carries (the transcript is stored in parts of this size); a default applies when absent. */
+  readonly maxTextBytes?: number;
   /** Announces a new escalation. The caller stores `ref` before anything else, so one escalation gets one place. */
   announce(e: Escalation, fence: Fence): Promise<Placement>;
-  /** Shows the escalation's current state (the card update). */
   /** Shows the escalation's card as it now is; `transferredTo`: the card of a thread it left (e.deskRef is that thread). */
   refresh(e: Escalation, view: { lastLineAt?: string; transferredTo?: string }, fence: Fence): Promise<void>;
   /** Posts a line into the escalation's place on the desk. */
-  post(e: Escalation, message: OutboundMessage & { kind: 'customer' | 'notice' | 'note' }, fence: Fence): Promise<void>;
+  post(e: Escalation, message: OutboundMessage & { kind: DeskLineKind }, fence: Fence): Promise<void>;
 }
 
 /** Desks and customer channels by name: an escalation names its own. */

@@ -9,10 +9,10 @@ import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
 import { lookupKey, type DeliveryItemStore, type EscalationStore, type LookupStore, type Outbox, type OutboxStore, type TranscriptStore } from '../core/ports';
-import { isCard, newEntry, type Delivery, type OutboxItem } from '../core/transcript';
-import { conversationText } from '../core/transcriptText';
+import { isCard, newEntry, type Delivery, type FileRef, type OutboxItem } from '../core/transcript';
+import { conversationText, transcriptMessages } from '../core/transcriptText';
 import { DeliveryError, LeaseLostError, describe } from './deliveryError';
-import type { AgentDesk, CustomerChannel, Fence, Placement, Registry } from './ports';
+import type { AgentDesk, CustomerChannel, Fence, FileLink, Placement, Registry } from './ports';
 import { withSendRetry, withStoreRetry, type RetrySettings } from './retryPolicy';
 
 export interface Job {
@@ -38,7 +38,12 @@ export interface SenderDeps {
   leaseMs: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Signed, expiring links to stored images, made at each send (absent: images are not shown). */
+  fileLinks?: (file: FileRef) => FileLink;
 }
+
+/** The size of a transcript part when the desk does not say its own. */
+const DEFAULT_TEXT_BYTES = 16 * 1024;
 
 /** Items sent whose delivered state could not be written: never sent again by this process. */
 const UNRECORDED_MEMORY = 10_000;
@@ -110,9 +115,11 @@ export class Sender {
 
   private async deliverOnce(e: Escalation, item: OutboxItem, fence: Fence): Promise<void> {
     if (item.direction === 'toCustomer') {
-      await this.customerOf(e).send(e, { text: item.text, from: item.kind === 'agent' ? item.author?.name : undefined }, fence);
+      const message = { text: item.text, from: item.kind === 'agent' ? item.author?.name : undefined, ask: item.ask, files: this.linksOf(item.files) };
+      await this.customerOf(e).send(e, message, fence);
       return;
     }
+    if (isCard(item) && item.post === 'transcript') return this.postTranscript(e, item.id);
     // Lines use the escalation as accepted (no extra read per message); cards and a missing thread need the latest.
     const latest = isCard(item) || !e.deskRef ? ((await this.deps.escalations.get(e.id))?.value ?? e) : e;
     // An item for a thread the escalation left (a transfer) goes there, whatever its current place.
@@ -124,8 +131,23 @@ export class Sender {
       return;
     }
     if (!on.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
-    const kind = item.kind === 'note' ? 'note' : item.kind === 'customer' ? 'customer' : 'notice';
-    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions }, fence);
+    const kind = item.kind === 'note' || item.kind === 'customer' || item.kind === 'transcript' ? item.kind : 'notice';
+    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions, files: this.linksOf(item.files) }, fence);
+  }
+
+  /**
+   * The closed chat's transcript, stored as lines of the desk's size (each retried alone, none posted twice) that
+   * follow this item in the thread's lane. Every line of the chat was stored before the close that caused this item.
+   */
+  private async postTranscript(e: Escalation, itemId: string): Promise<void> {
+    const latest = (await this.deps.escalations.get(e.id))?.value ?? e;
+    const maxBytes = this.deskOf(latest).maxTextBytes ?? DEFAULT_TEXT_BYTES;
+    const parts = transcriptMessages(latest, await this.deps.transcripts.list(e.id), maxBytes);
+    for (const [i, text] of parts.entries()) await this.addLine(latest, 'toDesk', text, `transcript|${itemId}|${i}`, 'transcript');
+  }
+
+  private linksOf(files: FileRef[] | undefined): FileLink[] | undefined {
+    return files?.length && this.deps.fileLinks ? files.map((f) => this.deps.fileLinks!(f)) : undefined;
   }
 
   /**
@@ -152,8 +174,8 @@ export class Sender {
     if (escalation.rev > e.rev + 1 && escalation.deskRef) await this.deskOf(escalation).refresh(escalation, {}, fence);
   }
 
-  private async addLine(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string): Promise<void> {
-    const entry = newEntry({ escalationId: e.id, direction, kind: 'notice', text, sourceActivityId: key, now: new Date(this.deps.now()) });
+  private async addLine(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string, kind: 'notice' | 'transcript' = 'notice'): Promise<void> {
+    const entry = newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: new Date(this.deps.now()) });
     void this.outbox!.dispatch(e, await this.outbox!.record(entry, e));
   }
 

@@ -72,9 +72,11 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
       problem: readProblem(a.value),
     });
     if (result.kind === 'relayed' || result.kind === 'duplicate') return;
-    // No live chat any more (resolved by an agent, or never started): hand the customer back to the topic.
-    const e = result.kind === 'closed' ? result.escalation : undefined;
-    log.info({ escalationId: e?.id, closedReason: e?.closedReason }, 'sendMessage after close: handing back');
+    // No live chat any more (resolved by an agent, or never started): hand the customer back to the topic. After an
+    // agent's resolve this first message answers the survey (its buttons send "1"–"5" as the customer's message).
+    let e = result.kind === 'closed' ? result.escalation : undefined;
+    if (e?.survey && !e.survey.answeredAt) e = (await handover.answerSurvey(e, text)).escalation;
+    log.info({ escalationId: e?.id, closedReason: e?.closedReason, rating: e?.survey?.score }, 'sendMessage after close: handing back');
     await endOfConversation(ctx, {
       name: SkillActions.sendMessage,
       code: EndCodes.completed,
@@ -82,6 +84,7 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
         [SkillOutputs.liveChatConversationId]: e?.id ?? '',
         Reason: e ? `closed:${e.closedReason}` : 'noLiveChat',
         ClosedBy: e?.closedBy?.name ?? '',
+        Rating: e?.survey?.score !== undefined ? String(e.survey.score) : '',
       },
     });
   }

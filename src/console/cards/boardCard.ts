@@ -22,7 +22,8 @@ interface BoardRow {
 }
 
 /** `viewer.supervisor`: each row offers Force close; `watchers`: supervisors' Teams ids for their own view (≤ 60). */
-export function boardCardModel(open: Escalation[], queues: string[], now: Date, tenantId?: string, viewer: { supervisor?: boolean; watchers?: string[] } = {}) {
+/** `ratings`: what customers gave over the last RATING_DAYS days, averaged per queue on the board. */
+export function boardCardModel(open: Escalation[], queues: string[], now: Date, tenantId?: string, viewer: { supervisor?: boolean; watchers?: string[] } = {}, ratings: Array<{ queue: string; score: number }> = []) {
   const since = (iso?: string) => duration(Math.max(0, Math.round((now.getTime() - Date.parse(iso ?? now.toISOString())) / 1000)));
   const row = (e: Escalation): BoardRow => {
     const overdue = e.status === 'queued' && e.timers?.claimOverdue;
@@ -37,13 +38,13 @@ export function boardCardModel(open: Escalation[], queues: string[], now: Date, 
   };
   const byAge = (a: Escalation, b: Escalation) => (a.createdAt < b.createdAt ? -1 : 1);
   let shown = 0;
-  const names = [...new Set([...queues, ...open.map(queueOf)])];
+  const names = [...new Set([...queues, ...open.map(queueOf), ...ratings.map((r) => r.queue)])];
   const sections = names.map((name) => {
     const mine = open.filter((e) => queueOf(e) === name).sort(byAge);
     const rows = mine.slice(0, Math.max(0, BOARD_MAX_ROWS - shown)).map(row);
     shown += rows.length;
     const queued = mine.filter((e) => e.status === 'queued').length;
-    return { title: `${name}: ${queued} waiting, ${mine.length - queued} in a chat`, rows };
+    return { title: `${name}: ${queued} waiting, ${mine.length - queued} in a chat`, rating: ratingLine(ratings.filter((r) => r.queue === name).map((r) => r.score)), rows };
   });
   return {
     summary: `${open.length} open as of ${now.toISOString().slice(11, 16)} UTC`,
@@ -52,6 +53,15 @@ export function boardCardModel(open: Escalation[], queues: string[], now: Date, 
     supervisor: !!viewer.supervisor,
     refreshUserIds: (viewer.watchers ?? []).slice(0, 60),
   };
+}
+
+/** Over how many days the board averages the ratings. */
+export const RATING_DAYS = 7;
+
+function ratingLine(scores: number[]): string {
+  if (!scores.length) return `No ratings in the last ${RATING_DAYS} days.`;
+  const average = scores.reduce((a, b) => a + b, 0) / scores.length;
+  return `Rated ${average.toFixed(1)} / 5 on average (${scores.length} rating${scores.length === 1 ? '' : 's'}, last ${RATING_DAYS} days).`;
 }
 
 /** A link to the escalation's thread in Teams (the channel message that holds its card). */

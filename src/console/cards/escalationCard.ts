@@ -90,6 +90,8 @@ export interface EscalationCardModel {
   slaState: string;
   /** Once an agent answered: how long after the customer asked. */
   firstResponse: string;
+  /** "Rated 4 / 5", "Survey sent", "No rating given" after an agent's resolve; empty otherwise. */
+  rating: string;
   ownerTitle: string;
   ownerLine: string;
   deliveryProblem: string;
@@ -162,6 +164,7 @@ function currentCardModel(e: Escalation, now: Date, noteMarker: string, view: Ca
     routingNote: e.routingNote ? cut(e.routingNote, 200) : '',
     lastMessage: clock(lastLineAt, now),
     slaState: e.status !== 'queued' ? '' : e.timers?.claimOverdue === 'leads' ? 'Overdue: team leads notified' : e.timers?.claimOverdue ? 'Overdue: team notified' : 'On time',
+    rating: e.survey ? (e.survey.score !== undefined ? `Rated ${e.survey.score} / 5` : e.survey.answeredAt ? 'No rating given' : 'Survey sent, no answer yet') : '',
     firstResponse: e.firstResponseAt ? `after ${duration(Math.max(0, Math.round((Date.parse(e.firstResponseAt) - Date.parse(e.createdAt)) / 1000)))}` : '',
     deliveryProblem: e.deliveryProblem ? `⚠️ ${cut(e.deliveryProblem, 300)}` : '',
     hint,

@@ -76,6 +76,15 @@ export function timerQueries(escalations: Container, transcripts: Container) {
         );
         return rows.map((r) => r.w);
       },
+      async ratings(sinceIso: string) {
+        const rows = await queryAll<{ queue?: string; score: number }>(
+          escalations,
+          'SELECT c.queue, c.survey.score AS score FROM c WHERE IS_DEFINED(c.survey.score) AND c.survey.answeredAt >= @since',
+          [{ name: '@since', value: sinceIso }],
+          'ratings',
+        );
+        return rows.map((r) => ({ queue: r.queue ?? DEFAULT_QUEUE, score: r.score }));
+      },
     },
     transcripts: {
       async lineFacts(escalationId: string): Promise<LineFacts> {

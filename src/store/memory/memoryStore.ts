@@ -119,6 +119,12 @@ export function createMemoryStore(): HandoverStore {
         .filter(({ value }) => queueOf(value) === queue && value.claimWaitSeconds !== undefined && (value.claimedAt ?? '') >= sinceIso)
         .map(({ value }) => value.claimWaitSeconds!);
     },
+    async ratings(sinceIso) {
+      return escalations
+        .all()
+        .filter(({ value }) => value.survey?.score !== undefined && (value.survey.answeredAt ?? '') >= sinceIso)
+        .map(({ value }) => ({ queue: queueOf(value), score: value.survey!.score! }));
+    },
   };
   const lookupStore: LookupStore = {
     get: async (key) => lookups.get(key),

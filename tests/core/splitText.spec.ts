@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { splitText } from '../../src/outbound/splitText';
+import { splitText } from '../../src/core/splitText';
 
 describe('splitText', () => {
   it('keeps short text whole', () => {
