@@ -70,6 +70,14 @@ param inactivityCloseSeconds string = '300'
 param officeHours string = ''
 param officeTimezone string = 'UTC'
 param holidays string = ''
+param transcriptOnClose string = 'true'
+param surveyOnResolve string = 'true'
+param blobContainer string = 'files'
+param fileLinkMinutes string = '60'
+param maxImageBytes string = '4194304'
+@description('Signs the links to stored images (32+ characters, e.g. openssl rand -base64 48); kept in Key Vault.')
+@secure()
+param fileLinkSecret string
 
 // Empty tenant ids mean the tenant this is deployed in.
 var tenantOf = {
@@ -156,6 +164,58 @@ resource copilotSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: { value: copilotAppPassword }
 }
 
+resource fileLinkSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'file-link-secret'
+  properties: { value: fileLinkSecret }
+}
+
+// Images passed between customers and agents: private, reached with the service's managed identity only (no keys),
+// deleted after RETENTION_DAYS like the escalations they belong to.
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take(toLower(replace('${baseName}files${uniqueString(resourceGroup().id)}', '-', '')), 24)
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource filesContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: blobContainer
+  properties: { publicAccess: 'None' }
+}
+
+resource filesRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-with-escalations'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${blobContainer}/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: int(retentionDays) } } }
+          }
+        }
+      ]
+    }
+  }
+}
+
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: '${baseName}-plan'
   location: location
@@ -232,6 +292,15 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'OFFICE_HOURS', value: officeHours }
         { name: 'OFFICE_TIMEZONE', value: officeTimezone }
         { name: 'HOLIDAYS', value: holidays }
+        { name: 'TRANSCRIPT_ON_CLOSE', value: transcriptOnClose }
+        { name: 'SURVEY_ON_RESOLVE', value: surveyOnResolve }
+        { name: 'BLOB_ENDPOINT', value: storage.properties.primaryEndpoints.blob }
+        // No account key in Azure: the managed identity has Storage Blob Data Contributor on the account.
+        { name: 'BLOB_CONNECTION_STRING', value: '' }
+        { name: 'BLOB_CONTAINER', value: blobContainer }
+        { name: 'FILE_LINK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${fileLinkSecretValue.properties.secretUri})' }
+        { name: 'FILE_LINK_MINUTES', value: fileLinkMinutes }
+        { name: 'MAX_IMAGE_BYTES', value: maxImageBytes }
         // Empty: App Service sets WEBSITE_INSTANCE_ID per instance; each process adds its own suffix on delivery leases.
         { name: 'INSTANCE_ID', value: '' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }
@@ -258,6 +327,17 @@ resource vaultAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, service.id, 'secrets-user')
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+    principalId: service.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Storage Blob Data Contributor for the service's managed identity (stores and reads the images).
+resource blobDataAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, service.id, 'blob-data-contributor')
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
     principalId: service.identity.principalId
     principalType: 'ServicePrincipal'
   }
@@ -290,4 +370,5 @@ output SERVICE_APP_SERVICE_RESOURCE_ID string = service.id
 output PUBLIC_BASE_URL string = publicBaseUrl
 output SKILL_MANIFEST_URL string = '${publicBaseUrl}/skill-manifest.json'
 output COSMOS_ENDPOINT string = cosmos.properties.documentEndpoint
+output BLOB_ENDPOINT string = storage.properties.primaryEndpoints.blob
 output SERVICE_DOMAIN string = '${serviceName}.azurewebsites.net'

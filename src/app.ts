@@ -20,7 +20,10 @@ import { TeamsMentions } from './console/teamsMentions';
 import type { Logger } from './core/logger';
 import type { AgentDesk, CustomerChannel } from './delivery/ports';
 import { Relay, type RelayOptions } from './delivery/relay';
+import { fileLinkSigner } from './files/fileLinks';
+import { ImageIntake } from './files/imageIntake';
 import { deferredResponse } from './http/deferredResponse';
+import { fileRoute } from './http/fileRoute';
 import { sendError } from './http/errorResponse';
 import { chainable } from './http/restifyResponse';
 import { createServer, routes } from './http/server';
@@ -31,8 +34,10 @@ import { Connector } from './outbound/connector';
 import { serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
 import { LaneRateMemory } from './outbound/laneRateMemory';
 import { TeamsRateLimiter } from './outbound/teamsRateLimiter';
-import { tokenSourceFor } from './outbound/tokenSource';
+import { tokenSourceFor, type TokenSource } from './outbound/tokenSource';
 import { connectCosmos, type CosmosSettings } from './store/cosmos/cosmosClient';
+import { connectBlobStore } from './store/blob/blobFileStore';
+import { startEmbeddedAzurite } from './store/blob/embeddedAzurite';
 import { createCosmosStore } from './store/cosmos/cosmosStore';
 import type { HandoverStore } from './store/handoverStore';
 import { createMemoryStore } from './store/memory/memoryStore';
@@ -52,6 +57,8 @@ export interface AppOptions {
   root?: string;
   /** The clock of the core, the timers and the delivery room (tests pass their own). */
   clock?: Clock;
+  /** Token sources in place of Entra's (tests: Entra is unreachable here). */
+  tokens?: { customer?: TokenSource; desk?: TokenSource };
 }
 
 export interface RunningApp {
@@ -79,10 +86,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     ? await createCosmosStore(cosmos.client, { database: config.cosmos.database, retentionSeconds: config.retentionDays * 86_400 })
     : createMemoryStore();
 
+  // Images: Blob Storage when configured, else the embedded Azurite (local runs only: production requires Blob Storage).
+  const azurite = config.files.connectionString || config.files.blobEndpoint ? undefined : await startEmbeddedAzurite();
+  const files = await connectBlobStore({ ...config.files, connectionString: config.files.connectionString ?? azurite?.connectionString });
+  if (config.files.linkSecretGenerated) log.warn({}, 'FILE_LINK_SECRET is not set: links to images are signed with a key made for this process only.');
+  let baseUrl = config.publicBaseUrl ?? '';
+  const links = fileLinkSigner(config.files.linkSecret, config.files.linkMinutes, () => baseUrl);
+
   const policy: ServiceUrlPolicy = { allowedHosts: config.allowedServiceUrlHosts, allowLoopback: config.allowLoopbackServiceUrls };
   const limiter = new TeamsRateLimiter({ tenantRps: config.teamsTenantRps });
-  const customerConnector = new Connector(policy, tokenSourceFor(config.copilot, config.entraAuthority), limiter);
-  const deskConnector = new Connector(policy, tokenSourceFor(config.console, config.entraAuthority), limiter);
+  const customerConnector = new Connector(policy, options.tokens?.customer ?? tokenSourceFor(config.copilot, config.entraAuthority), limiter);
+  const deskConnector = new Connector(policy, options.tokens?.desk ?? tokenSourceFor(config.console, config.entraAuthority), limiter);
 
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel, undefined, config.agentQueues);
   // The registries of desks and customer channels: an escalation names the ones that serve it.
@@ -99,6 +113,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     options: { instanceId: config.instanceId, leaseMs: config.deliveryLeaseMs, sweepIntervalMs: config.sweepIntervalMs, ...options.relay },
     memory: new LaneRateMemory(limiter),
     now: () => clock().getTime(),
+    fileLinks: (f) => ({ url: links.url(f.id, clock().getTime()), contentType: f.contentType, name: f.name }),
   });
   const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
   const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing });
@@ -108,11 +123,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const skillAuthConfiguration = skillAuthConfig(config);
   const skillAdapter = createSkillAdapter(skillAuthConfiguration, policy);
-  const skillLogic = createSkillLogic(handover, { teamsServiceUrl: { base: config.teamsServiceUrlBase, region: config.teamsRegion } }, log);
+  const images = new ImageIntake(files, config.files.maxImageBytes, log);
+  const takeFiles = (attachments: unknown) => images.take(attachments, (url, max) => customerConnector.download(url, max));
+  const skillLogic = createSkillLogic(handover, { teamsServiceUrl: { base: config.teamsServiceUrlBase, region: config.teamsRegion }, takeFiles }, log);
 
   const consoleAdapter = createConsoleAdapter(config);
   const access = new AgentAccess(channels, roster, config.agentChannel.tenantId, log);
-  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, store: store.escalations, access, channels, connector: deskConnector, roster, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, supervisorIds: (serviceUrl, teamId) => mentions.memberIds(config.supervisors, serviceUrl, teamId), log });
+  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, store: store.escalations, access, channels, connector: deskConnector, roster, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, supervisorIds: (serviceUrl, teamId) => mentions.memberIds(config.supervisors, serviceUrl, teamId), images, log });
 
   const root = options.root ?? resolve(__dirname, '..', '..');
   let endpointUrl = '';
@@ -149,6 +166,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       },
     },
     manifest: () => loadSkillManifest(root, endpointUrl, config.skill?.appId),
+    files: fileRoute(files, links, () => clock().getTime()),
     health: async () => (await store.ping(), { sweeps: relay.sweeps }),
   });
 
@@ -157,6 +175,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   await new Promise<void>((ok) => server.listen(config.port, config.host, () => ok()));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  baseUrl ||= url;
   endpointUrl = `${(config.publicBaseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '')}${routes.skill}`;
   log.info({ port, skillEndpoint: endpointUrl, store: cosmos ? (cosmos.embedded ? 'embedded' : 'cosmos') : 'memory' }, 'listening');
 
@@ -173,6 +192,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await relay.stop();
       await limiter.stop();
       await cosmos?.close();
+      await azurite?.close();
     },
   };
 }

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { parseMentionList } from './core/mentions';
-import { parseOfficeHours, type OfficeHours } from './core/officeHours';
 import type { TimerPolicy } from './core/timers';
+import { fileSettingsOf, type FileSettings } from './fileSettings';
 import { parseAgentQueues, type AgentQueue } from './queueSettings';
+import { timerPolicyOf } from './timerSettings';
 
 const csv = z
   .string()
@@ -102,7 +102,16 @@ const raw = z.object({
 
   TRANSCRIPT_ON_CLOSE: bool(true),
   SURVEY_ON_RESOLVE: bool(true),
+
+  BLOB_ENDPOINT: optionalUrl,
+  BLOB_CONNECTION_STRING: optionalString,
+  BLOB_CONTAINER: z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'a Blob container name: 3–63 lowercase letters, digits and single hyphens').default('files'),
+  FILE_LINK_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters (e.g. `openssl rand -base64 48`)').optional()),
+  FILE_LINK_MINUTES: z.coerce.number().int({ message: 'whole minutes' }).min(1).max(7 * 24 * 60).default(60),
+  MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(20 * 1024 * 1024).default(4 * 1024 * 1024),
 });
+
+export type RawSettings = z.infer<typeof raw>;
 
 /** Every environment variable the service reads (documented in README.md, env/ and infra/azure.bicep). */
 export const SETTING_NAMES: readonly string[] = Object.keys(raw.shape);
@@ -155,6 +164,8 @@ export interface Config {
   waitEstimateMinSamples: number;
   /** What closing a chat also does: the transcript in its thread; the 1–5 survey after an agent's resolve. */
   closing: { transcriptOnClose: boolean; surveyOnResolve: boolean };
+  /** Where images are stored (Blob Storage, or the embedded Azurite when none is set) and how links to them are signed. */
+  files: FileSettings;
 }
 
 export class ConfigError extends Error {
@@ -250,36 +261,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timers: timerPolicyOf(v, problems),
     waitEstimateMinSamples: v.WAIT_ESTIMATE_MIN_SAMPLES,
     closing: { transcriptOnClose: v.TRANSCRIPT_ON_CLOSE, surveyOnResolve: v.SURVEY_ON_RESOLVE },
+    files: fileSettingsOf(v, { production, localMode }, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
-}
-
-function timerPolicyOf(v: z.infer<typeof raw>, problems: string[]): TimerPolicy {
-  const notify = parseMentionList(v.SLA_NOTIFY);
-  const leads = parseMentionList(v.SLA_LEADS);
-  problems.push(...notify.problems.map((p) => `SLA_NOTIFY: ${p}`), ...leads.problems.map((p) => `SLA_LEADS: ${p}`));
-  if (v.SLA_CLAIM_SECONDS > 0 && v.SLA_LEAD_SECONDS > 0 && v.SLA_LEAD_SECONDS <= v.SLA_CLAIM_SECONDS) {
-    problems.push(`SLA_LEAD_SECONDS: must be longer than SLA_CLAIM_SECONDS (${v.SLA_CLAIM_SECONDS}): the leads' reminder comes after the team's`);
-  }
-  let hours: OfficeHours | undefined;
-  try {
-    hours = parseOfficeHours(v.OFFICE_HOURS, v.OFFICE_TIMEZONE, v.HOLIDAYS);
-  } catch (err) {
-    const name = /time zone/.test((err as Error).message) ? 'OFFICE_TIMEZONE' : /YYYY-MM-DD/.test((err as Error).message) ? 'HOLIDAYS' : 'OFFICE_HOURS';
-    problems.push(`${name}: ${(err as Error).message}`);
-  }
-  return {
-    queueUpdateSeconds: v.QUEUE_UPDATE_SECONDS,
-    claimSeconds: v.SLA_CLAIM_SECONDS,
-    leadSeconds: v.SLA_LEAD_SECONDS,
-    replySeconds: v.SLA_REPLY_SECONDS,
-    checkInSeconds: v.INACTIVITY_CHECKIN_SECONDS,
-    closeSeconds: v.INACTIVITY_CLOSE_SECONDS,
-    notify: notify.targets,
-    leads: leads.targets,
-    hours,
-  };
 }
 
 function readCa(path: string, problems: string[]): string | undefined {

@@ -69,10 +69,32 @@ describe('config', () => {
     const env = {
       NODE_ENV: 'production', SKILL_APP_ID: 'a', SKILL_APP_PASSWORD: 'x', CONSOLE_APP_ID: 'b', CONSOLE_APP_PASSWORD: 'x', COPILOT_APP_ID: 'c', COPILOT_APP_PASSWORD: 'x',
       ALLOWED_CALLERS: '*', COSMOS_ENDPOINT: 'https://x.documents.azure.com/', COSMOS_USE_MANAGED_IDENTITY: 'true', PUBLIC_BASE_URL: 'https://h.example', ALLOW_LOOPBACK_SERVICE_URLS: 'true',
+      BLOB_ENDPOINT: 'https://acct.blob.core.windows.net/', FILE_LINK_SECRET: 'x'.repeat(32),
     };
     assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.problems.length === 2);
     const ok = loadConfig({ ...env, ALLOWED_CALLERS: 'c', ALLOW_LOOPBACK_SERVICE_URLS: 'false' });
     assert.equal(ok.localMode, false);
     assert.equal(ok.allowLoopbackServiceUrls, false);
+  });
+
+  it('images: production needs Blob Storage, and outside local mode a link secret of 32+ characters', () => {
+    const creds = { SKILL_APP_ID: 'a', CONSOLE_APP_ID: 'b', COPILOT_APP_ID: 'c', ALLOWED_CALLERS: 'c' };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    assert.deepEqual(problems(creds), ['FILE_LINK_SECRET: required outside local mode (signs the links to stored images; the same on every instance)']);
+    assert.match(problems({ ...creds, FILE_LINK_SECRET: 'short' })[0], /^FILE_LINK_SECRET: at least 32 characters/);
+    assert.match(problems({ ...creds, FILE_LINK_SECRET: 'x'.repeat(32), BLOB_ENDPOINT: 'https://a.blob.core.windows.net', BLOB_CONNECTION_STRING: 'UseDevelopmentStorage=true' })[0], /^BLOB_CONNECTION_STRING: set it or BLOB_ENDPOINT/);
+    assert.match(problems({ BLOB_CONTAINER: 'Bad_Name' })[0], /^BLOB_CONTAINER: a Blob container name/);
+    assert.match(problems({ MAX_IMAGE_BYTES: '10' })[0], /^MAX_IMAGE_BYTES/);
+    const local = loadConfig({});
+    assert.deepEqual([local.files.linkSecretGenerated, local.files.container, local.files.linkMinutes, local.files.maxImageBytes], [true, 'files', 60, 4 * 1024 * 1024]);
+    assert.deepEqual([local.closing.transcriptOnClose, local.closing.surveyOnResolve], [true, true]);
+    assert.equal(loadConfig({ TRANSCRIPT_ON_CLOSE: 'false' }).closing.transcriptOnClose, false);
   });
 });

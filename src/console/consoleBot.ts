@@ -12,6 +12,7 @@ import type { EscalationStore } from '../core/ports';
 import type { TransferTarget } from '../core/transfer';
 import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
+import type { ImageIntake } from '../files/imageIntake';
 import type { Connector } from '../outbound/connector';
 import type { AgentAccess } from './agentAccess';
 import type { AgentChannelRegistry } from './agentChannel';
@@ -38,6 +39,8 @@ export interface ConsoleBotDeps {
   /** SUPERVISORS: Entra object ids (lowercase), and their Teams ids in a team (for user-specific views). */
   supervisors?: string[];
   supervisorIds?: (serviceUrl: string, teamId: string) => Promise<string[]>;
+  /** Takes in images pasted into a thread (absent: files are ignored). */
+  images?: ImageIntake;
   log: Logger;
   now?: () => Date;
 }
@@ -180,9 +183,12 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       await handover.deskNotice(e, allowed.reason);
       return;
     }
-    if (!text) return;
+    // Pasted images are fetched with the console bot's token; other files are refused, and the agent is told.
+    const intake = deps.images && ctx.activity.attachments?.length ? await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max)) : undefined;
+    if (intake?.refused.length) await handover.deskNotice(e, notices.fileRefusedToAgent(intake.refused), `refused|${ctx.activity.id}`);
+    if (!text && !intake?.files.length) return;
     const note = noteText(text, deps.noteMarker);
-    const result = await handover.agentMessage(e, allowed.agent, note ?? text, { activityId: ctx.activity.id, note: note !== undefined });
+    const result = await handover.agentMessage(e, allowed.agent, note ?? text, { activityId: ctx.activity.id, note: note !== undefined, files: intake?.files });
     switch (result.kind) {
       case 'note':
         await handover.deskNotice(result.escalation, `Note kept internal (not sent to the customer).`);

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'not_claimed'
   | 'same_place'
   | 'moved'
-  | 'unknown_queue';
+  | 'unknown_queue'
+  | 'file_refused';
 
 export abstract class CodedError extends Error {
   abstract readonly code: ErrorCode;
@@ -78,5 +79,14 @@ export class UnknownQueueError extends CodedError {
   constructor(queue: string) {
     super(`there is no queue "${queue}"`);
     this.name = 'UnknownQueueError';
+  }
+}
+
+/** A file that is not passed on (not an image by its bytes, too large, not downloadable): the sender is told. */
+export class FileRefusedError extends CodedError {
+  readonly code = 'file_refused' as const;
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'FileRefusedError';
   }
 }

@@ -173,7 +173,7 @@ export function resolve(e: Escalation, agent: AgentRef, now: string, options: { 
   assertOpen(e);
   assertOwner(e, agent);
   const survey = options.survey ? { survey: { askedAt: now } } : {};
-  return changed(e, { ...e, status: 'closed', closedReason: 'agent', closedBy: agent, closedAt: now, ...survey }, now, { type: 'resolved', agent, survey: !!options.survey });
+  return changed(e, { ...e, status: 'closed', closedReason: 'agent', closedBy: agent, closedAt: now, ...survey }, now, { type: 'resolved', agent, ...(options.survey ? { survey: true } : {}) });
 }
 
 /** A rating is a message of just one digit, 1 to 5 (what the survey's buttons send as the customer's own message). */

@@ -15,7 +15,8 @@ import type { QueueWatch } from './queueWatch';
 import { routeQueue, type QueueRule } from './routing';
 import { forceClose, transfer, type TransferTarget } from './transfer';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
-import { newEntry, type TranscriptEntry } from './transcript';
+import { notices } from './notices';
+import { newEntry, type FileRef, type TranscriptEntry } from './transcript';
 
 export interface HandoverDeps {
   store: { escalations: EscalationStore; lookups: LookupStore; transcripts: TranscriptStore };
@@ -63,6 +64,9 @@ export interface CustomerLine {
   text: string;
   activityId?: string;
   problem?: string;
+  /** Images that came with the line, stored already; how many files were not passed on (the customer is told). */
+  files?: FileRef[];
+  refusedFiles?: number;
 }
 
 const MAX_CONFLICT_RETRIES = 25;
@@ -158,6 +162,16 @@ export class Handover {
       e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()), found)).escalation;
       known = undefined;
     }
+    const files = line.files?.length ? { files: line.files } : {};
+    let duplicate = false;
+    if (line.refusedFiles) {
+      const refusal = newEntry({ escalationId: e.id, direction: 'toCustomer', kind: 'notice', text: notices.fileRefusedToCustomer(), sourceActivityId: line.activityId && `refused|${line.activityId}`, now: this.clock() });
+      const recorded = await this.outbox.record(refusal, e);
+      void this.outbox.dispatch(e, recorded);
+      duplicate = recorded.duplicate;
+    }
+    // A line that was only a refused file has nothing to relay: its sender was told.
+    if (!line.text && !line.files?.length && line.refusedFiles) return { kind: duplicate ? 'duplicate' : 'relayed', escalation: e };
     const entry = newEntry({
       escalationId: e.id,
       direction: 'toDesk',
@@ -166,6 +180,7 @@ export class Handover {
       text: line.text,
       sourceActivityId: line.activityId,
       now: this.clock(),
+      ...files,
     });
     const recorded = await this.outbox.record(entry, e);
     void this.outbox.dispatch(e, recorded);
@@ -242,12 +257,12 @@ export class Handover {
    * A line an agent typed on the desk. The owner's lines go to the customer; on a queued escalation the first
    * reply claims it; notes stay internal; anyone else is told who owns the chat.
    */
-  async agentMessage(found: Escalation, agent: AgentRef, text: string, options: { activityId?: string; note?: boolean } = {}): Promise<AgentMessageResult> {
+  async agentMessage(found: Escalation, agent: AgentRef, text: string, options: { activityId?: string; note?: boolean; files?: FileRef[] } = {}): Promise<AgentMessageResult> {
     // `found` is the escalation as just read for the thread (findByDesk): no second read on the message path.
     let e = found;
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     const entryOf = (direction: 'internal' | 'toCustomer', kind: 'note' | 'agent') =>
-      newEntry({ escalationId: e.id, direction, kind, author: agent, text, sourceActivityId: options.activityId, now: this.clock() });
+      newEntry({ escalationId: e.id, direction, kind, author: agent, text, sourceActivityId: options.activityId, now: this.clock(), ...(options.files?.length ? { files: options.files } : {}) });
     if (options.note) {
       const { duplicate } = await this.outbox.record(entryOf('internal', 'note'), e);
       return { kind: duplicate ? 'duplicate' : 'note', escalation: e };

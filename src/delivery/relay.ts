@@ -17,7 +17,7 @@ import { describe } from './deliveryError';
 import { LocalLanes } from './localLanes';
 import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
 import type { RetrySettings } from './retryPolicy';
-import { Sender, type Job } from './sender';
+import { Sender, type Job, type SenderDeps } from './sender';
 import { SharedLanes } from './sharedLanes';
 
 export interface RelayOptions extends RetrySettings {
@@ -56,6 +56,8 @@ export interface RelayDeps {
   memory?: LaneMemory;
   /** Epoch milliseconds; tests pass their own (or use fake timers). */
   now?: () => number;
+  /** Signed links to stored images, made at each send. */
+  fileLinks?: SenderDeps['fileLinks'];
 }
 
 /** A lone process, or an edge with nothing to hand over. */
@@ -90,7 +92,7 @@ export class Relay implements Outbox {
     this.now = deps.now ?? Date.now;
     this.local = new LocalLanes(this.log);
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-    this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep });
+    this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks });
     this.sharedLanes = new SharedLanes({
       lanes: this.store.lanes,
       escalations: this.store.escalations,

@@ -16,6 +16,7 @@ const statusOf: Record<ErrorCode, number> = {
   same_place: 409,
   moved: 409,
   unknown_queue: 400,
+  file_refused: 422,
   already_exists: 409,
   concurrent_update: 503,
   store_unavailable: 503,

@@ -21,6 +21,8 @@ export interface ServerParts {
   manifest: () => unknown;
   /** Throws when the store does not answer; otherwise what the health check reports besides its status. */
   health: () => Promise<Record<string, unknown>>;
+  /** Serves stored images to holders of a signed link (fileRoute.ts). */
+  files?: (req: Request, res: Response) => Promise<void>;
   /** Days a closed escalation is kept (said on the privacy page). */
   retentionDays: number;
   log: Logger;
@@ -31,6 +33,7 @@ export const routes = {
   console: '/api/console/messages',
   manifest: '/skill-manifest.json',
   health: '/healthz',
+  files: '/files',
   privacy: '/privacy',
   terms: '/terms',
 } as const;
@@ -64,6 +67,17 @@ export function createServer(parts: ServerParts): Server {
   server.get(routes.manifest, async (_req: Request, res: Response) => {
     res.send(200, parts.manifest());
   });
+
+  const files = parts.files;
+  if (files) {
+    server.get(`${routes.files}/:id`, async (req: Request, res: Response) => {
+      try {
+        await files(req, res);
+      } catch (err) {
+        sendError(res, err, log);
+      }
+    });
+  }
 
   for (const page of ['privacy', 'terms'] as const) {
     server.get(routes[page], async (_req: Request, res: Response) => {

@@ -5,6 +5,7 @@
  */
 import { Activity } from '@microsoft/agents-activity';
 import { ConnectorClient } from '@microsoft/agents-hosting';
+import { FileRefusedError } from '../core/errors';
 import { DeliveryError } from '../delivery/deliveryError';
 import type { Fence } from '../delivery/ports';
 import { assertServiceUrl, type ServiceUrlPolicy } from './serviceUrlPolicy';
@@ -74,6 +75,32 @@ export class Connector {
       const res = await c.httpClient.get<{ members?: Member[] }>(`v3/conversations/${encodeURIComponent(teamId)}/pagedmembers?pageSize=500`);
       return (res.data?.members ?? []).map((m) => ({ id: m.id, name: m.name, aadObjectId: m.aadObjectId }));
     });
+  }
+
+  /**
+   * Downloads a file a Teams user attached (an image pasted in a thread or a chat), with this registration's token:
+   * only from allowed hosts, never following a redirect elsewhere, and never reading more than `maxBytes`.
+   * Unlike Bot Connector calls the token also goes to a loopback host when one is configured (tests only: loopback
+   * is refused in production, and local mode has no token).
+   */
+  async download(url: string, maxBytes: number): Promise<Buffer> {
+    assertServiceUrl(url, this.policy);
+    const token = await this.tokenOrFail();
+    const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'error', signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new FileRefusedError(`the file could not be downloaded (HTTP ${res.status})`);
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const reader = res.body?.getReader();
+    for (let next = await reader?.read(); reader && next && !next.done; next = await reader.read()) {
+      size += next.value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
+      }
+      chunks.push(Buffer.from(next.value));
+    }
+    return Buffer.concat(chunks);
   }
 
   /**

@@ -5,6 +5,7 @@
 import { Activity, ActivityTypes } from '@microsoft/agents-activity';
 import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Handover } from '../core/handover';
+import type { Intake } from '../files/imageIntake';
 import type { Logger } from '../core/logger';
 import { customerFromActivity } from './customerFromActivity';
 import { readContext, readProblem, readString, readQueue } from './skillInputs';
@@ -13,6 +14,8 @@ import type { TeamsServiceUrlOptions } from './teamsServiceUrl';
 
 export interface SkillBotOptions {
   teamsServiceUrl: TeamsServiceUrlOptions;
+  /** Takes in the images a customer attached (fetched with the Copilot Studio agent's token); none when absent. */
+  takeFiles?: (attachments: unknown) => Promise<Intake>;
 }
 
 export type SkillLogic = (ctx: TurnContext) => Promise<void>;
@@ -64,12 +67,16 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
     const a = ctx.activity;
     const text = (a.text ?? '').trim();
     const escalationId = readString(a.value, SkillInputs.liveChatConversationId)?.trim();
+    const intake = options.takeFiles && a.attachments?.length ? await options.takeFiles(a.attachments) : { files: [], refused: [] };
+    const nothing = !text && !intake.files.length && !intake.refused.length;
     const result = await handover.customerMessage({
       conversationId: a.conversation!.id,
       escalationId: escalationId || undefined,
-      text: text || '(the customer sent something other than text)',
+      text: nothing ? '(the customer sent something other than text)' : text,
       activityId: a.id,
       problem: readProblem(a.value),
+      files: intake.files,
+      refusedFiles: intake.refused.length,
     });
     if (result.kind === 'relayed' || result.kind === 'duplicate') return;
     // No live chat any more (resolved by an agent, or never started): hand the customer back to the topic. After an

@@ -14,8 +14,13 @@ describe('effects: events → outbox items', () => {
     assert.deepEqual(shape(record({ type: 'started' }, 1)), ['card:toDesk', 'notice:toCustomer']);
     assert.deepEqual(shape(record({ type: 'claimed', agent: ann })), ['notice:toCustomer', 'card:toDesk']);
     assert.deepEqual(shape(record({ type: 'released', agent: ann })), ['notice:toCustomer', 'card:toDesk']);
-    assert.deepEqual(shape(record({ type: 'resolved', agent: ann })), ['notice:toCustomer', 'card:toDesk']);
-    assert.deepEqual(shape(record({ type: 'customerLeft' })), ['notice:toDesk', 'card:toDesk']);
+    // A close ends with the transcript task (a desk item of its own, after the card change).
+    assert.deepEqual(shape(record({ type: 'resolved', agent: ann })), ['notice:toCustomer', 'card:toDesk', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'resolved', agent: ann, survey: true })), ['notice:toCustomer', 'notice:toCustomer', 'card:toDesk', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'customerLeft' })), ['notice:toDesk', 'card:toDesk', 'card:toDesk']);
+    assert.deepEqual(effectsOf(record({ type: 'customerLeft' }), e, new Date(), { transcriptOnClose: false }).length, 2);
+    assert.deepEqual(shape(record({ type: 'rated', score: 4 })), ['notice:toCustomer', 'card:toDesk']);
+    assert.deepEqual(shape(record({ type: 'surveyDeclined' })), []);
     assert.deepEqual(shape(record({ type: 'placedOnDesk' })), []);
   });
 

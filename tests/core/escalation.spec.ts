@@ -75,4 +75,29 @@ describe('escalation rules', () => {
     rules.customerLeft(e, now);
     assert.deepEqual(e, copy);
   });
+
+  describe('the satisfaction survey', () => {
+    const resolved = (survey: boolean) => rules.resolve(rules.claim(queued(), ann, now).escalation, ann, now, { survey }).escalation;
+
+    it('is asked only when the resolve says so', () => {
+      assert.equal(resolved(false).survey, undefined);
+      assert.deepEqual(resolved(true).survey, { askedAt: now });
+    });
+
+    it('a rating is one digit 1–5, nothing else', () => {
+      assert.deepEqual(['1', ' 5 ', '3\n'].map(rules.ratingOf), [1, 5, 3]);
+      assert.deepEqual(['0', '6', '45', '4.5', 'four', '4 stars', ''].map(rules.ratingOf), Array(7).fill(undefined));
+    });
+
+    it('the first answer counts: a rating is kept, a second one changes nothing; anything else ends it unrated', () => {
+      const rated = rules.answerSurvey(resolved(true), '4', now);
+      assert.deepEqual(rated.events, [{ type: 'rated', score: 4 }]);
+      assert.equal(rated.escalation.survey?.score, 4);
+      assert.deepEqual(rules.answerSurvey(rated.escalation, '1', now).events, []);
+      const declined = rules.answerSurvey(resolved(true), 'thanks', now);
+      assert.deepEqual(declined.events, [{ type: 'surveyDeclined' }]);
+      assert.deepEqual(rules.answerSurvey(declined.escalation, '5', now).events, []);
+      assert.deepEqual(rules.answerSurvey(resolved(false), '5', now).events, [], 'no survey, no rating');
+    });
+  });
 });

@@ -121,7 +121,33 @@ export class ConnectorStub {
     }
   }
 
+  /**
+   * Files the stub serves as Teams does pasted images (`<base>/v3/attachments/<id>/views/original`): only to a caller
+   * with the given bearer token. Every download is recorded.
+   */
+  readonly files = new Map<string, { bytes: Buffer; contentType: string; token?: string }>();
+  readonly downloads: Array<{ id: string; authorization?: string; status: number }> = [];
+
+  fileUrl(id: string, base = '/teams'): string {
+    return `${this.url}${base}/v3/attachments/${encodeURIComponent(id)}/views/original`;
+  }
+
+  private serveFile(id: string, req: IncomingMessage, res: ServerResponse): void {
+    const file = this.files.get(id);
+    const status = !file ? 404 : file.token && req.headers.authorization !== `Bearer ${file.token}` ? 401 : 200;
+    this.downloads.push({ id, authorization: req.headers.authorization, status });
+    // Not chained: restify (loaded in the same process) replaces writeHead with one that returns nothing.
+    if (status !== 200 || !file) {
+      res.writeHead(status);
+      return void res.end();
+    }
+    res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.bytes.length });
+    res.end(file.bytes);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const file = /\/v3\/attachments\/([^/]+)\/views\/original$/.exec((req.url ?? '').split('?')[0]);
+    if (file && req.method === 'GET') return this.serveFile(decodeURIComponent(file[1]), req, res);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');

@@ -2,6 +2,7 @@
  * The service and the Cosmos-compatible server as processes of their own, so a test can SIGKILL one and restart
  * it, or run several service instances on one store.
  */
+import { sharedBlobConnectionString, TEST_FILE_LINK_SECRET } from './azurite';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,7 @@ export interface ServiceProc extends Proc {
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProc> {
   const child = spawn(process.execPath, [join(root, 'dist', 'src', 'index.js')], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'info', BLOB_CONNECTION_STRING: await sharedBlobConnectionString(), FILE_LINK_SECRET: TEST_FILE_LINK_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const m = await waitForLine(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'service');

@@ -2,6 +2,7 @@
 import pino from 'pino';
 import { startApp, type AppOptions, type RunningApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { sharedBlobConnectionString, TEST_FILE_LINK_SECRET } from './azurite';
 import type { ConnectorStub } from './connectorStub';
 
 export const TEAM_ID = '19:agents-team@thread.tacv2';
@@ -27,6 +28,8 @@ export async function startService(stub: ConnectorStub, env: Record<string, stri
     AGENT_TEAM_ID: TEAM_ID,
     AGENT_CHANNEL_ID: CHANNEL_ID,
     AGENT_TENANT_ID: AGENT_TENANT,
+    BLOB_CONNECTION_STRING: env.BLOB_ENDPOINT ? '' : await sharedBlobConnectionString(),
+    FILE_LINK_SECRET: TEST_FILE_LINK_SECRET,
     ...env,
   });
   const app = await startApp(config, { log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), relay: { retries: 4, minDelayMs: 20, maxDelayMs: 200 }, ...options });

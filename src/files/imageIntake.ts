@@ -1,0 +1,90 @@
+/**
+ * Takes in the files attached to a line, from either side: each image is downloaded (with the sender's bot token),
+ * checked by its bytes and size, and stored; anything else is refused, so its sender can be told. A line's text is
+ * relayed whatever happens to its files.
+ */
+import { randomUUID } from 'node:crypto';
+import { FileRefusedError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { FileRef } from '../core/transcript';
+import { imageName, imageTypeOf } from './imageType';
+import type { FileStore } from './ports';
+
+/** An attachment as Teams and Copilot Studio send it. */
+export interface IncomingAttachment {
+  contentType?: string;
+  contentUrl?: string;
+  name?: string;
+}
+
+export interface Intake {
+  files: FileRef[];
+  /** Names of the files not passed on (what the sender is told about). */
+  refused: string[];
+}
+
+/** Fetches an attachment's bytes with the right token, reading at most `maxBytes`. */
+export type Download = (url: string, maxBytes: number) => Promise<Buffer>;
+
+/** Teams' own rendering of the message and cards are not files. */
+const NOT_FILES = [/^text\/html$/i, /^application\/vnd\.microsoft\.card\./i];
+const TEAMS_FILE = 'application/vnd.microsoft.teams.file.download.info';
+const MAX_FILES_PER_LINE = 10;
+
+export class ImageIntake {
+  constructor(
+    private readonly store: FileStore,
+    private readonly maxBytes: number,
+    private readonly log: Logger,
+    private readonly newId: () => string = randomUUID,
+  ) {}
+
+  async take(attachments: unknown, download: Download): Promise<Intake> {
+    const intake: Intake = { files: [], refused: [] };
+    for (const a of candidates(attachments)) {
+      const name = a.name?.trim() || 'a file';
+      if (intake.files.length + intake.refused.length >= MAX_FILES_PER_LINE) {
+        intake.refused.push(name);
+        continue;
+      }
+      try {
+        intake.files.push(await this.takeOne(a, download));
+      } catch (err) {
+        if (!(err instanceof FileRefusedError)) this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) }, 'an attachment could not be taken in');
+        intake.refused.push(name);
+      }
+    }
+    return intake;
+  }
+
+  private async takeOne(a: IncomingAttachment, download: Download): Promise<FileRef> {
+    // A declared non-image (a PDF, a Teams file card) is refused without downloading it.
+    if (!a.contentUrl || !/^image\//i.test(a.contentType ?? '')) throw new FileRefusedError('only images are passed on');
+    const bytes = await download(a.contentUrl, this.maxBytes);
+    const type = imageTypeOf(bytes);
+    if (!type) throw new FileRefusedError('not a PNG, JPEG, GIF or WebP image');
+    const id = this.newId();
+    await this.store.put(id, { bytes, contentType: type });
+    return { id, contentType: type, name: imageName(a.name, type), bytes: bytes.length };
+  }
+}
+
+function candidates(attachments: unknown): IncomingAttachment[] {
+  if (!Array.isArray(attachments)) return [];
+  return attachments
+    .filter((a): a is Record<string, unknown> => !!a && typeof a === 'object')
+    .map((a) => ({
+      contentType: typeof a.contentType === 'string' ? a.contentType : undefined,
+      contentUrl: typeof a.contentUrl === 'string' ? a.contentUrl : undefined,
+      name: typeof a.name === 'string' ? a.name : undefined,
+    }))
+    .filter((a) => !NOT_FILES.some((re) => re.test(a.contentType ?? '')) && (a.contentUrl !== undefined || a.contentType === TEAMS_FILE));
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return 'not a URL';
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The official Storage emulator (npm `azurite`, a dev dependency) as a child process on a free loopback port, in
+ * memory: the local stand-in for Blob Storage, as the embedded Cosmos server is for Cosmos DB. Started only when no
+ * Blob Storage is configured (never in production: the configuration refuses that).
+ */
+import { spawn } from 'node:child_process';
+
+/** Azurite's documented development account; it only ever exists inside the emulator on this machine. */
+const DEV_ACCOUNT = 'devstoreaccount1';
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface EmbeddedAzurite {
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+export function azuriteConnectionString(blobEndpoint: string): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint.replace(/\/+$/, '')}/${DEV_ACCOUNT};`;
+}
+
+export async function startEmbeddedAzurite(timeoutMs = 30_000): Promise<EmbeddedAzurite> {
+  let main: string;
+  try {
+    main = require.resolve('azurite/dist/src/blob/main.js');
+  } catch {
+    throw new Error('BLOB_ENDPOINT / BLOB_CONNECTION_STRING are not set and the embedded Azurite is not installed (run `npm install`, which installs dev dependencies)');
+  }
+  const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--silent'];
+  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = () => child.kill('SIGKILL');
+  process.once('exit', stop); // never outlive the service (mocha's --exit, a crash)
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${timeoutMs} ms: ${output.slice(-500)}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /successfully listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with code ${code}: ${output.slice(-500)}`));
+    });
+  });
+  child.stdout.resume();
+  child.stderr.resume();
+  return {
+    connectionString: azuriteConnectionString(endpoint),
+    async close() {
+      process.removeListener('exit', stop);
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
