@@ -20,6 +20,10 @@ export interface ChatLine {
   from?: string;
   text: string;
   at: string;
+  /** Images that came with the line (the service's signed links, or the customer's own upload). */
+  images?: Array<{ url: string; name?: string }>;
+  /** Buttons of a card that answer as the customer's own message (Teams imBack), e.g. the 1–5 survey. */
+  choices?: Array<{ title: string; value: string }>;
 }
 
 /** with-copilot: Copilot Studio answers; live: the skill has the chat (queued or with an agent). */
@@ -35,12 +39,16 @@ export interface SimulatorOptions {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** An attached image travels base64 in JSON: room for the service's 4 MB limit and a bit over (to try a refusal). */
+const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
 const AGENT_PREFIX = /^\*\*((?:\\.|[^*])+)\*\*: ([\s\S]*)$/;
 
 export class CustomerSimulator {
   private server?: Server;
   private customer: SimulatedCustomer;
   private lines: ChatLine[] = [];
+  /** Images the customer attached, served as Teams serves attachments, for the skill to fetch. */
+  private files = new Map<string, { bytes: Buffer; contentType: string }>();
   private seq = 0;
   private waiters: Array<() => void> = [];
   status: ChatStatus = 'with-copilot';
@@ -106,6 +114,17 @@ export class CustomerSimulator {
     }
   }
 
+  /** The customer attaches a file (an image, or anything else to see it refused), with optional text. */
+  async attach(file: { name: string; contentType: string; bytes: Buffer }, text = ''): Promise<void> {
+    const id = randomUUID();
+    this.files.set(id, { bytes: file.bytes, contentType: file.contentType });
+    const url = `${this.url}/teams/v3/attachments/${id}/views/original`;
+    this.add('customer', text, undefined, file.contentType.startsWith('image/') ? { images: [{ url, name: file.name }] } : {});
+    if (this.status !== 'live') return this.add('copilot', 'I am Copilot Studio (simulated). Press "Talk to a person" to reach the support team.');
+    const attachments = [{ contentType: file.contentType, contentUrl: url, name: file.name }];
+    await this.post({ ...copilotStudio.sendMessage(this.customer, this.runtimeServiceUrl, text, this.liveChatId), attachments });
+  }
+
   /** The customer ends the live chat: Copilot Studio calls endConversation. */
   async end(): Promise<void> {
     this.add('customer', '(ends the chat)');
@@ -135,12 +154,12 @@ export class CustomerSimulator {
     }
   }
 
-  private add(kind: LineKind, text: string, from?: string): void {
-    this.lines.push({ seq: ++this.seq, kind, text, ...(from ? { from } : {}), at: new Date().toISOString() });
+  private add(kind: LineKind, text: string, from?: string, extra: Pick<ChatLine, 'images' | 'choices'> = {}): void {
+    this.lines.push({ seq: ++this.seq, kind, text, ...(from ? { from } : {}), at: new Date().toISOString(), ...extra });
     for (const w of this.waiters.splice(0)) w();
   }
 
-  private async post(activity: { id: string }): Promise<void> {
+  private async post(activity: { id: string; attachments?: unknown[] }): Promise<void> {
     const res = await fetch(this.skillEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
     if (!res.ok) {
       const body = await res.text();
@@ -153,6 +172,13 @@ export class CustomerSimulator {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'GET' && path === '/') return send(res, 200, 'text/html; charset=utf-8', page);
     if (req.method === 'GET' && path === '/api/chat') return reply(res, 200, this.chat);
+    const attachment = /^\/teams\/v3\/attachments\/([^/]+)\/views\/original$/.exec(path);
+    if (attachment && req.method === 'GET') {
+      const file = this.files.get(attachment[1]);
+      if (!file) return reply(res, 404, { error: 'no such attachment' });
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.bytes.length });
+      return void res.end(file.bytes);
+    }
     const connector = /^\/(pvaruntime|teams)\/.*v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
     if (connector && (req.method === 'POST' || req.method === 'PUT')) {
       const activity = await readJson(req);
@@ -161,9 +187,12 @@ export class CustomerSimulator {
       return reply(res, 200, { id: randomUUID() });
     }
     if (req.method !== 'POST') return reply(res, 404, { error: `no route for ${req.method} ${path}` });
-    const body = await readJson(req);
+    const body = await readJson(req, path === '/api/attach' ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
     try {
       switch (path) {
+        case '/api/attach':
+          await this.attach({ name: str(body.name) || 'file', contentType: str(body.contentType) || 'application/octet-stream', bytes: Buffer.from(str(body.data), 'base64') }, str(body.text));
+          break;
         case '/api/start':
           await this.askForPerson(str(body.problem), typeof body.context === 'object' && body.context ? body.context : {});
           break;
@@ -199,15 +228,27 @@ export class CustomerSimulator {
     }
     this.status = 'with-copilot';
     this.liveChatId = undefined;
-    this.add('copilot', `The live chat has ended${a.value?.Reason ? ` (${a.value.Reason})` : ''}; Copilot Studio has the conversation again.`);
+    const rated = a.value?.Rating ? `, rated ${a.value.Rating} / 5` : '';
+    this.add('copilot', `The live chat has ended${a.value?.Reason ? ` (${a.value.Reason}${rated})` : ''}; Copilot Studio has the conversation again.`);
   }
 
-  /** A message reaching the customer's Teams chat: an agent's line ("**Name**: text") or a notice. */
+  /** A message reaching the customer's Teams chat: an agent's line ("**Name**: text"), a notice, images, a card. */
   private toCustomer(a: any): void {
-    if (a?.type !== 'message' || typeof a.text !== 'string') return;
-    const m = AGENT_PREFIX.exec(a.text);
-    if (m) this.add('agent', m[2], m[1].replace(/\\(.)/g, '$1'));
-    else this.add('notice', a.text);
+    if (a?.type !== 'message') return;
+    const attachments: any[] = Array.isArray(a.attachments) ? a.attachments : [];
+    const images = attachments.filter((x) => /^image\//.test(x?.contentType ?? '') && typeof x.contentUrl === 'string').map((x) => ({ url: x.contentUrl as string, name: x.name as string | undefined }));
+    const card = attachments.find((x) => x?.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
+    if (card) {
+      // What Teams shows of a card: its text blocks, and buttons that send their imBack value as the customer's message.
+      const text = (card.body ?? []).filter((b: any) => b?.type === 'TextBlock').map((b: any) => String(b.text)).join('\n');
+      const choices = (card.actions ?? []).filter((x: any) => x?.data?.msteams?.type === 'imBack').map((x: any) => ({ title: String(x.title), value: String(x.data.msteams.value) }));
+      return this.add('notice', text, undefined, { choices });
+    }
+    const text = typeof a.text === 'string' ? a.text : '';
+    const extra = images.length ? { images } : {};
+    const m = AGENT_PREFIX.exec(text);
+    if (m) this.add('agent', m[2], m[1].replace(/\\(.)/g, '$1'), extra);
+    else this.add('notice', text, undefined, extra);
   }
 }
 
@@ -234,12 +275,12 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-async function readJson(req: IncomingMessage): Promise<any> {
+async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<any> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest(`request body over ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new BadRequest(`request body over ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

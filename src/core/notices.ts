@@ -43,7 +43,7 @@ export const notices = {
     'Sorry, we could not pass on your file: only images (PNG, JPEG, GIF or WebP, up to the size limit) can be sent in this chat. Please share a link to it instead.',
   fileRefusedToAgent: (names: string[]) =>
     `Not sent to the customer: ${names.map((n) => `"${n}"`).join(', ')}. Only images (PNG, JPEG, GIF or WebP, up to the size limit) can be passed on; share a link instead.`,
-  surveyQuestion: () => 'How did we do? Rate this chat from 1 (poor) to 5 (excellent).',
+  surveyQuestion: () => 'Rate this chat from 1 (poor) to 5 (excellent).',
   thanksForRating: (score: number) => `Thank you for your rating (${score} / 5).`,
   forceClosed: () => 'The support team closed this chat. You are back with the virtual agent; ask for a person again at any time.',
   forceClosedInThread: (by: AgentRef) => `${by.name} (supervisor) closed this chat.`,

@@ -96,7 +96,7 @@ describe('closing the loop (transcript, satisfaction survey) over HTTP', () => {
       /\] Bob: Bob here, fixed it$/,
       /\] Ada Customer: Thanks!$/,
       /To the customer: Bob ended the chat\./,
-      /To the customer: How did we do\?/,
+      /To the customer: Rate this chat from 1 \(poor\) to 5 \(excellent\)\./,
       /■ Chat closed: resolved by Bob\.$/,
     ];
     let at = 0;
@@ -131,7 +131,7 @@ describe('closing the loop (transcript, satisfaction survey) over HTTP', () => {
     const whole = parts.map((p) => p.slice(p.indexOf('\n') + 1)).join('');
     for (const text of said) assert.ok(whole.includes(`Ada Customer: ${text}\n`), 'every character of each line survives the split');
     assert.match(whole, /To the desk: The customer left the chat\.\n.*■ Chat closed: the customer left\.$/);
-    assert.ok(!whole.includes('How did we do'), 'no survey when the customer left');
+    assert.ok(!whole.includes('Rate this chat'), 'no survey when the customer left');
   });
 
   it('a retried delivery posts no part twice: a part that Teams refused once is retried alone', async () => {

@@ -79,8 +79,9 @@ class Desk {
     return this.stub.calls.filter((c) => c.base.startsWith(bases.customer) && c.conversationId === o.customer.conversationId && c.status < 300).map((c) => c.body.text as string);
   }
 
+  /** The thread's messages matching `pattern`, leaving out the closing transcript (which repeats every notice). */
   inThread(o: Open, pattern: RegExp): RecordedCall[] {
-    return this.stub.calls.filter((c) => c.kind === 'send' && c.conversationId === o.threadId && c.status < 300 && pattern.test(c.body?.text ?? ''));
+    return this.stub.calls.filter((c) => c.kind === 'send' && c.conversationId === o.threadId && c.status < 300 && !String(c.body?.text).startsWith('📄 Transcript') && pattern.test(c.body?.text ?? ''));
   }
 
   lastCard(o: Open): string {

@@ -9,10 +9,12 @@ import type { Browser, Page } from 'playwright-core';
 import { startLocalLoop, type LocalLoop } from '../../dev/localLoop';
 import { artifactDir } from '../helpers/artifacts';
 import { launchChromium, loopbackContext, type LoopbackContext } from '../helpers/browser';
+import { gradientPng } from '../helpers/pngImage';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SCREENSHOTS = artifactDir('screenshots');
 const UI_TIMEOUT = 20_000;
+const PNG = gradientPng();
 
 describe('local loop in a real browser (Agents Playground + customer simulator)', function () {
   this.timeout(180_000);
@@ -71,6 +73,17 @@ describe('local loop in a real browser (Agents Playground + customer simulator)'
     await customer.getByLabel('Message').fill('Thanks! The invoice number is INV-2291.');
     await customer.getByRole('button', { name: 'Send' }).click();
     await thread.getByText('The invoice number is INV-2291.').waitFor({ timeout: UI_TIMEOUT });
+
+    // The customer attaches a screenshot: fetched by the skill, checked, stored in Azurite, posted in the thread as
+    // an image/png attachment (the Playground names it but cannot show images; images.spec.ts opens the links).
+    await customer.getByLabel('Attach a file').setInputFiles({ name: 'invoice.png', mimeType: 'image/png', buffer: PNG });
+    const preview = customer.locator('img[alt="invoice.png"]');
+    await preview.waitFor({ timeout: UI_TIMEOUT });
+    assert.equal(await preview.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth, () => 0)), 160, 'a real image');
+    await thread.getByText('image/png is not supported yet').waitFor({ timeout: UI_TIMEOUT });
+    const id = loop.simulator.chat.liveChatId!;
+    const line = (await loop.service.handover.transcript(id)).find((t) => t.files?.length);
+    assert.deepEqual([line?.kind, line?.files?.[0].contentType, line?.files?.[0].name, line?.files?.[0].bytes], ['customer', 'image/png', 'invoice.png', PNG.length]);
     await thread.screenshot({ path: join(SCREENSHOTS, 'agent-thread.png') });
 
     // Resolve: the card says so and the customer is told, then is back with Copilot Studio on the next message.
@@ -79,9 +92,17 @@ describe('local loop in a real browser (Agents Playground + customer simulator)'
     assert.match(await card.innerText(), /Chat resolved/);
     assert.equal(await card.getByRole('button', { name: 'Claim' }).count(), 0);
     await simulator.waitForLine((l) => l.kind === 'notice' && l.text.startsWith(`${team.currentUser.name} ended the chat.`), UI_TIMEOUT);
-    await customer.getByLabel('Message').fill('One more thing');
-    await customer.getByRole('button', { name: 'Send' }).click();
+    // The thread gets the whole transcript.
+    await thread.getByText(`Chat closed: resolved by ${team.currentUser.name}.`, { exact: false }).waitFor({ timeout: UI_TIMEOUT });
+
+    // The survey: five buttons; a click answers as the customer's own message, and hands back to Copilot Studio.
+    await customer.getByText('How did we do?').waitFor({ timeout: UI_TIMEOUT });
+    await customer.screenshot({ path: join(SCREENSHOTS, 'customer-survey.png') });
+    await customer.getByRole('button', { name: '4', exact: true }).click();
     await customer.getByText('With Copilot Studio').waitFor({ timeout: UI_TIMEOUT });
+    await customer.getByText('Thank you for your rating (4 / 5).').waitFor({ timeout: UI_TIMEOUT });
+    await card.getByText('Rated 4 / 5').waitFor({ timeout: UI_TIMEOUT });
+    assert.ok(await customer.getByText(/The live chat has ended \(closed:agent, rated 4 \/ 5\)/).count());
     await customer.screenshot({ path: join(SCREENSHOTS, 'customer-chat.png') });
 
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { claim, customerLeft, resolve, type Escalation } from '../../../src/core/escalation';
 import { CARD_MAX_BYTES, escalationCardModel, renderEscalationCard } from '../../../src/console/cards/escalationCard';
+import { renderSurveyCard, surveyCardModel } from '../../../src/skill/cards/surveyCard';
 import { artifactDir } from '../../helpers/artifacts';
 import { launchChromium, loopbackContext } from '../../helpers/browser';
 
@@ -114,6 +115,19 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
     const supervised = await render(page, renderBoardCard(boardCardModel([states.claimed], ['default'], new Date(at(15)), undefined, { supervisor: true, watchers: ['29:sue'] })));
     assert.deepEqual(supervised.errors, []);
     assert.deepEqual(supervised.buttons, ['Thread', 'Close', 'Refresh']);
+  });
+
+  it('the customer\'s survey card renders five buttons; a rated chat\'s card and the board show the rating', async () => {
+    const survey = await render(page, renderSurveyCard(surveyCardModel('Rate this chat from 1 (poor) to 5 (excellent).')));
+    assert.deepEqual(survey.errors, []);
+    assert.deepEqual(survey.buttons, ['1', '2', '3', '4', '5']);
+    await page.locator('#host').screenshot({ path: join(OUT, 'survey.png') });
+    const rated = { ...resolve(claimed, agent, at(20), { survey: true }).escalation, survey: { askedAt: at(20), answeredAt: at(21), score: 4 } };
+    const card = await render(page, renderEscalationCard(escalationCardModel(rated, new Date(at(22)), '/note')));
+    assert.deepEqual(card.errors, []);
+    assert.match(card.text, /Customer rating\s*Rated 4 \/ 5/);
+    const board = await render(page, renderBoardCard(boardCardModel([], ['default'], new Date(at(22)), undefined, {}, [{ queue: 'default', score: 4 }, { queue: 'default', score: 5 }])));
+    assert.match(board.text, /Rated 4\.5 \/ 5 on average \(2 ratings, last 7 days\)/);
   });
 
   it('the check catches a card the renderer cannot take (so a passing card means something)', async () => {
