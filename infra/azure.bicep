@@ -75,6 +75,14 @@ param surveyOnResolve string = 'true'
 param blobContainer string = 'files'
 param fileLinkMinutes string = '60'
 param maxImageBytes string = '4194304'
+@description('Which desk serves escalations: teams (channel threads) or livechat (LIVECHAT_BASE_URL\'s REST contract).')
+param desk string = 'teams'
+param liveChatBaseUrl string = ''
+@description('The live-chat desk: its API key (sent as X-API-Key), and the Standard Webhooks secret (whsec_...) it signs webhooks with. Empty when no live-chat desk is used.')
+@secure()
+param liveChatApiKey string = ''
+@secure()
+param liveChatWebhookSecret string = ''
 @description('Signs the links to stored images (32+ characters, e.g. openssl rand -base64 48); kept in Key Vault.')
 @secure()
 param fileLinkSecret string
@@ -168,6 +176,18 @@ resource fileLinkSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: 'file-link-secret'
   properties: { value: fileLinkSecret }
+}
+
+resource liveChatApiKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'livechat-api-key'
+  properties: { value: empty(liveChatApiKey) ? 'unused' : liveChatApiKey }
+}
+
+resource liveChatWebhookSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'livechat-webhook-secret'
+  properties: { value: empty(liveChatWebhookSecret) ? 'unused' : liveChatWebhookSecret }
 }
 
 // Images passed between customers and agents: private, reached with the service's managed identity only (no keys),
@@ -301,6 +321,12 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'FILE_LINK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${fileLinkSecretValue.properties.secretUri})' }
         { name: 'FILE_LINK_MINUTES', value: fileLinkMinutes }
         { name: 'MAX_IMAGE_BYTES', value: maxImageBytes }
+        { name: 'DESK', value: desk }
+        { name: 'LIVECHAT_BASE_URL', value: liveChatBaseUrl }
+        { name: 'LIVECHAT_API_KEY', value: empty(liveChatApiKey) ? '' : '@Microsoft.KeyVault(SecretUri=${liveChatApiKeyValue.properties.secretUri})' }
+        // A bearer token instead of the API key: set it in the App Service (or a Key Vault reference) if the desk needs one.
+        { name: 'LIVECHAT_BEARER_TOKEN', value: '' }
+        { name: 'LIVECHAT_WEBHOOK_SECRET', value: empty(liveChatWebhookSecret) ? '' : '@Microsoft.KeyVault(SecretUri=${liveChatWebhookSecretValue.properties.secretUri})' }
         // Empty: App Service sets WEBSITE_INSTANCE_ID per instance; each process adds its own suffix on delivery leases.
         { name: 'INSTANCE_ID', value: '' }
         { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }

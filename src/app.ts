@@ -29,6 +29,9 @@ import { chainable } from './http/restifyResponse';
 import { createServer, routes } from './http/server';
 import { skillAuth } from './http/skillAuth';
 import { wireBody } from './http/wireActivity';
+import { LiveChatClient } from './livechat/liveChatClient';
+import { LIVECHAT_DESK, LiveChatDesk } from './livechat/liveChatDesk';
+import { liveChatWebhook } from './livechat/liveChatWebhook';
 import { createLogger } from './logging';
 import { Connector } from './outbound/connector';
 import { serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
@@ -104,6 +107,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const roster = new TeamRoster(deskConnector, () => clock().getTime());
   const mentions = new TeamsMentions(roster, log);
   const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker, mentions, clock, config.supervisors)]]);
+  const liveChat = config.desks.liveChat;
+  if (liveChat) desks.set(LIVECHAT_DESK, new LiveChatDesk(new LiveChatClient(liveChat.baseUrl, liveChat)));
+  if (liveChat && !liveChat.webhookSecret) log.warn({}, 'LIVECHAT_WEBHOOK_SECRET is not set (local mode): the live-chat webhook accepts unsigned calls.');
+  const queueDesk = new Map(config.agentQueues.map((q) => [q.name, q.desk ?? config.desks.desk]));
+  const deskFor = (queue: string) => ((queueDesk.get(queue) ?? config.desks.desk) === 'livechat' ? LIVECHAT_DESK : TEAMS_CHANNEL_DESK);
   const customers = new Map<string, CustomerChannel>([[TEAMS_CUSTOMER_CHANNEL, new TeamsCustomerChannel(customerConnector)]]);
   const relay = new Relay({
     store,
@@ -116,7 +124,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     fileLinks: (f) => ({ url: links.url(f.id, clock().getTime()), contentType: f.contentType, name: f.name }),
   });
   const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
-  const handover = new Handover({ store, outbox: relay, log, clock, deskFor: () => TEAMS_CHANNEL_DESK, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing });
+  const handover = new Handover({ store, outbox: relay, log, clock, deskFor, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing });
   relay.attach(handover.ledger);
   const timekeeper = new Timekeeper({ escalations: store.escalations, transcripts: store.transcripts, ledger: handover.ledger, queues, policy: config.timers, clock, log });
   relay.alsoSweep(() => timekeeper.sweep());
@@ -167,6 +175,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     },
     manifest: () => loadSkillManifest(root, endpointUrl, config.skill?.appId),
     files: fileRoute(files, links, () => clock().getTime()),
+    liveChat: liveChat ? liveChatWebhook({ handover, lookups: store.lookups, secret: liveChat.webhookSecret, log }) : undefined,
     health: async () => (await store.ping(), { sweeps: relay.sweeps }),
   });
 

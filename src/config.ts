@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { TimerPolicy } from './core/timers';
+import { deskSettingsOf, type DeskSettings } from './deskSettings';
 import { fileSettingsOf, type FileSettings } from './fileSettings';
 import { parseAgentQueues, type AgentQueue } from './queueSettings';
 import { timerPolicyOf } from './timerSettings';
@@ -109,6 +110,12 @@ const raw = z.object({
   FILE_LINK_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters (e.g. `openssl rand -base64 48`)').optional()),
   FILE_LINK_MINUTES: z.coerce.number().int({ message: 'whole minutes' }).min(1).max(7 * 24 * 60).default(60),
   MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(20 * 1024 * 1024).default(4 * 1024 * 1024),
+
+  DESK: z.enum(['teams', 'livechat']).default('teams'),
+  LIVECHAT_BASE_URL: optionalUrl,
+  LIVECHAT_API_KEY: optionalString,
+  LIVECHAT_BEARER_TOKEN: optionalString,
+  LIVECHAT_WEBHOOK_SECRET: optionalString.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'the Standard Webhooks form: whsec_ and at least 24 base64 characters').optional()),
 });
 
 export type RawSettings = z.infer<typeof raw>;
@@ -166,6 +173,8 @@ export interface Config {
   closing: { transcriptOnClose: boolean; surveyOnResolve: boolean };
   /** Where images are stored (Blob Storage, or the embedded Azurite when none is set) and how links to them are signed. */
   files: FileSettings;
+  /** Which desk serves escalations (Teams channel threads, or a live-chat desk's REST contract). */
+  desks: DeskSettings;
 }
 
 export class ConfigError extends Error {
@@ -222,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('COSMOS_KEY: required with COSMOS_ENDPOINT unless COSMOS_USE_MANAGED_IDENTITY=true');
   }
   if (v.ALLOWED_CALLERS.includes('*') && production) problems.push("ALLOWED_CALLERS: '*' is not allowed in production");
+  const queues = parseAgentQueues(v.AGENT_QUEUES, problems);
   const config: Config = {
     production,
     localMode,
@@ -236,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     copilot: registration(v.COPILOT_APP_ID, v.COPILOT_APP_PASSWORD, v.COPILOT_APP_TENANT_ID),
     console: registration(v.CONSOLE_APP_ID, v.CONSOLE_APP_PASSWORD, v.CONSOLE_APP_TENANT_ID),
     agentChannel: { teamId: v.AGENT_TEAM_ID, channelId: v.AGENT_CHANNEL_ID, tenantId: v.AGENT_TENANT_ID, serviceUrl: v.AGENT_SERVICE_URL },
-    agentQueues: parseAgentQueues(v.AGENT_QUEUES, problems),
+    agentQueues: queues,
     supervisors: v.SUPERVISORS.map((s) => s.toLowerCase()),
     noteMarker: v.NOTE_MARKER,
     entraAuthority: v.ENTRA_AUTHORITY.replace(/\/+$/, ''),
@@ -262,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     waitEstimateMinSamples: v.WAIT_ESTIMATE_MIN_SAMPLES,
     closing: { transcriptOnClose: v.TRANSCRIPT_ON_CLOSE, surveyOnResolve: v.SURVEY_ON_RESOLVE },
     files: fileSettingsOf(v, { production, localMode }, problems),
+    desks: deskSettingsOf(v, queues, { production, localMode }, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

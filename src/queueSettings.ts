@@ -18,6 +18,8 @@ const queue = z
     tenantId: z.string().min(1).optional(),
     serviceUrl: z.string().url().optional(),
     when: z.record(z.string()).optional(),
+    /** Which desk serves the queue: Teams channel threads (default) or the live-chat desk (LIVECHAT_BASE_URL). */
+    desk: z.enum(['teams', 'livechat']).optional(),
   })
   .strict()
   .refine((q) => !q.channelId || q.teamId, { message: 'channelId needs the teamId of its team' });

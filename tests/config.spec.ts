@@ -97,4 +97,27 @@ describe('config', () => {
     assert.deepEqual([local.closing.transcriptOnClose, local.closing.surveyOnResolve], [true, true]);
     assert.equal(loadConfig({ TRANSCRIPT_ON_CLOSE: 'false' }).closing.transcriptOnClose, false);
   });
+
+  it('a live-chat desk needs its base URL, and outside local mode its webhook secret in the whsec_ form', () => {
+    const creds = { SKILL_APP_ID: 'a', CONSOLE_APP_ID: 'b', COPILOT_APP_ID: 'c', ALLOWED_CALLERS: 'c', FILE_LINK_SECRET: 'x'.repeat(32) };
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    assert.deepEqual(problems({ ...creds }), []);
+    const missing = problems({ ...creds, DESK: 'livechat' });
+    assert.match(missing[0], /^LIVECHAT_BASE_URL: required when a live-chat desk is used/);
+    assert.match(missing[1], /^LIVECHAT_WEBHOOK_SECRET: required when a live-chat desk is used outside local mode/);
+    const viaQueue = problems({ ...creds, LIVECHAT_BASE_URL: 'https://desk.example.com', AGENT_QUEUES: JSON.stringify([{ name: 'vip', desk: 'livechat' }]) });
+    assert.match(viaQueue[0], /^LIVECHAT_WEBHOOK_SECRET/);
+    assert.match(problems({ LIVECHAT_WEBHOOK_SECRET: 'not-the-form' })[0], /^LIVECHAT_WEBHOOK_SECRET: the Standard Webhooks form/);
+    assert.match(problems({ DESK: 'zendesk' })[0], /^DESK/);
+    const ok = loadConfig({ ...creds, DESK: 'livechat', LIVECHAT_BASE_URL: 'https://desk.example.com', LIVECHAT_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}` });
+    assert.deepEqual([ok.desks.desk, ok.desks.liveChat?.baseUrl], ['livechat', 'https://desk.example.com']);
+    assert.equal(loadConfig({ DESK: 'livechat', LIVECHAT_BASE_URL: 'http://127.0.0.1:9' }).desks.liveChat?.webhookSecret, undefined, 'local mode: unsigned allowed');
+  });
 });

@@ -24,8 +24,8 @@ export interface HandoverDeps {
   log: Logger;
   clock?: Clock;
   newId?: () => string;
-  /** Which desk serves a new escalation (a name in the registry of desks). */
-  deskFor?: (input: StartInput) => string;
+  /** Which desk serves a new escalation of `queue` (a name in the registry of desks). */
+  deskFor?: (queue: string) => string;
   /** Timer durations (off when absent) and where customers stand in the queue (not told when absent). */
   timers?: TimerPolicy;
   queues?: QueueWatch;
@@ -77,7 +77,7 @@ export class Handover {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly newId: () => string;
-  private readonly deskFor: (input: StartInput) => string;
+  private readonly deskFor: (queue: string) => string;
   private readonly find: EscalationFinder;
   private readonly timers: TimerPolicy;
   private readonly queues?: QueueWatch;
@@ -136,7 +136,7 @@ export class Handover {
     const { queue: asked, ...fields } = input;
     const routed = routeQueue(asked, input.context, this.queueRules);
     const standing = this.queues ? await this.queues.standing(routed.queue, { id, createdAt: now }, true) : {};
-    const start = { id, ...fields, desk: this.deskFor(input), queue: routed.queue, ...(routed.note ? { routingNote: routed.note } : {}) };
+    const start = { id, ...fields, desk: this.deskFor(routed.queue), queue: routed.queue, ...(routed.note ? { routingNote: routed.note } : {}) };
     const decision = retime(undefined, rules.start(start, now, standing), this.timers, now);
     try {
       const escalation = await this.ledger.create(decision);

@@ -60,6 +60,7 @@ export const notices = {
   closedInactiveToCustomer: () => "This chat was closed because we didn't hear from you. You are back with the virtual agent; ask for a person again at any time.",
   closedInactiveToDesk: () => 'The chat was closed for inactivity: the customer did not answer the check-in.',
   customerUndeliverable: (reason: string) => `⚠️ This message could not be delivered to the customer: ${reason}`,
+  deskUnreachable: () => 'Sorry, we could not reach the support team just now. Please try again in a few minutes.',
   deskUndeliverable: () =>
     'Sorry, your last message could not reach the support team. Please try again in a moment.',
   notOwner: (owner: AgentRef) => `This chat is handled by ${owner.name}; your message was not sent to the customer.`,

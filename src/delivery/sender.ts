@@ -197,6 +197,9 @@ export class Sender {
         await this.addLine(e, 'toDesk', notices.customerUndeliverable(reason), `failed|${item.id}`);
       } else if (!isCard(item)) {
         await this.addLine(e, 'toCustomer', notices.deskUndeliverable(), `failed|${item.id}`);
+      } else if (!item.target && !(await this.deps.escalations.get(e.id))?.value.deskRef) {
+        // The desk never took the chat in: the customer must not wait for an agent who will not come.
+        await this.addLine(e, 'toCustomer', notices.deskUnreachable(), `failed|${item.id}`);
       }
     } catch (failure) {
       this.deps.log.error({ escalationId: e.id, itemId: item.id, err: describe(failure) }, 'could not report a failed delivery');

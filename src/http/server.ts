@@ -21,6 +21,8 @@ export interface ServerParts {
   manifest: () => unknown;
   /** Throws when the store does not answer; otherwise what the health check reports besides its status. */
   health: () => Promise<Record<string, unknown>>;
+  /** A live-chat desk's signed webhook (livechat/liveChatWebhook.ts); absent when no live-chat desk is used. */
+  liveChat?: (req: Request, res: Response) => Promise<void>;
   /** Serves stored images to holders of a signed link (fileRoute.ts). */
   files?: (req: Request, res: Response) => Promise<void>;
   /** Days a closed escalation is kept (said on the privacy page). */
@@ -34,6 +36,7 @@ export const routes = {
   manifest: '/skill-manifest.json',
   health: '/healthz',
   files: '/files',
+  liveChat: '/api/livechat/messages',
   privacy: '/privacy',
   terms: '/terms',
 } as const;
@@ -67,6 +70,18 @@ export function createServer(parts: ServerParts): Server {
   server.get(routes.manifest, async (_req: Request, res: Response) => {
     res.send(200, parts.manifest());
   });
+
+  const liveChat = parts.liveChat;
+  if (liveChat) {
+    server.post(routes.liveChat, async (req: Request, res: Response) => {
+      try {
+        if (!req.is('json')) return void res.send(415, { error: 'unsupported_media_type', reason: 'send the message as application/json' });
+        await liveChat(req, res);
+      } catch (err) {
+        sendError(res, err, log);
+      }
+    });
+  }
 
   const files = parts.files;
   if (files) {

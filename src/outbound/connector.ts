@@ -158,7 +158,7 @@ export function toDeliveryError(err: unknown): DeliveryError {
   });
 }
 
-function parseRetryAfter(value: string): number | undefined {
+export function parseRetryAfter(value: string): number | undefined {
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(value);

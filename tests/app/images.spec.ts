@@ -130,6 +130,14 @@ describe('images both ways over HTTP (Azurite, signed links)', () => {
     assert.deepEqual(sent.map((b) => [b.text, b.attachments]), [['**Ann**: two files for you', undefined]]);
   });
 
+  it('an image on a host outside the service-URL allow-list is never fetched: refused, and no token leaves', async () => {
+    const before = await stored();
+    await agentPosts('from elsewhere', [{ contentType: 'image/png', contentUrl: 'https://images.example.net/pasted.png', name: 'pasted.png' }]);
+    assert.equal(await stored(), before);
+    assert.ok(inThread().some((b) => b.text === 'ℹ️ Not sent to the customer: "pasted.png". Only images (PNG, JPEG, GIF or WebP, up to the size limit) can be passed on; share a link instead.'));
+    assert.equal(toCustomer().at(-1).text, '**Ann**: from elsewhere');
+  });
+
   it('a signed link expires, and a tampered, missing or borrowed signature is 403 and says nothing more', async () => {
     stub.files.set('pasted-2', { bytes: PNG, contentType: 'image/png', token: 'console-token' });
     await agentPosts('', [{ contentType: 'image/png', contentUrl: stub.fileUrl('pasted-2') }]);

@@ -1,0 +1,49 @@
+/**
+ * Calls to a live-chat desk's REST contract (`POST {LIVECHAT_BASE_URL}/api/chat/…`): only to that base URL's origin,
+ * with its API key (`X-API-Key`) or bearer token, never following a redirect. Failures become DeliveryErrors with
+ * the meaning the delivery room retries on: 408, 429 (honouring Retry-After) and 5xx, or no answer at all.
+ */
+import { DeliveryError } from '../delivery/deliveryError';
+import type { Fence } from '../delivery/ports';
+import { parseRetryAfter } from '../outbound/connector';
+
+export interface LiveChatAuth {
+  apiKey?: string;
+  bearerToken?: string;
+}
+
+const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+
+export class LiveChatClient {
+  private readonly base: URL;
+
+  constructor(baseUrl: string, private readonly auth: LiveChatAuth, private readonly timeoutMs = 30_000) {
+    this.base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  }
+
+  /** POSTs JSON to `path` under the base URL; the answer as JSON, or as text when it is not JSON. */
+  async post(path: string, body: unknown, fence: Fence): Promise<unknown> {
+    const url = new URL(path.replace(/^\/+/, ''), this.base);
+    if (url.origin !== this.base.origin) throw new DeliveryError(`refused: ${url.origin} is not the live-chat desk's origin`, { retryable: false });
+    await fence();
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (this.auth.apiKey) headers['x-api-key'] = this.auth.apiKey;
+    if (this.auth.bearerToken) headers.authorization = `Bearer ${this.auth.bearerToken}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new DeliveryError(`the live-chat desk did not answer (${(err as Error).message})`);
+    }
+    const text = await res.text().catch(() => '');
+    if (!res.ok) {
+      const retryAfter = res.headers.get('retry-after');
+      throw new DeliveryError(`the live-chat desk answered ${res.status}`, { status: res.status, retryable: RETRYABLE(res.status), retryAfterMs: retryAfter ? parseRetryAfter(retryAfter) : undefined });
+    }
+    try {
+      return text ? JSON.parse(text) : undefined;
+    } catch {
+      return text;
+    }
+  }
+}

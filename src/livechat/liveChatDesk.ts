@@ -1,0 +1,55 @@
+/**
+ * A live-chat desk behind the reference sample's REST contract: `start` opens a conversation there (its id is this
+ * desk's place for the escalation), `receive` carries each customer line and service notice, `end` says the customer
+ * left. The desk's agents answer on our webhook (liveChatWebhook.ts).
+ */
+import { queueOf, type Escalation } from '../core/escalation';
+import { DeliveryError } from '../delivery/deliveryError';
+import type { AgentDesk, DeskLineKind, Fence, OutboundMessage, Placement } from '../delivery/ports';
+import type { LiveChatClient } from './liveChatClient';
+
+export const LIVECHAT_DESK = 'livechat';
+
+/** The look-up key of a live-chat conversation (kept apart from Teams thread ids). */
+export const liveChatThreadId = (conversationId: string) => `livechat|${conversationId}`;
+
+export class LiveChatDesk implements AgentDesk {
+  readonly maxTextBytes = 64 * 1024;
+
+  constructor(private readonly client: LiveChatClient) {}
+
+  async announce(e: Escalation, fence: Fence): Promise<Placement> {
+    const answer = await this.client.post('api/chat/start', {
+      escalationId: e.id,
+      problem: e.problem,
+      customerName: e.customer.name ?? 'Customer',
+      context: e.context,
+      queue: queueOf(e),
+    }, fence);
+    // The sample answers a plain JSON string; others `{ conversationId }`.
+    const found = typeof answer === 'string' ? answer : (answer as { conversationId?: unknown; ConversationId?: unknown } | undefined)?.conversationId ?? (answer as { ConversationId?: unknown } | undefined)?.ConversationId;
+    if (typeof found !== 'string' || !found.trim()) throw new DeliveryError('the live-chat desk answered start without a conversationId', { retryable: false });
+    const conversationId = found.trim();
+    return { ref: { desk: LIVECHAT_DESK, threadId: liveChatThreadId(conversationId), address: { conversationId } }, followUps: [] };
+  }
+
+  /** No card to update there; a chat closed on our side (the customer left, inactivity, a supervisor) is ended there. */
+  async refresh(e: Escalation, _view: unknown, fence: Fence): Promise<void> {
+    if (e.status !== 'closed' || e.closedReason === 'agent') return;
+    await this.client.post('api/chat/end', { conversationId: this.conversationOf(e) }, fence);
+  }
+
+  async post(e: Escalation, message: OutboundMessage & { kind: DeskLineKind }, fence: Fence): Promise<void> {
+    // The desk keeps its own transcript of the conversation, and notes are typed there, not here.
+    if (message.kind === 'transcript' || message.kind === 'note') return;
+    const sender = message.kind === 'customer' ? (message.from || e.customer.name || 'Customer') : 'System';
+    const files = message.files?.length ? { attachments: message.files.map((f) => ({ contentType: f.contentType, contentUrl: f.url, name: f.name })) } : {};
+    await this.client.post('api/chat/receive', { conversationId: this.conversationOf(e), message: message.text, sender, ...files }, fence);
+  }
+
+  private conversationOf(e: Escalation): string {
+    const id = (e.deskRef?.address as { conversationId?: string } | undefined)?.conversationId;
+    if (!id) throw new DeliveryError(`escalation ${e.id} has no live-chat conversation yet`);
+    return id;
+  }
+}
