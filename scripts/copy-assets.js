@@ -8,3 +8,5 @@ mkdirSync(join(root, 'dist/src/skill/cards'), { recursive: true });
 cpSync(join(root, 'src/skill/cards'), join(root, 'dist/src/skill/cards'), { recursive: true, filter: (f) => !f.endsWith('.ts') });
 mkdirSync(join(root, 'dist/dev/simulator'), { recursive: true });
 cpSync(join(root, 'dev/simulator/page.html'), join(root, 'dist/dev/simulator/page.html'));
+mkdirSync(join(root, 'dist/dev/desk'), { recursive: true });
+cpSync(join(root, 'dev/desk/page.html'), join(root, 'dist/dev/desk/page.html'));

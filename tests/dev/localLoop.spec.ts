@@ -40,7 +40,7 @@ describe('local loop in a real browser (Agents Playground + customer simulator)'
   it('escalates, claims, relays both ways and resolves, with the card following each step', async () => {
     const { team, simulator } = loop;
     // The Playground shows only what is pushed while its page is open: open the agents' channel first.
-    await desk.goto(loop.playground.url);
+    await desk.goto(loop.playground!.url);
     await desk.getByRole('treeitem', { name: `${team.teamName} - ${team.channelName}` }).click();
     await desk.getByText('Start a new post').waitFor({ timeout: UI_TIMEOUT });
 
