@@ -235,7 +235,8 @@ export class Handover {
   /** The owner hands the chat to a colleague or another queue (transfer.ts); the ETag condition decides races. */
   async transfer(escalationId: string, by: AgentRef, to: TransferTarget, asSupervisor = false): Promise<Escalation> {
     if (to.kind === 'queue' && to.queue !== DEFAULT_QUEUE && !this.queueRules.some((q) => q.name === to.queue)) throw new UnknownQueueError(to.queue);
-    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => transfer(e, by, to, now, asSupervisor)));
+    const target: TransferTarget = to.kind === 'queue' ? { ...to, desk: this.deskFor(to.queue) } : to;
+    const { escalation, changed } = await this.ledger.apply(escalationId, this.timed((e, now) => transfer(e, by, target, now, asSupervisor)));
     if (changed) this.log.info({ escalationId, by: by.id, to: to.kind === 'agent' ? to.agent.id : `queue:${to.queue}` }, 'escalation transferred');
     return escalation;
   }

@@ -5,7 +5,8 @@
  */
 import { assertOpen, assertOwner, changed, queueOf, TransitionError, type AgentRef, type Decision, type Escalation } from './escalation';
 
-export type TransferTarget = { kind: 'agent'; agent: AgentRef } | { kind: 'queue'; queue: string };
+/** To a queue: `desk` is the desk that serves it (its chat moves there when it is another kind of desk). */
+export type TransferTarget = { kind: 'agent'; agent: AgentRef } | { kind: 'queue'; queue: string; desk?: string };
 
 /** `asSupervisor`: a reassignment, by someone who need not own it (and of a queued escalation too). */
 export function transfer(e: Escalation, by: AgentRef, to: TransferTarget, now: string, asSupervisor = false): Decision {
@@ -18,7 +19,7 @@ export function transfer(e: Escalation, by: AgentRef, to: TransferTarget, now: s
   const from = queueOf(e);
   if (to.queue === from) throw new TransitionError('same_place', `escalation ${e.id} is in the ${from} queue already`, e);
   const { owner: _owner, claimedAt: _claimedAt, deskRef, ...rest } = e;
-  const next: Escalation = { ...rest, status: 'queued', queue: to.queue, transferredFrom: from, previousDesks: [...(e.previousDesks ?? []), ...(deskRef ? [deskRef] : [])] };
+  const next: Escalation = { ...rest, status: 'queued', queue: to.queue, desk: to.desk ?? e.desk, transferredFrom: from, previousDesks: [...(e.previousDesks ?? []), ...(deskRef ? [deskRef] : [])] };
   return changed(e, next, now, { type: 'transferredToQueue', by, from, to: to.queue, ...(deskRef ? { oldRef: deskRef } : {}) });
 }
 

@@ -33,9 +33,13 @@ export class LiveChatDesk implements AgentDesk {
     return { ref: { desk: LIVECHAT_DESK, threadId: liveChatThreadId(conversationId), address: { conversationId } }, followUps: [] };
   }
 
-  /** No card to update there; a chat closed on our side (the customer left, inactivity, a supervisor) is ended there. */
-  async refresh(e: Escalation, _view: unknown, fence: Fence): Promise<void> {
-    if (e.status !== 'closed' || e.closedReason === 'agent') return;
+  /**
+   * No card to update there. A chat closed on our side (the customer left, inactivity, a supervisor) or transferred
+   * away to another queue is ended there.
+   */
+  async refresh(e: Escalation, view: { transferredTo?: string }, fence: Fence): Promise<void> {
+    const gone = view.transferredTo !== undefined || (e.status === 'closed' && e.closedReason !== 'agent');
+    if (!gone) return;
     await this.client.post('api/chat/end', { conversationId: this.conversationOf(e) }, fence);
   }
 

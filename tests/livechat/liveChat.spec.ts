@@ -8,7 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { ConnectorStub } from '../helpers/connectorStub';
 import { LiveChatDeskStub } from '../helpers/liveChatDeskStub';
-import { newCustomer, skill, type Customer } from '../helpers/activities';
+import { threadOf } from '../../src/console/teamsChannelDesk';
+import { newAgent, newCustomer, skill, teams, type Customer } from '../helpers/activities';
 import { bases, startService, TEAM_ID, type TestService } from '../helpers/service';
 
 const expectReplies = { deliveryMode: 'expectReplies' };
@@ -160,6 +161,32 @@ describe('the live-chat desk (REST contract, signed webhooks) over HTTP', () => 
     const line = (await svc.handover.transcript(o.id)).find((t) => t.text === 'are you there?');
     assert.deepEqual([line?.kind, line?.delivery.state], ['customer', 'failed']);
     assert.ok((line?.delivery.attempts ?? 0) > 1, 'it was retried first');
+  });
+
+  it('a Teams agent transfers a chat to a queue of the live-chat desk: it starts there, with the conversation so far', async () => {
+    const ann = newAgent('Ann');
+    stub.members.add(ann.id);
+    const teamsUrl = `${stub.url}${bases.teams}/`;
+    const customer = newCustomer('Tina Transfer');
+    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'Start in Teams', Queue: 'teamsdesk' }, expectReplies));
+    const id = res.body.activities[0].value.LiveChatConversationId as string;
+    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'the Teams thread');
+    await svc.relay.idle();
+    const t = threadOf((await svc.handover.get(id))!.deskRef!);
+    const act = (verb: string, data: Record<string, unknown> = {}) => svc.post('/api/console/messages', teams.action(ann, t.conversationId, t.rootActivityId, verb, { escalationId: id, ...data }, teamsUrl));
+    await act('handover.claim');
+    await say(customer, 'my question in Teams');
+    await act('handover.transfer', { transferTo: 'queue:default' });
+    await svc.relay.idle();
+    const e = await svc.handover.get(id);
+    assert.deepEqual([e?.queue, e?.desk, e?.deskRef?.desk, e?.status], ['default', 'livechat', 'livechat', 'queued']);
+    const conversationId = (e!.deskRef!.address as { conversationId: string }).conversationId;
+    assert.ok(desk.ok('/api/chat/start').some((c) => c.body.escalationId === id && c.body.queue === 'default'));
+    const history = desk.ok('/api/chat/receive').find((c) => c.body.conversationId === conversationId && c.body.sender === 'System');
+    assert.match(history?.body.message, /Transferred from the teamsdesk queue[\s\S]*Tina Transfer: my question in Teams/);
+    await say(customer, 'now on the desk');
+    assert.ok(desk.ok('/api/chat/receive').some((c) => c.body.conversationId === conversationId && c.body.message === 'now on the desk'));
+    assert.equal(stub.calls.filter((c) => c.kind === 'send' && c.conversationId === t.conversationId && /now on the desk/.test(c.body?.text ?? '')).length, 0, 'the Teams thread no longer gets the lines');
   });
 
   it('both desks at once: a queue with "desk": "teams" goes to a Teams thread, the rest to the live-chat desk', async () => {
