@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { BadRequest, listen, readJson, send as sendText, sendJson as send, stopServer, str } from '../httpHelpers';
 
 export interface DemoDeskOptions {
   /** Where the service takes the desk's agents' messages, e.g. http://127.0.0.1:3978/api/livechat/messages. */
@@ -60,27 +60,23 @@ export class DemoDesk {
 
   async start(): Promise<this> {
     const page = readFileSync(join(__dirname, 'page.html'), 'utf8');
-    this.server = createServer((req, res) => void this.handle(req, res, page).catch((err) => send(res, 500, { error: String(err) })));
-    await new Promise<void>((ok) => this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => ok()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = createServer((req, res) =>
+      void this.handle(req, res, page).catch((err) => send(res, err instanceof BadRequest ? 400 : 500, { error: String((err as Error).message ?? err) })),
+    );
+    this.url = await listen(this.server, this.options.port, this.options.host);
     return this;
   }
 
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((ok) => this.server!.close(() => ok()));
+  stop(): Promise<void> {
+    return stopServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, page: string): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (req.method === 'GET' && path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end(page);
-    }
+    if (req.method === 'GET' && path === '/') return sendText(res, 200, 'text/html; charset=utf-8', page);
     if (req.method === 'GET' && path === '/api/conversations') return send(res, 200, [...this.conversations.values()].reverse());
     if (req.method !== 'POST') return send(res, 404, { error: `no route for ${req.method} ${path}` });
-    const body = await readJson(req);
+    const body = await readJson(req, MAX_BODY_BYTES);
     if (path.startsWith('/api/chat/')) {
       if (this.options.apiKey && req.headers['x-api-key'] !== this.options.apiKey) return send(res, 401, { error: 'wrong or missing X-API-Key' });
       return this.fromService(path, body, res);
@@ -147,27 +143,4 @@ export class DemoDesk {
     }
     return { ok: res.ok, status: res.status, body };
   }
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-// Not chained: restify, loaded in the same process by the local loop, patches writeHead to return nothing.
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<any> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : {};
 }

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { BadRequest, listen, readJson, send, sendJson, stopServer, str } from '../httpHelpers';
 import { copilotStudio, newSimulatedCustomer, type SimulatedCustomer } from './copilotStudioActivities';
 
 export type LineKind = 'customer' | 'agent' | 'notice' | 'copilot';
@@ -87,15 +87,12 @@ export class CustomerSimulator {
         err instanceof BadRequest ? reply(res, 400, { error: err.message }) : reply(res, 500, { error: String(err) }),
       ),
     );
-    await new Promise<void>((ok) => this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => ok()));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = await listen(this.server, this.options.port, this.options.host);
     return this;
   }
 
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((ok) => this.server!.close(() => ok()));
+  stop(): Promise<void> {
+    return stopServer(this.server);
   }
 
   /** The customer asks for a person: Copilot Studio's topic calls startConversation. */
@@ -181,7 +178,7 @@ export class CustomerSimulator {
     }
     const connector = /^\/(pvaruntime|teams)\/.*v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(path);
     if (connector && (req.method === 'POST' || req.method === 'PUT')) {
-      const activity = await readJson(req);
+      const activity = await readJson(req, MAX_BODY_BYTES);
       if (connector[1] === 'pvaruntime') this.fromSkill(activity);
       else this.toCustomer(activity);
       return reply(res, 200, { id: randomUUID() });
@@ -252,42 +249,12 @@ export class CustomerSimulator {
   }
 }
 
-class BadRequest extends Error {}
-
 export class SkillCallError extends Error {
   constructor(readonly status: number, readonly body: string) {
     super(`the skill answered ${status}`);
   }
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
 function reply(res: ServerResponse, status: number, body: unknown): void {
-  send(res, status, 'application/json', JSON.stringify(body));
-}
-
-// Not chained: restify, loaded in the same process by the local loop, patches writeHead to return nothing.
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { 'content-type': type });
-  res.end(body);
-}
-
-async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<any> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BadRequest(`request body over ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequest('request body is not JSON');
-  }
+  sendJson(res, status, body);
 }
