@@ -5,7 +5,7 @@
 import * as ACData from 'adaptivecards-templating';
 import { queueOf, type Escalation } from '../../core/escalation';
 import { duration } from '../../core/notices';
-import { threadOf } from '../teamsChannelDesk';
+import { TEAMS_CHANNEL_DESK, threadOf } from '../teamsChannelDesk';
 import template from './boardCard.json';
 import { cut } from './escalationCard';
 
@@ -30,7 +30,7 @@ export function boardCardModel(open: Escalation[], queues: string[], now: Date, 
     return {
       id: e.id,
       customer: cut(e.customer.name || 'Customer', 60),
-      state: e.status === 'claimed' ? `With ${cut(e.owner?.name ?? 'an agent', 40)}` : overdue ? 'Waiting · SLA overdue' : 'Waiting · on time',
+      state: `${e.status === 'claimed' ? `With ${cut(e.owner?.name ?? 'an agent', 40)}` : overdue ? 'Waiting · SLA overdue' : 'Waiting · on time'}${e.deskRef && e.deskRef.desk !== TEAMS_CHANNEL_DESK ? ` (${e.deskRef.desk} desk)` : ''}`,
       color: e.status === 'claimed' ? 'Accent' : overdue ? 'Warning' : 'Attention',
       waiting: e.status === 'claimed' ? `claimed ${since(e.claimedAt)} ago` : `waiting ${since(e.queuedAt ?? e.createdAt)}`,
       link: threadLink(e, tenantId),
@@ -67,6 +67,7 @@ function ratingLine(scores: number[]): string {
 /** A link to the escalation's thread in Teams (the channel message that holds its card). */
 function threadLink(e: Escalation, tenantId?: string): string {
   if (!e.deskRef) return 'https://teams.microsoft.com';
+  if (e.deskRef.desk !== TEAMS_CHANNEL_DESK) return ''; // served on another desk (a live-chat product): no Teams thread
   const t = threadOf(e.deskRef);
   const channel = t.conversationId.split(';')[0];
   const q = new URLSearchParams({ ...(tenantId ? { tenantId } : {}), parentMessageId: t.rootActivityId });

@@ -126,8 +126,12 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
     const card = await render(page, renderEscalationCard(escalationCardModel(rated, new Date(at(22)), '/note')));
     assert.deepEqual(card.errors, []);
     assert.match(card.text, /Customer rating\s*Rated 4 \/ 5/);
-    const board = await render(page, renderBoardCard(boardCardModel([], ['default'], new Date(at(22)), undefined, {}, [{ queue: 'default', score: 4 }, { queue: 'default', score: 5 }])));
+    const onLiveChat = { ...states.queued, id: 'lc', deskRef: { desk: 'livechat', threadId: 'livechat|lc-1', address: { conversationId: 'lc-1' } } };
+    const board = await render(page, renderBoardCard(boardCardModel([onLiveChat], ['default'], new Date(at(22)), undefined, {}, [{ queue: 'default', score: 4 }, { queue: 'default', score: 5 }])));
+    assert.deepEqual(board.errors, []);
     assert.match(board.text, /Rated 4\.5 \/ 5 on average \(2 ratings, last 7 days\)/);
+    assert.match(board.text, /Waiting · on time \(livechat desk\)/);
+    assert.deepEqual(board.buttons, ['Refresh'], 'no Teams thread to open for a chat on the live-chat desk');
   });
 
   it('the check catches a card the renderer cannot take (so a passing card means something)', async () => {
