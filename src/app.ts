@@ -91,9 +91,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   // Images: Blob Storage when configured, else the embedded Azurite (local runs only: production requires Blob Storage).
   const azurite = config.files.connectionString || config.files.blobEndpoint ? undefined : await startEmbeddedAzurite();
-  const files = await connectBlobStore({ ...config.files, connectionString: config.files.connectionString ?? azurite?.connectionString });
+  const files = await connectBlobStore({ ...config.files, connectionString: config.files.connectionString ?? azurite?.connectionString }).catch(async (err: unknown) => {
+    await azurite?.close();
+    throw err;
+  });
   if (config.files.linkSecretGenerated) log.warn({}, 'FILE_LINK_SECRET is not set: links to images are signed with a key made for this process only.');
-  let baseUrl = config.publicBaseUrl ?? '';
+  // Links are made at each send, lines from before a restart included: known before the relay starts when possible.
+  let baseUrl = config.publicBaseUrl ?? (config.port ? `http://127.0.0.1:${config.port}` : '');
+  if (!config.localMode && !config.publicBaseUrl) log.warn({}, 'PUBLIC_BASE_URL is not set: links to images point at this machine, which Teams and desks cannot reach.');
   const links = fileLinkSigner(config.files.linkSecret, config.files.linkMinutes, () => baseUrl);
 
   const policy: ServiceUrlPolicy = { allowedHosts: config.allowedServiceUrlHosts, allowLoopback: config.allowLoopbackServiceUrls };
@@ -132,7 +137,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const skillAuthConfiguration = skillAuthConfig(config);
   const skillAdapter = createSkillAdapter(skillAuthConfiguration, policy);
   const images = new ImageIntake(files, config.files.maxImageBytes, log);
-  const takeFiles = (attachments: unknown) => images.take(attachments, (url, max) => customerConnector.download(url, max));
+  // A customer's attachment is fetched only from Copilot Studio's runtime that relayed it or the customers' Teams.
+  const customerHosts = (serviceUrl: string) => [hostOf(serviceUrl), hostOf(config.teamsServiceUrlBase)].filter((h): h is string => !!h);
+  const takeFiles = (attachments: unknown, from: { serviceUrl: string; activityId?: string }) =>
+    images.take(attachments, (url, max) => customerConnector.download(url, max, customerHosts(from.serviceUrl)), { activityId: from.activityId });
   const skillLogic = createSkillLogic(handover, { teamsServiceUrl: { base: config.teamsServiceUrlBase, region: config.teamsRegion }, takeFiles }, log);
 
   const consoleAdapter = createConsoleAdapter(config);
@@ -204,4 +212,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await azurite?.close();
     },
   };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
 }

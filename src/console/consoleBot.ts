@@ -184,7 +184,9 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       return;
     }
     // Pasted images are fetched with the console bot's token; other files are refused, and the agent is told.
-    const intake = deps.images && ctx.activity.attachments?.length ? await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max)) : undefined;
+    // Only from the Bot Connector the activity came from: that is where the console bot's token belongs.
+    const from = new URL(ctx.activity.serviceUrl).host;
+    const intake = deps.images && ctx.activity.attachments?.length ? await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max, [from]), { activityId: ctx.activity.id && `${ctx.activity.conversation.id}|${ctx.activity.id}` }) : undefined;
     if (intake?.refused.length) await handover.deskNotice(e, notices.fileRefusedToAgent(intake.refused), `refused|${ctx.activity.id}`);
     if (!text && !intake?.files.length) return;
     const note = noteText(text, deps.noteMarker);

@@ -25,6 +25,8 @@ export interface OutboundMessage {
   ask?: 'rating';
   /** Images to show with the text: links to the service's own signed, expiring file URLs. */
   files?: FileLink[];
+  /** The outbox item's id: the same on every retry of this message (an idempotency key for desks that take one). */
+  key?: string;
 }
 
 /** A stored image as a link the other side can open for a while (FILE_LINK_MINUTES). */

@@ -132,7 +132,7 @@ export class Sender {
     }
     if (!on.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
     const kind = item.kind === 'note' || item.kind === 'customer' || item.kind === 'transcript' ? item.kind : 'notice';
-    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions, files: this.linksOf(item.files) }, fence);
+    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions, files: this.linksOf(item.files), key: item.id }, fence);
   }
 
   /**

@@ -3,7 +3,7 @@
  * checked by its bytes and size, and stored; anything else is refused, so its sender can be told. A line's text is
  * relayed whatever happens to its files.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FileRefusedError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { FileRef } from '../core/transcript';
@@ -26,6 +26,11 @@ export interface Intake {
 /** Fetches an attachment's bytes with the right token, reading at most `maxBytes`. */
 export type Download = (url: string, maxBytes: number) => Promise<Buffer>;
 
+/** Where the line came from: its conversation and activity id (file ids derive from it: a retried line stores nothing new). */
+export interface Source {
+  activityId?: string;
+}
+
 /** Teams' own rendering of the message and cards are not files. */
 const NOT_FILES = [/^text\/html$/i, /^application\/vnd\.microsoft\.card\./i];
 const TEAMS_FILE = 'application/vnd.microsoft.teams.file.download.info';
@@ -39,16 +44,17 @@ export class ImageIntake {
     private readonly newId: () => string = randomUUID,
   ) {}
 
-  async take(attachments: unknown, download: Download): Promise<Intake> {
+  async take(attachments: unknown, download: Download, source: Source = {}): Promise<Intake> {
     const intake: Intake = { files: [], refused: [] };
-    for (const a of candidates(attachments)) {
+    for (const [index, a] of candidates(attachments).entries()) {
       const name = a.name?.trim() || 'a file';
       if (intake.files.length + intake.refused.length >= MAX_FILES_PER_LINE) {
         intake.refused.push(name);
         continue;
       }
       try {
-        intake.files.push(await this.takeOne(a, download));
+        const id = source.activityId ? createHash('sha256').update(`${source.activityId}|${index}`).digest('hex').slice(0, 40) : this.newId();
+        intake.files.push(await this.takeOne(a, download, id));
       } catch (err) {
         if (!(err instanceof FileRefusedError)) this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) }, 'an attachment could not be taken in');
         intake.refused.push(name);
@@ -57,13 +63,12 @@ export class ImageIntake {
     return intake;
   }
 
-  private async takeOne(a: IncomingAttachment, download: Download): Promise<FileRef> {
+  private async takeOne(a: IncomingAttachment, download: Download, id: string): Promise<FileRef> {
     // A declared non-image (a PDF, a Teams file card) is refused without downloading it.
     if (!a.contentUrl || !/^image\//i.test(a.contentType ?? '')) throw new FileRefusedError('only images are passed on');
     const bytes = await download(a.contentUrl, this.maxBytes);
     const type = imageTypeOf(bytes);
     if (!type) throw new FileRefusedError('not a PNG, JPEG, GIF or WebP image');
-    const id = this.newId();
     await this.store.put(id, { bytes, contentType: type });
     return { id, contentType: type, name: imageName(a.name, type), bytes: bytes.length };
   }

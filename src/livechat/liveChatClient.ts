@@ -21,21 +21,31 @@ export class LiveChatClient {
     this.base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   }
 
-  /** POSTs JSON to `path` under the base URL; the answer as JSON, or as text when it is not JSON. */
-  async post(path: string, body: unknown, fence: Fence): Promise<unknown> {
+  /**
+   * POSTs JSON to `path` under the base URL; the answer as JSON, or as text when it is not JSON. `key` goes out as
+   * `Idempotency-Key`: the same on every retry, so a desk that saw the first attempt can drop the repeat.
+   */
+  async post(path: string, body: unknown, fence: Fence, key?: string): Promise<unknown> {
     const url = new URL(path.replace(/^\/+/, ''), this.base);
     if (url.origin !== this.base.origin) throw new DeliveryError(`refused: ${url.origin} is not the live-chat desk's origin`, { retryable: false });
     await fence();
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.auth.apiKey) headers['x-api-key'] = this.auth.apiKey;
     if (this.auth.bearerToken) headers.authorization = `Bearer ${this.auth.bearerToken}`;
+    if (key) headers['idempotency-key'] = key;
     let res: Response;
     try {
       res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       throw new DeliveryError(`the live-chat desk did not answer (${(err as Error).message})`);
     }
-    const text = await res.text().catch(() => '');
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // The desk may have acted on it: retried with the same key, never taken as a final answer.
+      throw new DeliveryError(`the live-chat desk's answer could not be read (${(err as Error).message})`);
+    }
     if (!res.ok) {
       const retryAfter = res.headers.get('retry-after');
       throw new DeliveryError(`the live-chat desk answered ${res.status}`, { status: res.status, retryable: RETRYABLE(res.status), retryAfterMs: retryAfter ? parseRetryAfter(retryAfter) : undefined });

@@ -25,7 +25,7 @@ export class LiveChatDesk implements AgentDesk {
       customerName: e.customer.name ?? 'Customer',
       context: e.context,
       queue: queueOf(e),
-    }, fence);
+    }, fence, `start|${e.id}|${e.previousDesks?.length ?? 0}`);
     // The sample answers a plain JSON string; others `{ conversationId }`.
     const found = typeof answer === 'string' ? answer : (answer as { conversationId?: unknown; ConversationId?: unknown } | undefined)?.conversationId ?? (answer as { ConversationId?: unknown } | undefined)?.ConversationId;
     if (typeof found !== 'string' || !found.trim()) throw new DeliveryError('the live-chat desk answered start without a conversationId', { retryable: false });
@@ -40,7 +40,7 @@ export class LiveChatDesk implements AgentDesk {
   async refresh(e: Escalation, view: { transferredTo?: string }, fence: Fence): Promise<void> {
     const gone = view.transferredTo !== undefined || (e.status === 'closed' && e.closedReason !== 'agent');
     if (!gone) return;
-    await this.client.post('api/chat/end', { conversationId: this.conversationOf(e) }, fence);
+    await this.client.post('api/chat/end', { conversationId: this.conversationOf(e) }, fence, `end|${e.id}|${this.conversationOf(e)}`);
   }
 
   async post(e: Escalation, message: OutboundMessage & { kind: DeskLineKind }, fence: Fence): Promise<void> {
@@ -48,7 +48,7 @@ export class LiveChatDesk implements AgentDesk {
     if (message.kind === 'transcript' || message.kind === 'note') return;
     const sender = message.kind === 'customer' ? (message.from || e.customer.name || 'Customer') : 'System';
     const files = message.files?.length ? { attachments: message.files.map((f) => ({ contentType: f.contentType, contentUrl: f.url, name: f.name })) } : {};
-    await this.client.post('api/chat/receive', { conversationId: this.conversationOf(e), message: message.text, sender, ...files }, fence);
+    await this.client.post('api/chat/receive', { conversationId: this.conversationOf(e), message: message.text, sender, ...(message.key ? { id: message.key } : {}), ...files }, fence, message.key);
   }
 
   private conversationOf(e: Escalation): string {

@@ -8,12 +8,12 @@
 import type { Request, Response } from 'restify';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { z } from 'zod';
-import { TransitionError, type AgentRef } from '../core/escalation';
+import { queueOf, TransitionError, type AgentRef } from '../core/escalation';
 import { ConflictError } from '../core/errors';
 import type { Handover } from '../core/handover';
 import type { Logger } from '../core/logger';
 import type { LookupStore } from '../core/ports';
-import { liveChatThreadId } from './liveChatDesk';
+import { LIVECHAT_DESK, liveChatThreadId } from './liveChatDesk';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const body = z
@@ -65,12 +65,16 @@ export function liveChatWebhook(deps: WebhookDeps) {
     if (seenKey && (await deps.lookups.get(seenKey))) return void res.send(200, { status: 'duplicate' });
     const e = await deps.handover.findByDesk(liveChatThreadId(m.conversationId));
     if (!e) return void res.send(404, { error: 'not_found', reason: `no live chat with conversationId ${m.conversationId}` });
+    // A conversation the chat has left (transferred to another queue or desk) no longer acts on it.
+    if (e.deskRef?.desk !== LIVECHAT_DESK || e.deskRef.threadId !== liveChatThreadId(m.conversationId)) {
+      return void res.send(409, { error: 'moved', reason: 'this conversation no longer serves the chat (it was transferred)' });
+    }
     const agent: AgentRef = { id: `livechat:${m.sender.toLowerCase()}`, name: m.sender };
     // The activity id of what the desk said: its own id, else the webhook's; a replay collides with the first copy.
     const activityId = m.id ?? (webhookId || undefined);
     let status: string;
     try {
-      status = await act(deps.handover, e.id, m.type, agent, m.message ?? '', activityId);
+      status = await act(deps.handover, e.id, queueOf(e), m.type, agent, m.message ?? '', activityId);
     } catch (err) {
       if (err instanceof TransitionError) return void res.send(409, { error: err.code, reason: err.message });
       throw err;
@@ -81,14 +85,15 @@ export function liveChatWebhook(deps: WebhookDeps) {
   };
 }
 
-async function act(handover: Handover, escalationId: string, type: 'message' | 'joined' | 'ended', agent: AgentRef, message: string, activityId?: string): Promise<string> {
+/** `queue`: where the chat was when the call was checked; a claim holds only if it is still there. */
+async function act(handover: Handover, escalationId: string, queue: string, type: 'message' | 'joined' | 'ended', agent: AgentRef, message: string, activityId?: string): Promise<string> {
   if (type === 'joined') {
-    const { changed } = await handover.claim(escalationId, agent);
+    const { changed } = await handover.claim(escalationId, agent, queue);
     return changed ? 'joined' : 'unchanged';
   }
   if (type === 'ended') {
     const current = await handover.get(escalationId);
-    if (current?.status === 'queued') await handover.claim(escalationId, agent);
+    if (current?.status === 'queued') await handover.claim(escalationId, agent, queue);
     await handover.resolve(escalationId, agent);
     return 'ended';
   }

@@ -83,12 +83,18 @@ export class Connector {
    * Unlike Bot Connector calls the token also goes to a loopback host when one is configured (tests only: loopback
    * is refused in production, and local mode has no token).
    */
-  async download(url: string, maxBytes: number): Promise<Buffer> {
+  async download(url: string, maxBytes: number, hosts: string[]): Promise<Buffer> {
     assertServiceUrl(url, this.policy);
+    // The token goes only to the exact hosts the caller names (the Bot Connector the activity came from), never to
+    // any host that merely matches the service-URL allow-list by suffix.
+    const host = new URL(url).host.toLowerCase();
+    if (!hosts.some((h) => h.toLowerCase() === host)) throw new FileRefusedError(`attachments from ${host} are not fetched`);
     const token = await this.tokenOrFail();
     const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'error', signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new FileRefusedError(`the file could not be downloaded (HTTP ${res.status})`);
-    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
+    if (!res.ok || Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new FileRefusedError(res.ok ? `the file is larger than ${maxBytes} bytes` : `the file could not be downloaded (HTTP ${res.status})`);
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const reader = res.body?.getReader();

@@ -15,7 +15,7 @@ import type { TeamsServiceUrlOptions } from './teamsServiceUrl';
 export interface SkillBotOptions {
   teamsServiceUrl: TeamsServiceUrlOptions;
   /** Takes in the images a customer attached (fetched with the Copilot Studio agent's token); none when absent. */
-  takeFiles?: (attachments: unknown) => Promise<Intake>;
+  takeFiles?: (attachments: unknown, from: { serviceUrl: string; activityId?: string }) => Promise<Intake>;
 }
 
 export type SkillLogic = (ctx: TurnContext) => Promise<void>;
@@ -67,7 +67,7 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
     const a = ctx.activity;
     const text = (a.text ?? '').trim();
     const escalationId = readString(a.value, SkillInputs.liveChatConversationId)?.trim();
-    const intake = options.takeFiles && a.attachments?.length ? await options.takeFiles(a.attachments) : { files: [], refused: [] };
+    const intake = options.takeFiles && a.attachments?.length ? await options.takeFiles(a.attachments, { serviceUrl: a.serviceUrl ?? '', activityId: a.id && `${a.conversation?.id}|${a.id}` }) : { files: [], refused: [] };
     const nothing = !text && !intake.files.length && !intake.refused.length;
     const result = await handover.customerMessage({
       conversationId: a.conversation!.id,

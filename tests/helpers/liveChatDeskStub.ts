@@ -9,6 +9,7 @@ export interface DeskCall {
   path: string;
   body: any;
   apiKey?: string;
+  idempotencyKey?: string;
   status: number;
 }
 
@@ -45,7 +46,7 @@ export class LiveChatDeskStub {
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
     const queued = this.failures.get(path);
     const status = this.down?.test(path) ? 503 : queued?.length ? queued.shift()! : ['/api/chat/start', '/api/chat/receive', '/api/chat/end'].includes(path) ? 200 : 404;
-    this.calls.push({ path, body, apiKey: req.headers['x-api-key'] as string | undefined, status });
+    this.calls.push({ path, body, apiKey: req.headers['x-api-key'] as string | undefined, idempotencyKey: req.headers['idempotency-key'] as string | undefined, status });
     let answer: unknown = {};
     if (status === 200 && path === '/api/chat/start') {
       const id = `lc-${this.next++}`;

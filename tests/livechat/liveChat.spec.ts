@@ -151,6 +151,10 @@ describe('the live-chat desk (REST contract, signed webhooks) over HTTP', () => 
     const mine = desk.calls.filter((c) => c.path === '/api/chat/receive' && c.body.conversationId === o.conversationId);
     assert.deepEqual(mine.map((c) => c.status).slice(0, 2), [503, 429]);
     assert.deepEqual(mine.filter((c) => c.status === 200).map((c) => c.body.message), ['first', 'second', 'third']);
+    // The retries of "first" carry the same idempotency key (and body id) as its first attempt.
+    const firsts = mine.filter((c) => c.body.message === 'first');
+    assert.equal(firsts.length, 3);
+    assert.ok(firsts[0].idempotencyKey && firsts.every((c) => c.idempotencyKey === firsts[0].idempotencyKey && c.body.id === firsts[0].idempotencyKey));
   });
 
   it('a desk that stays down: the customer is told, and the line stays stored, marked failed', async () => {
@@ -187,6 +191,24 @@ describe('the live-chat desk (REST contract, signed webhooks) over HTTP', () => 
     await say(customer, 'now on the desk');
     assert.ok(desk.ok('/api/chat/receive').some((c) => c.body.conversationId === conversationId && c.body.message === 'now on the desk'));
     assert.equal(stub.calls.filter((c) => c.kind === 'send' && c.conversationId === t.conversationId && /now on the desk/.test(c.body?.text ?? '')).length, 0, 'the Teams thread no longer gets the lines');
+  });
+
+  it('a chat transferred away from the live-chat desk is ended there, and its old conversation can no longer act on it', async () => {
+    const o = await escalate();
+    assert.equal((await hook({ conversationId: o.conversationId, sender: 'Jane Agent', type: 'joined' })).status, 200);
+    const lead = { id: 'sup-1', name: 'Sue Supervisor' };
+    await svc.handover.transfer(o.id, lead, { kind: 'queue', queue: 'teamsdesk' }, true);
+    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(o.id)), 10_000, 'the Teams thread');
+    await svc.relay.idle();
+    assert.deepEqual(desk.ok('/api/chat/end').filter((c) => c.body.conversationId === o.conversationId).length, 1);
+    const before = toCustomer(o.customer).length;
+    for (const body of [{ conversationId: o.conversationId, sender: 'Jane Agent', message: 'still here?' }, { conversationId: o.conversationId, sender: 'Jane Agent', type: 'joined' }, { conversationId: o.conversationId, sender: 'Jane Agent', type: 'ended' }]) {
+      const r = await hook(body);
+      assert.deepEqual([r.status, r.body.error], [409, 'moved'], JSON.stringify(body));
+    }
+    const e = await svc.handover.get(o.id);
+    assert.deepEqual([e?.status, e?.queue, e?.deskRef?.desk], ['queued', 'teamsdesk', 'teams-channel']);
+    assert.equal(toCustomer(o.customer).length, before, 'nothing from the old conversation reached the customer');
   });
 
   it('both desks at once: a queue with "desk": "teams" goes to a Teams thread, the rest to the live-chat desk', async () => {

@@ -31,7 +31,10 @@ export async function startEmbeddedAzurite(timeoutMs = 30_000): Promise<Embedded
   process.once('exit', stop); // never outlive the service (mocha's --exit, a crash)
   const endpoint = await new Promise<string>((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${timeoutMs} ms: ${output.slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`Azurite did not start within ${timeoutMs} ms: ${output.slice(-500)}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /successfully listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -44,6 +47,7 @@ export async function startEmbeddedAzurite(timeoutMs = 30_000): Promise<Embedded
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      process.removeListener('exit', stop);
       reject(new Error(`Azurite exited with code ${code}: ${output.slice(-500)}`));
     });
   });

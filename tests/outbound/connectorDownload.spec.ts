@@ -1,0 +1,36 @@
+/** Connector.download: the bot token goes only to the exact hosts named, never to an allow-listed suffix match. */
+import { strict as assert } from 'node:assert';
+import { createServer } from 'node:http';
+import { DEFAULT_SERVICE_URL_HOSTS } from '../../src/config';
+import { Connector } from '../../src/outbound/connector';
+import { closeServer, listenOnLoopback } from '../helpers/loopback';
+
+describe('Connector.download', () => {
+  it('refuses a host that only matches the allow-list by suffix, before any token is fetched', async () => {
+    let tokens = 0;
+    const connector = new Connector({ allowedHosts: DEFAULT_SERVICE_URL_HOSTS, allowLoopback: false }, { token: async () => (tokens++, 'secret-token') });
+    await assert.rejects(connector.download('https://attacker.powerapps.com/x.png', 1024, ['smba.trafficmanager.net']), /attachments from attacker\.powerapps\.com are not fetched/);
+    await assert.rejects(connector.download('https://files.example.net/x.png', 1024, ['files.example.net']), /not on the allow-list/);
+    assert.equal(tokens, 0);
+  });
+
+  it('reads at most maxBytes of a stream without a Content-Length, and sends the token to the named host', async () => {
+    let auth: string | undefined;
+    const server = createServer((req, res) => {
+      auth = req.headers.authorization;
+      res.writeHead(200, { 'content-type': 'image/png', 'transfer-encoding': 'chunked' });
+      for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1024, i));
+      res.end();
+    });
+    const url = await listenOnLoopback(server);
+    try {
+      const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => 'tok' });
+      const host = new URL(url).host;
+      await assert.rejects(connector.download(`${url}/a.png`, 4096, [host]), /larger than 4096 bytes/);
+      assert.equal(auth, 'Bearer tok');
+      assert.equal((await connector.download(`${url}/a.png`, 20_000, [host])).length, 10 * 1024);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
