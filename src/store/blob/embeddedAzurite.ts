@@ -4,6 +4,7 @@
  * Blob Storage is configured (never in production: the configuration refuses that).
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 /** Azurite's documented development account; it only ever exists inside the emulator on this machine. */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -19,14 +20,14 @@ export function azuriteConnectionString(blobEndpoint: string): string {
 }
 
 export async function startEmbeddedAzurite(timeoutMs = 30_000): Promise<EmbeddedAzurite> {
-  let main: string;
   try {
-    main = require.resolve('azurite/dist/src/blob/main.js');
+    require.resolve('azurite/dist/src/blob/main.js');
   } catch {
     throw new Error('BLOB_ENDPOINT / BLOB_CONNECTION_STRING are not set and the embedded Azurite is not installed (run `npm install`, which installs dev dependencies)');
   }
   const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--silent'];
-  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Through azuriteProcess.js: it exits when this process's end of its stdin closes, however this process ends.
+  const child = spawn(process.execPath, [join(__dirname, 'azuriteProcess.js'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stop = () => child.kill('SIGKILL');
   process.once('exit', stop); // never outlive the service (mocha's --exit, a crash)
   const endpoint = await new Promise<string>((resolve, reject) => {
