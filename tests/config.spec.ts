@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { ConfigError, loadConfig } from '../src/config';
 
+/** The problems loadConfig names for `env` (none when it loads). */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    return (err as ConfigError).problems;
+  }
+}
+
 describe('config', () => {
   it('runs in local mode with no credentials outside production', () => {
     const c = loadConfig({});
@@ -79,14 +89,6 @@ describe('config', () => {
 
   it('images: production needs Blob Storage, and outside local mode a link secret of 32+ characters', () => {
     const creds = { SKILL_APP_ID: 'a', CONSOLE_APP_ID: 'b', COPILOT_APP_ID: 'c', ALLOWED_CALLERS: 'c' };
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (err) {
-        return (err as ConfigError).problems;
-      }
-    };
     assert.deepEqual(problems(creds), ['FILE_LINK_SECRET: required outside local mode (signs the links to stored images; the same on every instance)']);
     assert.match(problems({ ...creds, FILE_LINK_SECRET: 'short' })[0], /^FILE_LINK_SECRET: at least 32 characters/);
     assert.match(problems({ ...creds, FILE_LINK_SECRET: 'x'.repeat(32), BLOB_ENDPOINT: 'https://a.blob.core.windows.net', BLOB_CONNECTION_STRING: 'UseDevelopmentStorage=true' })[0], /^BLOB_CONNECTION_STRING: set it or BLOB_ENDPOINT/);
@@ -100,14 +102,6 @@ describe('config', () => {
 
   it('a live-chat desk needs its base URL, and outside local mode its webhook secret in the whsec_ form', () => {
     const creds = { SKILL_APP_ID: 'a', CONSOLE_APP_ID: 'b', COPILOT_APP_ID: 'c', ALLOWED_CALLERS: 'c', FILE_LINK_SECRET: 'x'.repeat(32) };
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (err) {
-        return (err as ConfigError).problems;
-      }
-    };
     assert.deepEqual(problems({ ...creds }), []);
     const missing = problems({ ...creds, DESK: 'livechat' });
     assert.match(missing[0], /^LIVECHAT_BASE_URL: required when a live-chat desk is used/);
