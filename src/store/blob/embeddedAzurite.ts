@@ -12,6 +12,8 @@ const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/
 
 export interface EmbeddedAzurite {
   connectionString: string;
+  /** The emulator's process (its wrapper). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -56,12 +58,18 @@ export async function startEmbeddedAzurite(timeoutMs = 30_000): Promise<Embedded
   child.stderr.resume();
   return {
     connectionString: azuriteConnectionString(endpoint),
+    pid: child.pid ?? 0,
     async close() {
       process.removeListener('exit', stop);
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        // Closing its stdin ends the wrapper (azuriteProcess.ts); a kill follows if it has not gone in 5 s.
+        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.stdin.end();
       });
     },
   };
