@@ -4,7 +4,7 @@
  */
 import { sharedBlobConnectionString, TEST_FILE_LINK_SECRET } from './azurite';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,8 +56,11 @@ export interface CosmosProc extends Proc {
 }
 
 export async function startCosmosProcess(extraArgs: string[] = []): Promise<CosmosProc> {
-  const caFile = join(mkdtempSync(join(tmpdir(), 'cosmos-ca-')), 'ca.pem');
+  const dir = mkdtempSync(join(tmpdir(), 'cosmos-ca-'));
+  const caFile = join(dir, 'ca.pem');
   const child = spawn(process.execPath, [join(root, 'scripts', 'cosmos-server.js'), '--ca-out', caFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The CA is only needed while this server runs: its folder goes with it.
+  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const m = await waitForLine(child, /ready (https:\/\/\S+)/, 20_000, 'cosmos server');
   return { ...proc(child), endpoint: m[1], caFile };
 }
