@@ -34,7 +34,7 @@ import { LIVECHAT_DESK, LiveChatDesk } from './livechat/liveChatDesk';
 import { liveChatWebhook } from './livechat/liveChatWebhook';
 import { createLogger } from './logging';
 import { Connector } from './outbound/connector';
-import { serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
+import { hostOf, serviceUrlRefusal, type ServiceUrlPolicy } from './outbound/serviceUrlPolicy';
 import { LaneRateMemory } from './outbound/laneRateMemory';
 import { TeamsRateLimiter } from './outbound/teamsRateLimiter';
 import { tokenSourceFor, type TokenSource } from './outbound/tokenSource';
@@ -212,12 +212,4 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await azurite?.close();
     },
   };
-}
-
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host.toLowerCase();
-  } catch {
-    return undefined;
-  }
 }

@@ -6,7 +6,7 @@ import { DEFAULT_QUEUE, queueOf, type DeskRef, type Escalation } from '../core/e
 import { DeliveryError } from '../delivery/deliveryError';
 import type { AgentDesk, DeskLineKind, Fence, OutboundMessage, Placement } from '../delivery/ports';
 import type { Connector } from '../outbound/connector';
-import { splitText } from '../core/splitText';
+import { teamsMessageParts } from '../outbound/teamsMessages';
 import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
 import type { AgentChannelRegistry } from './agentChannel';
 import type { TeamsMentions } from './teamsMentions';
@@ -74,12 +74,9 @@ export class TeamsChannelDesk implements AgentDesk {
       await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${at ? `${at} ` : ''}${prefix}${message.text}`, entities }, fence);
       return;
     }
-    const images = (message.files ?? []).map((f) => ({ contentType: f.contentType, contentUrl: f.url, name: f.name }));
-    const parts = message.text ? splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix)) : [''];
-    for (const [i, part] of parts.entries()) {
-      // Plain text: customer input is never rendered as markdown or HTML in the thread. Images follow the last part.
-      const attachments = i === parts.length - 1 && images.length ? { attachments: images } : {};
-      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'plain', ...attachments }, fence);
+    for (const part of teamsMessageParts(prefix, message.text, message.files)) {
+      // Plain text: customer input is never rendered as markdown or HTML in the thread.
+      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', ...part, textFormat: 'plain' }, fence);
     }
   }
 

@@ -30,6 +30,22 @@ function standingText(s: QueueStanding, locale?: string): string {
   return parts.join(' ');
 }
 
+/** How a closed chat ended, in a few words ("resolved by Ann", "the customer left"). */
+export function howClosed(e: Escalation): string {
+  switch (e.closedReason) {
+    case 'customer':
+      return 'the customer left';
+    case 'agent':
+      return `resolved by ${e.closedBy?.name}`;
+    case 'inactive':
+      return 'closed for inactivity';
+    case 'supervisor':
+      return `closed by ${e.closedBy?.name}`;
+    default:
+      return 'abandoned';
+  }
+}
+
 export const notices = {
   inLine: (s: QueueStanding = {}, locale?: string) => `Thanks for waiting. You are in line for a support agent. ${standingText(s, locale)}`,
   queuePosition: (position: number) => (position === 1 ? 'You are next in line.' : `You are now number ${position} in line.`),
@@ -64,6 +80,5 @@ export const notices = {
   deskUndeliverable: () =>
     'Sorry, your last message could not reach the support team. Please try again in a moment.',
   notOwner: (owner: AgentRef) => `This chat is handled by ${owner.name}; your message was not sent to the customer.`,
-  closed: (e: Escalation) =>
-    `This chat is closed (${e.closedReason === 'customer' ? 'the customer left' : e.closedReason === 'agent' ? `resolved by ${e.closedBy?.name}` : e.closedReason === 'inactive' ? 'closed for inactivity' : e.closedReason === 'supervisor' ? `closed by ${e.closedBy?.name}` : 'abandoned'}); your message was not sent.`,
+  closed: (e: Escalation) => `This chat is closed (${howClosed(e)}); your message was not sent.`,
 };

@@ -3,6 +3,7 @@
  * spoke, internal notes marked. Customer text stays as typed (the desk posts it as plain text).
  */
 import type { Escalation } from './escalation';
+import { howClosed } from './notices';
 import { splitText } from './splitText';
 import type { TranscriptEntry } from './transcript';
 
@@ -23,15 +24,7 @@ export function conversationText(entries: TranscriptEntry[]): string {
 const isEventNotice = (t: TranscriptEntry) => t.kind === 'notice' && (t.event !== undefined || (t.sourceActivityId ?? '').startsWith('event|'));
 
 function closeLine(e: Escalation): string {
-  const by = e.closedBy?.name;
-  const how = {
-    agent: `resolved by ${by ?? 'an agent'}`,
-    customer: 'the customer left',
-    inactive: 'closed for inactivity',
-    supervisor: `closed by ${by ?? 'a supervisor'} (supervisor)`,
-    abandoned: 'abandoned',
-  }[e.closedReason ?? 'abandoned'];
-  return `[${time(e.closedAt ?? e.updatedAt)}] ■ Chat closed: ${how}.`;
+  return `[${time(e.closedAt ?? e.updatedAt)}] ■ Chat closed: ${howClosed(e)}.`;
 }
 
 /**

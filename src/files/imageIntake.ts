@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { FileRefusedError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { FileRef } from '../core/transcript';
+import { hostOf } from '../outbound/serviceUrlPolicy';
 import { imageName, imageTypeOf } from './imageType';
 import type { FileStore } from './ports';
 
@@ -56,7 +57,7 @@ export class ImageIntake {
         const id = source.activityId ? createHash('sha256').update(`${source.activityId}|${index}`).digest('hex').slice(0, 40) : this.newId();
         intake.files.push(await this.takeOne(a, download, id));
       } catch (err) {
-        if (!(err instanceof FileRefusedError)) this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) }, 'an attachment could not be taken in');
+        if (!(err instanceof FileRefusedError)) this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) ?? 'not a URL' }, 'an attachment could not be taken in');
         intake.refused.push(name);
       }
     }
@@ -84,12 +85,4 @@ function candidates(attachments: unknown): IncomingAttachment[] {
       name: typeof a.name === 'string' ? a.name : undefined,
     }))
     .filter((a) => !NOT_FILES.some((re) => re.test(a.contentType ?? '')) && (a.contentUrl !== undefined || a.contentType === TEAMS_FILE));
-}
-
-function hostOf(url: string | undefined): string | undefined {
-  try {
-    return url ? new URL(url).host : undefined;
-  } catch {
-    return 'not a URL';
-  }
 }

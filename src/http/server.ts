@@ -71,28 +71,22 @@ export function createServer(parts: ServerParts): Server {
     res.send(200, parts.manifest());
   });
 
+  /** Any error a handler throws is answered in one place (errorResponse.ts). */
+  const guarded = (handler: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      sendError(res, err, log);
+    }
+  };
   const liveChat = parts.liveChat;
   if (liveChat) {
-    server.post(routes.liveChat, async (req: Request, res: Response) => {
-      try {
-        if (!req.is('json')) return void res.send(415, { error: 'unsupported_media_type', reason: 'send the message as application/json' });
-        await liveChat(req, res);
-      } catch (err) {
-        sendError(res, err, log);
-      }
-    });
+    server.post(routes.liveChat, guarded(async (req, res) => {
+      if (!req.is('json')) return void res.send(415, { error: 'unsupported_media_type', reason: 'send the message as application/json' });
+      await liveChat(req, res);
+    }));
   }
-
-  const files = parts.files;
-  if (files) {
-    server.get(`${routes.files}/:id`, async (req: Request, res: Response) => {
-      try {
-        await files(req, res);
-      } catch (err) {
-        sendError(res, err, log);
-      }
-    });
-  }
+  if (parts.files) server.get(`${routes.files}/:id`, guarded(parts.files));
 
   for (const page of ['privacy', 'terms'] as const) {
     server.get(routes[page], async (_req: Request, res: Response) => {

@@ -8,7 +8,7 @@
 import type { Request, Response } from 'restify';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { z } from 'zod';
-import { queueOf, TransitionError, type AgentRef } from '../core/escalation';
+import { queueOf, TransitionError, type AgentRef, type Escalation } from '../core/escalation';
 import { ConflictError } from '../core/errors';
 import type { Handover } from '../core/handover';
 import type { Logger } from '../core/logger';
@@ -74,7 +74,7 @@ export function liveChatWebhook(deps: WebhookDeps) {
     const activityId = m.id ?? (webhookId || undefined);
     let status: string;
     try {
-      status = await act(deps.handover, e.id, queueOf(e), m.type, agent, m.message ?? '', activityId);
+      status = await act(deps.handover, e, m.type, agent, m.message ?? '', activityId);
     } catch (err) {
       if (err instanceof TransitionError) return void res.send(409, { error: err.code, reason: err.message });
       throw err;
@@ -85,20 +85,16 @@ export function liveChatWebhook(deps: WebhookDeps) {
   };
 }
 
-/** `queue`: where the chat was when the call was checked; a claim holds only if it is still there. */
-async function act(handover: Handover, escalationId: string, queue: string, type: 'message' | 'joined' | 'ended', agent: AgentRef, message: string, activityId?: string): Promise<string> {
+/** `e`: the chat as just read for the call; a claim holds only if it is still in that queue. */
+async function act(handover: Handover, e: Escalation, type: 'message' | 'joined' | 'ended', agent: AgentRef, message: string, activityId?: string): Promise<string> {
   if (type === 'joined') {
-    const { changed } = await handover.claim(escalationId, agent, queue);
+    const { changed } = await handover.claim(e.id, agent, queueOf(e));
     return changed ? 'joined' : 'unchanged';
   }
   if (type === 'ended') {
-    const current = await handover.get(escalationId);
-    if (current?.status === 'queued') await handover.claim(escalationId, agent, queue);
-    await handover.resolve(escalationId, agent);
+    if (e.status === 'queued') await handover.claim(e.id, agent, queueOf(e));
+    await handover.resolve(e.id, agent);
     return 'ended';
   }
-  const current = await handover.get(escalationId);
-  if (!current) return 'closed';
-  const result = await handover.agentMessage(current, agent, message, { activityId });
-  return result.kind;
+  return (await handover.agentMessage(e, agent, message, { activityId })).kind;
 }

@@ -8,7 +8,7 @@ import { ConnectorClient } from '@microsoft/agents-hosting';
 import { FileRefusedError } from '../core/errors';
 import { DeliveryError } from '../delivery/deliveryError';
 import type { Fence } from '../delivery/ports';
-import { assertServiceUrl, type ServiceUrlPolicy } from './serviceUrlPolicy';
+import { assertServiceUrl, hostOf, type ServiceUrlPolicy } from './serviceUrlPolicy';
 import { TEAMS_RETRYABLE_STATUSES, TEAMS_UNREACHABLE_STATUSES } from './teamsLimits';
 import type { TeamsRateLimiter } from './teamsRateLimiter';
 import type { TokenSource } from './tokenSource';
@@ -87,8 +87,8 @@ export class Connector {
     assertServiceUrl(url, this.policy);
     // The token goes only to the exact hosts the caller names (the Bot Connector the activity came from), never to
     // any host that merely matches the service-URL allow-list by suffix.
-    const host = new URL(url).host.toLowerCase();
-    if (!hosts.some((h) => h.toLowerCase() === host)) throw new FileRefusedError(`attachments from ${host} are not fetched`);
+    const host = hostOf(url);
+    if (!host || !hosts.some((h) => h.toLowerCase() === host)) throw new FileRefusedError(`attachments from ${host} are not fetched`);
     const token = await this.tokenOrFail();
     const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'error', signal: AbortSignal.timeout(30_000) });
     if (!res.ok || Number(res.headers.get('content-length') ?? 0) > maxBytes) {

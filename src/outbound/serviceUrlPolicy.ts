@@ -44,3 +44,12 @@ export function serviceUrlRefusal(serviceUrl: string | undefined, policy: Servic
   const verdict = checkServiceUrl(serviceUrl, policy);
   return verdict.allowed ? undefined : `activity.serviceUrl is not allowed: ${verdict.reason}`;
 }
+
+/** A URL's host (with its port), lowercase; undefined for text that is not a URL. */
+export function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,11 +5,8 @@
 import type { CustomerRef, Escalation } from '../core/escalation';
 import type { CustomerChannel, Fence, OutboundMessage } from '../delivery/ports';
 import type { Connector } from '../outbound/connector';
-import { splitText } from '../core/splitText';
-import { TEAMS_TEXT_BUDGET_BYTES } from '../outbound/teamsLimits';
+import { ADAPTIVE_CARD_CONTENT_TYPE, teamsMessageParts } from '../outbound/teamsMessages';
 import { renderSurveyCard, surveyCardModel } from './cards/surveyCard';
-
-const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
 export const TEAMS_CUSTOMER_CHANNEL = 'teams';
 
@@ -47,16 +44,12 @@ export class TeamsCustomerChannel implements CustomerChannel {
     };
     if (message.ask === 'rating') {
       const card = renderSurveyCard(surveyCardModel(message.text));
-      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', text: '', attachments: [{ contentType: ADAPTIVE_CARD, content: card }], ...envelope }, fence);
+      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', text: '', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }], ...envelope }, fence);
       return;
     }
     const prefix = message.from ? `**${escapeMarkdown(message.from)}**: ` : '';
-    const images = (message.files ?? []).map((f) => ({ contentType: f.contentType, contentUrl: f.url, name: f.name }));
-    const parts = message.text ? splitText(message.text, TEAMS_TEXT_BUDGET_BYTES - Buffer.byteLength(prefix)) : [''];
-    for (const [i, part] of parts.entries()) {
-      // The images go with the last part, so they follow the text they belong to.
-      const attachments = i === parts.length - 1 && images.length ? { attachments: images } : {};
-      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', text: `${prefix}${part}`, textFormat: 'markdown', ...attachments, ...envelope }, fence);
+    for (const part of teamsMessageParts(prefix, message.text, message.files)) {
+      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...part, textFormat: 'markdown', ...envelope }, fence);
     }
   }
 }

@@ -6,6 +6,7 @@ import * as ACData from 'adaptivecards-templating';
 import type { Escalation } from '../../core/escalation';
 import { duration } from '../../core/notices';
 import template from './escalationCard.json';
+import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../outbound/teamsMessages';
 
 export const CardVerbs = {
   claim: 'handover.claim',
@@ -204,7 +205,6 @@ function dropNulls(value: unknown): unknown {
   return value;
 }
 
-export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
 export function cardAttachment(card: Record<string, unknown>): { contentType: string; content: Record<string, unknown> } {
   return { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card };
