@@ -42,6 +42,8 @@ async function floor(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // The driver measures RSS after a collection (bench/rss.ts); the process runs with --expose-gc.
+  process.on('SIGUSR2', () => (globalThis as { gc?: () => void }).gc?.());
   const mode = process.argv[2];
   let port: number;
   if (mode === 'floor') port = await floor();

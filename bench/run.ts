@@ -3,7 +3,8 @@
  * at the same offered loads: (1) the floor (same SDKs and HTTP path, no store), (2) the service on its in-memory
  * store, (3) the service on the embedded Cosmos-compatible server. For each: throughput at saturation, latency
  * p50/p95/p99 (request sent → outbound call received by the stub) at a moderate and a saturating load, CPU per
- * message; for (3) Cosmos operations per relayed message by kind, and RSS with 10,000 open escalations.
+ * message; for (3) Cosmos operations per relayed message by kind, and RSS with 10,000 open escalations
+ * (bench/rss.ts).
  * Mode `cosmos2` runs two instances on one Cosmos-compatible server with requests alternating between them (a load
  * balancer without affinity): what sharing lanes across instances costs.
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (300),
@@ -17,6 +18,7 @@ import { ConnectorStub, type RecordedCall } from '../tests/helpers/connectorStub
 import { newAgent, newCustomer, skill, teams, type Customer } from '../tests/helpers/activities';
 import { startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
 import { counts } from './cosmosCounts';
+import { rssStep } from './rss';
 import { AGENT_TENANT, CHANNEL_ID, TEAM_ID } from '../tests/helpers/service';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -37,7 +39,7 @@ interface Service {
 }
 
 async function startEntry(mode: Mode, env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -53,11 +55,6 @@ async function startEntry(mode: Mode, env: Record<string, string>): Promise<Serv
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 const post = async (url: string, body: unknown): Promise<number> => {
@@ -240,18 +237,11 @@ async function main(): Promise<void> {
       }
     }
 
-    if ((mode === 'memory' || mode === 'cosmos') && RSS_ESCALATIONS > 0) {
-      const rssBefore = rssMiB(pid);
-      const t0 = Date.now();
-      for (let i = chats.length; i < RSS_ESCALATIONS; i += CONCURRENCY) {
-        await Promise.all(
-          Array.from({ length: Math.min(CONCURRENCY, RSS_ESCALATIONS - i) }, () =>
-            post(`${svc.url}/api/messages`, skill.start(newCustomer(), { ProblemDescription: 'rss' }, { deliveryMode: 'expectReplies' })),
-          ),
-        );
-      }
-      await new Promise((r) => setTimeout(r, 5000));
-      extras.push(`${mode}: RSS ${rssBefore.toFixed(0)} MiB with ${chats.length} open escalations → ${rssMiB(pid).toFixed(0)} MiB with ${RSS_ESCALATIONS} (opened in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    // The in-memory store keeps every chat in the process by design: RSS is measured where the state lives in Cosmos.
+    if (mode === 'cosmos' && cosmos && RSS_ESCALATIONS > chats.length) {
+      const deps = { cosmos, url: svc.url, pid, agent, teamsUrl, pva, concurrency: CONCURRENCY, delivered: () => clock.latencies.length, track: (token: string) => void clock.sentAt.set(token, Date.now()) };
+      clock.latencies.length = 0;
+      extras.push(await rssStep(deps, chats, RSS_ESCALATIONS));
     }
     for (const x of svcs) x.child.kill('SIGKILL');
     await cosmos?.kill();
