@@ -60,7 +60,6 @@ function itemsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
     case 'abandoned':
     case 'problemAdded':
     case 'customerUnreachable':
-    case 'firstResponse':
       return [card()];
     case 'transferred':
       return [
@@ -80,6 +79,10 @@ function itemsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
         : [];
       return [...leftBehind, notice('toCustomer', notices.transferredToQueue(event.by, event.to)), card()];
     }
+    // The first agent line is not worth a card change of its own (a write, a card item and a Teams call on the
+    // message path): the owner's and watchers' views refresh themselves (Universal Actions), everyone's card shows it
+    // at the next change.
+    case 'firstResponse':
     case 'placedOnDesk':
     case 'surveyDeclined':
     case 'timersMoved':

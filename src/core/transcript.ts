@@ -1,7 +1,8 @@
 /**
  * What was said in an escalation (the transcript), and the outbox items the relay delivers. A line that must reach
  * someone is its own outbox item: its transcript entry carries the delivery state, so a line costs one write to
- * accept and one to mark delivered. Card changes are outbox items of their own, never lines of the transcript.
+ * accept and one to mark delivered (while processes share lanes, its lane's queue is the record instead: 'queued').
+ * Card changes are outbox items of their own, never lines of the transcript.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { AgentRef, DeskRef } from './escalation';
@@ -13,7 +14,11 @@ export type Direction = 'toDesk' | 'toCustomer' | 'internal';
 export type Outbound = Exclude<Direction, 'internal'>;
 /** transcript: a part of the closed chat's transcript, posted into its thread. */
 export type EntryKind = 'customer' | 'agent' | 'notice' | 'note' | 'transcript';
-export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'none';
+/**
+ * pending: to be delivered under the item's own lease. queued: accepted into a shared lane as its entry `laneSeq`;
+ * delivered once the lane no longer lists that entry (no write per line for it), failed is written. none: internal.
+ */
+export type DeliveryState = 'pending' | 'queued' | 'delivered' | 'failed' | 'none';
 
 export interface Delivery {
   state: DeliveryState;
@@ -23,6 +28,8 @@ export interface Delivery {
   /** The process that delivers this item, until `leaseUntil` (epoch ms); then any process may take it. */
   leaseOwner?: string;
   leaseUntil?: number;
+  /** state 'queued': the number of the lane entry this item was accepted as. */
+  laneSeq?: number;
 }
 
 export interface TranscriptEntry {

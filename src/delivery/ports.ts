@@ -67,15 +67,29 @@ export interface Registry<T> {
   get(name: string): T | undefined;
 }
 
+/** One item waiting in a lane: its id, its number in the lane (appends count up), when it was appended (epoch ms). */
+export interface LaneEntry {
+  id: string;
+  seq: number;
+  at: number;
+  /** Set by an acceptor whose store write was slow: the item is stored, its entry must not be dropped. */
+  stored?: boolean;
+}
+
 /**
  * A lane (one escalation and direction) while several processes serve: who delivers it now, until when, and the items
- * waiting for delivery in the order they were received, whichever process accepted them.
+ * waiting for delivery in the order they were received, whichever process accepted them. An item accepted into the
+ * lane ('queued') counts as delivered once its entry left the queue: the holder's give-back is its delivered record.
  */
 export interface LaneDoc {
   holder?: string;
   until: number;
-  /** Outbox item ids, oldest first. */
-  queue: string[];
+  /** Oldest first. */
+  queue: LaneEntry[];
+  /** The number of the last entry appended. */
+  last?: number;
+  /** Items whose entry a holder dropped because the item was never stored (the newest few). */
+  dropped?: string[];
   /** What the last holder left for the next (the lane's recent sends, for rate limits). */
   memo?: unknown;
 }
@@ -85,6 +99,13 @@ export interface LaneStore {
   get(key: string): Promise<Versioned<LaneDoc> | undefined>;
   /** Creates `key` without `etag` (ConflictError if it exists); with it, replaces only that version (ConcurrencyError). */
   put(key: string, doc: LaneDoc, etag?: string): Promise<Versioned<LaneDoc>>;
+  /** Lanes with entries whose holder's lease ran out before `nowMs` (a dead holder's): their keys, at most `limit`. */
+  stalled(nowMs: number, limit: number): Promise<string[]>;
+}
+
+/** Entries as stored by earlier versions (bare ids) read as entries of items that carry their own delivery state. */
+export function laneEntries(queue: ReadonlyArray<LaneEntry | string> | undefined): LaneEntry[] {
+  return (queue ?? []).map((q) => (typeof q === 'string' ? { id: q, seq: 0, at: 0 } : { ...q }));
 }
 
 /** Heartbeats: which processes serve the store now. */

@@ -18,7 +18,7 @@ import { LocalLanes } from './localLanes';
 import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
 import type { RetrySettings } from './retryPolicy';
 import { Sender, type Job, type SenderDeps } from './sender';
-import { SharedLanes } from './sharedLanes';
+import { SharedLanes, parseLaneKey } from './sharedLanes';
 
 export interface RelayOptions extends RetrySettings {
   /** This process's name on leases: unique per process (two processes never share it). */
@@ -122,22 +122,50 @@ export class Relay implements Outbox {
    */
   async record(item: OutboxItem, e: Escalation): Promise<Recorded> {
     const direction = item.direction === 'internal' ? undefined : item.direction;
+    // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
+    // right after answering leaves it in its place in line.
+    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) return this.recordInLane(item, e, direction);
     if (direction) item.delivery = { ...item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs };
-    let recorded: Recorded;
     try {
       const saved = await this.sender.storeOf(item).append(item);
-      recorded = { item: saved.value, etag: saved.etag, duplicate: false };
+      return { item: saved.value, etag: saved.etag, duplicate: false };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
-      recorded = { item, etag: '', duplicate: true };
+      return { item, etag: '', duplicate: true };
     }
-    // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
-    // right after answering leaves it in its place in line. A retried request (duplicate) queues it if that failed.
-    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) {
-      const job = recorded.duplicate ? await this.readJob(item.escalationId, item.id) : { item: recorded.item, etag: recorded.etag };
-      if (job && job.item.delivery.state === 'pending') recorded.served = (await this.sharedLanes.append(item.escalationId, direction, [job], e, !recorded.duplicate)).served ?? Promise.resolve();
+  }
+
+  /**
+   * Appends the item's lane entry, then stores the item as 'queued' under that entry's number (no lease: the lane's
+   * holder delivers it, and the lane's give-back records it delivered). A retried request finds its entry (or the
+   * stored item) again; a store failure leaves an entry its holder drops once it is sure the item was never stored.
+   */
+  private async recordInLane(item: OutboxItem, e: Escalation, direction: Outbound): Promise<Recorded> {
+    const t0 = this.now();
+    const { seqs, serve } = await this.sharedLanes.append(item.escalationId, direction, [item.id], e);
+    const queued = { ...item, delivery: { ...item.delivery, state: 'queued' as const, laneSeq: seqs.get(item.id) } } as OutboxItem;
+    let job: Job;
+    let duplicate = false;
+    try {
+      const saved = await this.sender.storeOf(queued).append(queued);
+      job = { item: saved.value, etag: saved.etag };
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const found = await this.readJob(item.escalationId, item.id);
+      if (!found) throw err;
+      job = found;
+      duplicate = true;
     }
-    return recorded;
+    const d = job.item.delivery;
+    // Stored under an older entry (a retried request), or stored so late that a holder may have given up on it.
+    const late = this.now() - t0 > this.options.leaseMs / 2;
+    if (d.state === 'queued' && (d.laneSeq !== seqs.get(item.id) || late)) {
+      const rescued = await this.sharedLanes.rescue(item.escalationId, direction, job, e);
+      if (rescued.served) return { item: job.item, etag: job.etag, duplicate, served: rescued.served };
+    }
+    // An item with its own state (stored while this process was alone) is delivered through its entry as such.
+    const served = serve?.(duplicate ? [] : [job]) ?? Promise.resolve();
+    return { item: job.item, etag: job.etag, duplicate, served };
   }
 
   /** Queues delivery of a stored item. The returned promise settles when it is delivered or given up. */
@@ -225,6 +253,11 @@ export class Relay implements Outbox {
       for (const v of await this.store.escalations.unsettled(stale, 50)) await this.ledger.settle(v).catch((err) => this.log.warn({ escalationId: v.value.id, err: describe(err) }, 'could not settle events'));
     }
     const now = this.now();
+    // Lanes whose holder died with entries waiting (their queued items have no lease of their own): taken and served.
+    for (const key of await this.store.lanes.stalled(now, SWEEP_BATCH)) {
+      const lane = parseLaneKey(key);
+      if (lane) await this.sharedLanes.append(lane.escalationId, lane.direction, []).then(({ serve }) => void serve?.([])).catch((err) => this.log.warn({ lane: key, err: describe(err) }, 'could not resume a lane'));
+    }
     const [lines, cards] = await Promise.all([this.store.transcripts.reclaimable(now, SWEEP_BATCH), this.store.outbox.reclaimable(now, SWEEP_BATCH)]);
     const orphans = [...lines, ...cards].filter(({ value }) => !this.local.inFlight.has(value.id)).sort((a, b) => bySeq(a.value, b.value));
     const byLane = new Map<string, Job[]>();
@@ -243,7 +276,7 @@ export class Relay implements Outbox {
         for (const job of taken) await this.sender.giveUp(job, 'the escalation no longer exists');
         continue;
       }
-      if (this.shared()) await this.sharedLanes.append(escalationId, direction, taken, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
+      if (this.shared()) await this.sharedLanes.join(escalationId, direction, taken, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
       else for (const job of taken) void this.dispatch(e, { item: job.item, etag: job.etag, duplicate: false });
     }
     for (const work of this.alsoOnSweep) await work().catch((err) => this.log.warn({ err: describe(err) }, 'sweep work failed'));
@@ -263,7 +296,7 @@ export class Relay implements Outbox {
 
   private async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation): Promise<void> {
     try {
-      const { served } = await this.sharedLanes.append(escalationId, direction, jobs, known);
+      const { served } = await this.sharedLanes.join(escalationId, direction, jobs, known);
       await served;
     } catch (err) {
       // The item stays stored and pending: the sweep queues it once its lease runs out.

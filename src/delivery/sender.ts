@@ -68,7 +68,8 @@ export class Sender {
     return (isCard(item) ? this.deps.outboxItems : this.deps.transcripts) as unknown as DeliveryItemStore<OutboxItem>;
   }
 
-  async deliver(e: Escalation, job: Job, hold: Hold): Promise<Outcome> {
+  /** `recordDelivered: false`: the caller records it (a lane's give-back); a final failure is written on the item all the same. */
+  async deliver(e: Escalation, job: Job, hold: Hold, options: { recordDelivered?: boolean } = {}): Promise<Outcome> {
     const log = this.deps.log;
     if (this.unrecorded.get(job.item.id)) return 'done';
     let attempts = job.item.delivery.attempts;
@@ -103,7 +104,7 @@ export class Sender {
       await this.reportFailure(e, job.item, reason, err);
       return 'done';
     }
-    await this.saveState(job, { state: 'delivered', attempts, deliveredAt: new Date(this.deps.now()).toISOString() });
+    if (options.recordDelivered !== false) await this.saveState(job, { state: 'delivered', attempts, deliveredAt: new Date(this.deps.now()).toISOString() });
     return 'done';
   }
 
@@ -222,7 +223,7 @@ export class Sender {
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
           const latest = await withStoreRetry(() => store.get(job.item.escalationId, job.item.id));
-          if (!latest || latest.value.delivery.state !== 'pending') return;
+          if (!latest || (latest.value.delivery.state !== 'pending' && latest.value.delivery.state !== 'queued')) return;
           job.item = latest.value;
           job.etag = latest.etag;
         }

@@ -1,20 +1,28 @@
 /**
  * Lanes while several processes serve one store. Each lane (one escalation and direction) has a lane document: its
- * holder (the one process delivering it, until its lease runs out) and the queue of items waiting, in the order
- * received. A process that accepts an item appends it to the queue (taking the lane when it is free); the holder
- * delivers the queue in order and gives the lane back with a write conditional on the document's version, so an item
- * appended meanwhile makes that write fail and is delivered too. No query per line.
+ * holder (the one process delivering it, until its lease runs out) and the entries waiting, numbered in the order
+ * appended, whichever process accepted them. A process accepting an item appends its entry first (taking the lane
+ * when it is free), then stores the item as 'queued' under that number. The holder delivers the entries in order and
+ * gives the lane back with a write conditional on the document's version: an entry appended meanwhile makes that write
+ * fail and is delivered too. That give-back is also the delivered record of the lane's queued items, so a line costs
+ * three writes (entry, item, give-back) and no query. Items that carry their own state (accepted while this process was
+ * alone, recovered by the sweep) join a lane too; their delivered state is written on the item as usual.
  */
+import { BoundedCache } from '../core/boundedCache';
 import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
 import type { Outbound } from '../core/transcript';
-import type { LaneDoc, LaneMemory, LaneStore } from './ports';
+import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
 import type { Job, Sender } from './sender';
 import type { LocalLanes } from './localLanes';
 
 /** Conditional writes to one lane document before giving up (each retry follows a change by another process). */
 const LANE_WRITE_ATTEMPTS = 50;
+/** How many dropped ids a lane remembers (an acceptor whose store write was slow looks there). */
+const DROPPED_MEMORY = 20;
+/** While an entry's item is not stored yet (its acceptor is writing it), the holder looks again this often. */
+const MISSING_RETRY_MS = 100;
 
 /** A lane document as this process last wrote or read it while holding the lane. */
 interface LaneHold {
@@ -39,13 +47,29 @@ export interface SharedLanesDeps {
   warn: (obj: object, msg: string) => void;
 }
 
+/** What appending gave: each id's entry number, and (when this process holds the lane now) a way to serve it. */
+export interface Appended {
+  seqs: Map<string, number>;
+  /** Serves the lane here, `accepted` being items just stored (delivered without reading them back). */
+  serve?: (accepted: Job[]) => Promise<void>;
+}
+
 export function laneKey(escalationId: string, direction: Outbound): string {
   return `lane-queue|${escalationId}|${direction}`;
 }
 
+export function parseLaneKey(key: string): { escalationId: string; direction: Outbound } | undefined {
+  const m = /^lane-queue\|(.+)\|(toDesk|toCustomer)$/.exec(key);
+  return m ? { escalationId: m[1], direction: m[2] as Outbound } : undefined;
+}
+
+const empty = (doc: LaneDoc): LaneDoc => ({ queue: [], until: 0, last: doc.last, dropped: doc.dropped, memo: doc.memo });
+
 export class SharedLanes {
   /** Items this process accepted and queued in a lane it held: delivered without reading them back. */
   private readonly accepted = new Map<string, { job: Job; at: number }>();
+  /** Queued items this process sent whose lane it could not give back: never sent again from here. */
+  private readonly sentHere = new BoundedCache<true>(10_000);
   /** Per lane, a serve queued here and not started yet. */
   private readonly waitingServes = new Map<string, Promise<void>>();
   /**
@@ -60,7 +84,7 @@ export class SharedLanes {
   /** Forgets items handed to another holder long ago (it delivered them). */
   prune(): void {
     for (const [id, { at }] of this.accepted) if (this.deps.now() - at > 4 * this.deps.leaseMs) this.accepted.delete(id);
-    // By then the sweep has taken up whatever was left there (its items' own leases ran out long ago).
+    // By then the sweep has taken up whatever was left there (its holder's lease ran out long ago).
     for (const [key, at] of this.parked) if (this.deps.now() - at > 4 * this.deps.leaseMs) this.parked.delete(key);
   }
 
@@ -69,27 +93,34 @@ export class SharedLanes {
     return this.parked.has(laneKey(escalationId, direction));
   }
 
+  /** Appends items that carry their own delivery state and serves the lane here when this process holds it. */
+  async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
+    const { serve } = await this.append(escalationId, direction, jobs.map((j) => j.item.id), known);
+    return { served: serve?.(fresh ? jobs : []) };
+  }
+
   /**
-   * Appends items to their lane's queue, taking the lane when it is free (or already this process's), and then serves
-   * it here; a lane held by another live process is served by that one. `served` (when this process serves the lane)
-   * settles once the lane is served.
+   * Appends entries for `ids` (an id already waiting keeps its entry and number), taking the lane when it is free or
+   * already this process's. With no ids, takes a free lane that still lists entries (the sweep resuming it).
    */
-  async append(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
+  async append(escalationId: string, direction: Outbound, ids: string[], known?: Escalation): Promise<Appended> {
     const key = laneKey(escalationId, direction);
     const me = this.deps.me;
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const current = await this.deps.lanes.get(key);
       const now = this.deps.now();
       const doc: LaneDoc = current?.value ?? { until: 0, queue: [] };
-      const added = jobs.map((j) => j.item.id).filter((id) => !doc.queue.includes(id));
+      const seqs = new Map(doc.queue.filter((q) => ids.includes(q.id)).map((q) => [q.id, q.seq]));
+      let last = doc.last ?? Math.max(0, ...doc.queue.map((q) => q.seq));
+      const added: LaneEntry[] = ids.filter((id) => !seqs.has(id)).map((id) => ({ id, seq: ++last, at: now }));
       const free = !doc.holder || doc.holder === me || doc.until <= now;
       // Queued already: its holder delivers it (a serve of this process that died lets its lease run out, and then the
-      // sweep takes the lane again: so nothing here renews a lease without new items).
-      if (added.length === 0 && (!free || (doc.holder === me && doc.until > now))) {
+      // sweep takes the lane again: so nothing here renews a lease without new entries).
+      if (added.length === 0 && (!free || (doc.holder === me && doc.until > now) || doc.queue.length === 0)) {
         if (!free) this.parked.set(key, now);
-        return {};
+        return { seqs };
       }
-      const next: LaneDoc = { ...doc, queue: [...doc.queue, ...added], ...(free ? { holder: me, until: now + this.deps.leaseMs } : {}) };
+      const next: LaneDoc = { ...doc, queue: [...doc.queue, ...added], last, ...(free ? { holder: me, until: now + this.deps.leaseMs } : {}) };
       let saved: Versioned<LaneDoc>;
       try {
         saved = await this.deps.lanes.put(key, next, current?.etag);
@@ -98,29 +129,62 @@ export class SharedLanes {
         await this.deps.sleep(Math.random() * 5 * (attempt + 1)); // changed meanwhile: again, a little apart from the others
         continue;
       }
-      this.deps.debug({ lane: key, queued: added, holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
-      // Items just stored, queued in a lane this process holds, are delivered from memory (no read). Anything else (a
-      // sweep's or an older copy) is read again when its turn comes: it may have been delivered meanwhile.
-      if (free && fresh) for (const job of jobs) this.accepted.set(job.item.id, { job, at: now });
+      for (const q of added) seqs.set(q.id, q.seq);
+      this.deps.debug({ lane: key, queued: added.map((q) => q.id), holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
       if (!free) {
         this.parked.set(key, now);
-        return {};
+        return { seqs };
       }
-      // One serve waiting per lane is enough: a serve reads the document again whenever it has changed.
-      const waiting = this.waitingServes.get(key);
-      if (waiting) return { served: waiting };
-      const behind = this.deps.local.busy(escalationId, direction);
-      const served = this.deps.local.enqueue(escalationId, direction, () => {
-        this.waitingServes.delete(key);
-        return this.serve(escalationId, direction, behind ? undefined : saved, known);
-      });
-      this.waitingServes.set(key, served);
-      return { served };
+      return { seqs, serve: (accepted) => this.serveHere(escalationId, direction, saved, accepted, known) };
     }
     throw new ConcurrencyError(`lane ${key}`);
   }
 
-  /** Delivers the lane's queue in order while this process holds the lane, then gives it back. */
+  /**
+   * An acceptor's item was stored late (or turned out stored already under an older entry): if a holder dropped its
+   * entry meanwhile, believing it never stored, the item is handed back to the lane as one with its own state.
+   */
+  async rescue(escalationId: string, direction: Outbound, job: Job, known?: Escalation): Promise<{ served?: Promise<void> }> {
+    const key = laneKey(escalationId, direction);
+    for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.deps.lanes.get(key);
+      const doc = current?.value;
+      const waiting = doc?.queue.find((q) => q.id === job.item.id && q.seq === job.item.delivery.laneSeq);
+      if (!doc || (!waiting && !doc.dropped?.includes(job.item.id))) return {}; // delivered (or never listed): nothing to do
+      if (waiting) {
+        // Still listed: mark it stored, so a holder that just found it missing cannot drop it (its write would fail).
+        try {
+          await this.deps.lanes.put(key, { ...doc, queue: doc.queue.map((q) => (q === waiting ? { ...q, stored: true } : q)) }, current!.etag);
+          return {};
+        } catch (err) {
+          if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
+          continue;
+        }
+      }
+      const own = { ...job.item, delivery: { ...job.item.delivery, state: 'pending' as const, laneSeq: undefined, leaseOwner: this.deps.me, leaseUntil: this.deps.now() + this.deps.leaseMs } };
+      const saved = await this.deps.sender.storeOf(own).replace(own, job.etag);
+      this.deps.warn({ lane: key, itemId: job.item.id }, 'an item stored after its lane entry was dropped is queued again');
+      return this.join(escalationId, direction, [{ item: saved.value, etag: saved.etag }], known, true);
+    }
+    throw new ConcurrencyError(`lane ${key}`);
+  }
+
+  private serveHere(escalationId: string, direction: Outbound, saved: Versioned<LaneDoc>, accepted: Job[], known?: Escalation): Promise<void> {
+    const key = laneKey(escalationId, direction);
+    for (const job of accepted) this.accepted.set(job.item.id, { job, at: this.deps.now() });
+    // One serve waiting per lane is enough: a serve reads the document again whenever it has changed.
+    const waiting = this.waitingServes.get(key);
+    if (waiting) return waiting;
+    const behind = this.deps.local.busy(escalationId, direction);
+    const served = this.deps.local.enqueue(escalationId, direction, () => {
+      this.waitingServes.delete(key);
+      return this.serve(escalationId, direction, behind ? undefined : saved, known);
+    });
+    this.waitingServes.set(key, served);
+    return served;
+  }
+
+  /** Delivers the lane's entries in order while this process holds the lane, then gives it back. */
   private async serve(escalationId: string, direction: Outbound, start: Versioned<LaneDoc> | undefined, known?: Escalation): Promise<void> {
     const wait = this.deps.graceUntil() - this.deps.now();
     if (wait > 0) await this.deps.sleep(wait);
@@ -130,7 +194,7 @@ export class SharedLanes {
       await this.serveHeld(escalationId, direction, hold, known);
     } finally {
       // Items left in the queue (another process took the lane over) are read again by whoever delivers them here.
-      for (const id of hold.doc.value.queue) this.accepted.delete(id);
+      for (const q of hold.doc.value.queue) this.accepted.delete(q.id);
     }
   }
 
@@ -138,45 +202,49 @@ export class SharedLanes {
     const me = this.deps.me;
     let e: Escalation | undefined = known;
     let sent = false;
-    // Rounds without progress (only lost writes) are bounded; rounds that deliver are not.
-    for (let stalls = 0; stalls < LANE_WRITE_ATTEMPTS; ) {
+    // Rounds without progress (lost writes) are bounded; rounds that deliver, or wait for an item being stored, are not.
+    for (let stalls = 0, waits = 0; stalls < LANE_WRITE_ATTEMPTS; ) {
       const doc = hold.doc.value;
       if (doc.holder !== me) {
+        if (doc.queue.length === 0) return; // nothing to serve (another serve here gave it back just now)
         if (doc.holder && doc.until > this.deps.now()) return; // another process serves it now
         if (!(await this.writeLane(hold, { ...doc, holder: me, until: this.deps.now() + this.deps.leaseMs }))) {
           stalls++;
           continue;
         }
       }
-      const done: string[] = [];
+      const done: LaneEntry[] = [];
+      const dropped: string[] = [];
+      let missing = false;
       if (hold.doc.value.queue.length > 0) {
         e ??= (await this.deps.escalations.get(escalationId))?.value;
         if (e && !sent && hold.doc.value.memo !== undefined) this.deps.memory.import(e, direction, hold.doc.value.memo);
-        for (const id of hold.doc.value.queue) {
-          const job = this.accepted.get(id)?.job ?? (await this.deps.readJob(escalationId, id));
-          this.accepted.delete(id);
-          if (job && job.item.delivery.state === 'pending' && !this.deps.local.inFlight.has(id)) {
-            if (!e) {
-              await this.deps.sender.giveUp(job, 'the escalation no longer exists');
-            } else {
-              this.deps.local.inFlight.add(id);
-              try {
-                if ((await this.deps.sender.deliver(e, job, () => this.keepLaneHeld(hold))) === 'lost') return;
-              } finally {
-                this.deps.local.inFlight.delete(id);
-              }
-              sent = true;
-            }
+        for (const entry of hold.doc.value.queue) {
+          const outcome = await this.deliverEntry(escalationId, e, entry, hold);
+          if (outcome === 'lost') return;
+          if (outcome === 'missing') {
+            missing = true; // its acceptor is still storing it: everything behind it waits
+            break;
           }
-          done.push(id);
+          if (outcome === 'dropped') dropped.push(entry.id);
+          if (outcome === 'sent') sent = true;
+          done.push(entry);
         }
       }
-      // Drop what was delivered and give the lane back, leaving the lane's recent sends for the next holder. If an item
-      // was appended meanwhile the write fails: deliver the newer queue (without what this round did) first.
+      if (missing && done.length === 0) {
+        // Nothing to write yet: look again shortly (the acceptor stores right after appending), keeping the lease.
+        await this.deps.sleep(Math.min(MISSING_RETRY_MS, 5 * 2 ** waits++));
+        if (!(await this.keepLaneHeld(hold))) return;
+        continue;
+      }
+      // Drop what was done and give the lane back (keep it while an item is still being stored), leaving the lane's
+      // recent sends for the next holder. If an entry was appended meanwhile the write fails: serve the newer queue.
       const memo = sent && e ? this.deps.memory.export(e, direction) : hold.doc.value.memo;
-      const remaining = (queue: string[]) => queue.filter((id) => !done.includes(id));
-      const rest = remaining(hold.doc.value.queue); // a renewal during the round may have brought newer items
-      if (await this.writeLane(hold, rest.length > 0 ? { ...hold.doc.value, queue: rest, memo } : { queue: [], until: 0, memo })) {
+      const remaining = (queue: LaneEntry[]) => queue.filter((q) => !done.some((d) => d.id === q.id && d.seq === q.seq));
+      const rest = remaining(hold.doc.value.queue); // a renewal during the round may have brought newer entries
+      const forgotten = dropped.length > 0 ? [...(hold.doc.value.dropped ?? []), ...dropped].slice(-DROPPED_MEMORY) : hold.doc.value.dropped;
+      const base = { ...hold.doc.value, memo, dropped: forgotten };
+      if (await this.writeLane(hold, rest.length > 0 ? { ...base, queue: rest } : empty(base))) {
         if (rest.length === 0) {
           this.parked.delete(hold.key);
           return;
@@ -187,6 +255,34 @@ export class SharedLanes {
       if (done.length === 0) stalls++;
     }
     this.deps.warn({ lane: hold.key }, 'lane changed too often; the sweep takes it up again');
+  }
+
+  /**
+   * One entry: sent (or reported failed), skipped (delivered already, or a stale entry of a retried request), dropped
+   * (its item was never stored), missing (its acceptor may still be storing it), or lost (another process holds the
+   * lane now).
+   */
+  private async deliverEntry(escalationId: string, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'lost'> {
+    if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
+    const job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
+    this.accepted.delete(entry.id);
+    if (!job) return entry.stored || this.deps.now() < entry.at + this.deps.leaseMs ? 'missing' : 'dropped';
+    const d = job.item.delivery;
+    const queued = d.state === 'queued';
+    if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') return 'skipped';
+    if (!e) {
+      await this.deps.sender.giveUp(job, 'the escalation no longer exists');
+      return 'skipped';
+    }
+    this.deps.local.inFlight.add(entry.id);
+    try {
+      // A queued item's delivered record is the lane's give-back; one with its own state gets it written.
+      if ((await this.deps.sender.deliver(e, job, () => this.keepLaneHeld(hold), { recordDelivered: !queued })) === 'lost') return 'lost';
+    } finally {
+      this.deps.local.inFlight.delete(entry.id);
+    }
+    if (queued) this.sentHere.set(entry.id, true);
+    return 'sent';
   }
 
   /** A conditional write of the lane document; false (with the newest version in `hold`) when it changed meanwhile. */

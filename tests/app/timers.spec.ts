@@ -156,8 +156,12 @@ describe('time on the desk (timers over HTTP)', function () {
     const o = await d.escalate();
     const ann = d.member('Ann');
     await d.claim(ann, o);
+    const cardBefore = d.lastCard(o);
     await d.agentSays(ann, o, 'Hello, how can I help?');
-    assert.match(d.lastCard(o), /First response.*after \d+ second/, `the card shows the time to first response: ${d.lastCard(o).match(/First response.{0,60}/)?.[0]}`);
+    assert.equal(d.lastCard(o), cardBefore, 'the first answer costs no card change of its own');
+    // The owner's view refreshes itself (Universal Actions): it shows the time to first response.
+    const view = (await d.svc.post('/api/console/messages', teams.action(ann, o.threadId, o.rootId, 'handover.refresh', { escalationId: o.id }, d.teamsUrl))).text;
+    assert.match(view, /First response.*after \d+ second/, `the card shows the time to first response: ${view.match(/First response.{0,60}/)?.[0]}`);
     await d.tick(10);
     await d.customerSays(o, 'It is still smoking');
     await d.tick(200);

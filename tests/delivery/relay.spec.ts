@@ -1,38 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { StoreUnavailableError } from '../../src/core/errors';
-import { Ledger } from '../../src/core/ledger';
-import { newEntry } from '../../src/core/transcript';
 import { loadConfig } from '../../src/config';
 import { DeliveryError } from '../../src/delivery/deliveryError';
-import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
-import { Relay } from '../../src/delivery/relay';
+import type { CustomerChannel } from '../../src/delivery/ports';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
-import { recordingCustomer, recordingDesk, sampleEscalation, silent } from '../helpers/fixtures';
-
-const e = sampleEscalation({ status: 'claimed', deskRef: { desk: 'test-desk', threadId: 't', address: {} } });
-const toCustomer = (text: string) => newEntry({ escalationId: 'e', direction: 'toCustomer', kind: 'agent', text, now: new Date(), author: { id: 'a', name: 'A' } });
-const until = async (done: () => boolean | Promise<boolean>, ms = 5000) => {
-  const t0 = Date.now();
-  while (!(await done())) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
-};
-
-function relayOn(store = createMemoryStore(), customer: CustomerChannel = recordingCustomer(), options: Record<string, unknown> = {}, extra: { memory?: LaneMemory; now?: () => number; desk?: ReturnType<typeof recordingDesk> } = {}) {
-  const desk = extra.desk ?? recordingDesk();
-  const relay = new Relay({
-    store,
-    customers: new Map([['test-customer', customer]]),
-    desks: new Map([['test-desk', desk]]),
-    log: silent,
-    options: { retries: 5, minDelayMs: 1, maxDelayMs: 5, sweepIntervalMs: 0, ...options },
-    memory: extra.memory,
-    now: extra.now,
-  });
-  relay.attach(new Ledger(store.escalations, relay, () => new Date(extra.now?.() ?? Date.now())));
-  return { relay, store, desk };
-}
+import { newEntry } from '../../src/core/transcript';
+import { recordingCustomer } from '../helpers/fixtures';
+import { e, relayOn, toCustomer, until } from '../helpers/relays';
 
 describe('Relay (the delivery room)', () => {
   it('retries transient failures (429 with Retry-After, 503, network) and records delivered', async () => {
@@ -168,122 +142,5 @@ describe('Relay (the delivery room)', () => {
     await b.start(); // the new process's first sweep: the line is leased to the old one, not to it
     await Promise.all([delivery, b.stop(), a.idle()]);
     assert.deepEqual(customer.sent, ['once']);
-  });
-
-  describe('several processes on one store (lanes under a lease)', () => {
-    const shared = { leaseMs: 300, sweepIntervalMs: 50 };
-    // One clock for every process of a test, running with real time (leases still run out while a send waits) but
-    // moved ahead to pass the joining grace instead of sleeping through it.
-    let skew = 0;
-    const clock = { now: () => Date.now() + skew };
-    beforeEach(() => {
-      skew = 0;
-    });
-    const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });
-    const relays: Relay[] = [];
-    const started = async (relay: Relay) => {
-      relays.push(relay);
-      await relay.start();
-      return relay;
-    };
-    const bothShared = (...rs: Relay[]) => until(() => rs.every((r) => r.shared()));
-    afterEach(async () => {
-      await Promise.all(relays.splice(0).map((r) => r.stop()));
-    });
-
-    it('a Retry-After longer than the lane lease keeps the lane: the other process never sends the line too', async () => {
-      const store = createMemoryStore();
-      await store.escalations.create(e);
-      const customer = recordingCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 1000 })]);
-      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
-      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
-      await bothShared(a, b);
-      skew += 200; // past the joining grace
-      await a.dispatch(e, await a.record(toCustomer('once'), e));
-      await Promise.all([a.idle(), b.idle()]);
-      await b.sweep();
-      await Promise.all([a.idle(), b.idle()]);
-      assert.deepEqual(customer.sent, ['once']);
-      assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
-    });
-
-    it('a line queued by another process while the holder delivers is delivered by the holder, in order, before it gives the lane back', async () => {
-      const store = createMemoryStore();
-      await store.escalations.create(e);
-      const customer = recordingCustomer([], 300);
-      const a = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'a' }, clock).relay);
-      const b = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'b' }, clock).relay);
-      await bothShared(a, b);
-      skew += 200; // past the joining grace
-      const first = a.dispatch(e, await a.record(toCustomer('1'), e));
-      await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
-      await b.dispatch(e, await b.record(toCustomer('2'), e)); // b only queues its line: a holds the lane
-      assert.deepEqual(customer.sent, []);
-      await first;
-      assert.deepEqual(customer.sent, ['1', '2']);
-      const lane = await store.lanes.get('lane-queue|e|toCustomer');
-      assert.deepEqual([lane?.value.holder, lane?.value.queue], [undefined, []], 'given back, nothing left');
-    });
-
-    it('a dead holder\'s queue is delivered by another process once the lines\' leases run out', async () => {
-      const store = createMemoryStore();
-      await store.escalations.create(e);
-      const customer = recordingCustomer();
-      const orphan = toCustomer('left behind');
-      orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
-      await store.transcripts.append(orphan);
-      await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() - 1, queue: [orphan.id] });
-      await store.instances.heartbeat('dead', 60_000, clock.now());
-      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, clock).relay);
-      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, clock).relay);
-      await until(() => customer.sent.length > 0);
-      await Promise.all([a.sweep(), b.sweep()]);
-      await Promise.all([a.idle(), b.idle()]);
-      assert.deepEqual(customer.sent, ['left behind']);
-    });
-
-    it('alone again after a peer died holding a lane: a new line waits for the ones queued behind the dead holder', async () => {
-      const store = createMemoryStore();
-      await store.escalations.create(e);
-      const customer = recordingCustomer();
-      const leaseMs = 10_000;
-      // The dead peer's last heartbeat ran out 5 s ago: this process stays careful (shared) for 5 s more.
-      await store.instances.heartbeat('dead', 0, clock.now() - 5_000);
-      await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() + 3_000, queue: [] });
-      const b = await started(relayOn(store, customer, { ...shared, leaseMs, instanceId: 'b' }, clock).relay);
-      await until(() => b.shared());
-      const first = await b.record(toCustomer('1'), e);
-      await b.dispatch(e, first); // queued behind the dead holder's lease
-      assert.deepEqual(customer.sent, []);
-      skew += 6_000; // the dead holder's lane lease and the careful period are over; line 1's own lease is not
-      await until(() => !b.shared());
-      await b.dispatch(e, await b.record(toCustomer('2'), e));
-      await b.idle();
-      assert.deepEqual(customer.sent, ['1', '2']);
-    });
-
-    it('a second holder that finds nothing to send leaves the first holder\'s recent sends for the next', async () => {
-      const store = createMemoryStore();
-      await store.escalations.create(e);
-      const customer = recordingCustomer();
-      const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
-      const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
-      await bothShared(a, b);
-      skew += 200; // past the joining grace
-      const recorded = await a.record(toCustomer('hello'), e);
-      await a.dispatch(e, recorded);
-      assert.deepEqual(customer.sent, ['hello']);
-      // b is handed a stale copy of the line (still pending in its memory): it takes the free lane, reads the line
-      // afresh, finds it delivered and sends nothing.
-      const holders: Array<string | undefined> = [];
-      const put = store.lanes.put.bind(store.lanes);
-      store.lanes.put = async (key, doc, etag) => (holders.push(doc.holder), put(key, doc, etag));
-      const job = (await store.transcripts.get('e', recorded.item.id))!;
-      await b.dispatch(e, { item: { ...job.value, delivery: { ...job.value.delivery, state: 'pending' } }, etag: job.etag, duplicate: false });
-      assert.ok(holders.includes('b'), `b held the lane: ${JSON.stringify(holders)}`);
-      const lane = await store.lanes.get('lane-queue|e|toCustomer');
-      assert.deepEqual(lane?.value.memo, { sent: ['a'] });
-      assert.deepEqual(customer.sent, ['hello']);
-    });
   });
 });

@@ -160,13 +160,19 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual(seen, [{ instance: 'node-1', until: t0 + 4000 }, { instance: 'node-2', until: t0 + 3000 }]);
   });
 
-  it('lanes: created once, then changed only from the version last seen', async () => {
-    const first = await store.lanes.put('lane-queue|x|toDesk', { holder: 'a', until: 5, queue: ['1'] });
+  it('lanes: created once, then changed only from the version last seen; stalled ones are found by a query', async () => {
+    const entry = (id: string, seq: number) => ({ id, seq, at: 1 });
+    const first = await store.lanes.put('lane-queue|x|toDesk', { holder: 'a', until: 5, queue: [entry('1', 1)], last: 1 });
     await assert.rejects(store.lanes.put('lane-queue|x|toDesk', { until: 0, queue: [] }), ConflictError);
-    const second = await store.lanes.put('lane-queue|x|toDesk', { holder: 'a', until: 5, queue: ['1', '2'], memo: { sent: [1] } }, first.etag);
+    const second = await store.lanes.put('lane-queue|x|toDesk', { holder: 'a', until: 5, queue: [entry('1', 1), entry('2', 2)], last: 2, memo: { sent: [1] } }, first.etag);
     await assert.rejects(store.lanes.put('lane-queue|x|toDesk', { until: 0, queue: [] }, first.etag), ConcurrencyError);
-    assert.deepEqual(await store.lanes.get('lane-queue|x|toDesk'), { value: { holder: 'a', until: 5, queue: ['1', '2'], memo: { sent: [1] } }, etag: second.etag });
+    assert.deepEqual(await store.lanes.get('lane-queue|x|toDesk'), { value: { holder: 'a', until: 5, queue: [entry('1', 1), entry('2', 2)], last: 2, memo: { sent: [1] } }, etag: second.etag });
     assert.equal(await store.lanes.get('lane-queue|nothing|toDesk'), undefined);
+    // Given back (empty) and held by a live holder: not stalled. Entries behind a lease that ran out: stalled.
+    await store.lanes.put('lane-queue|y|toDesk', { until: 0, queue: [], last: 4 });
+    await store.lanes.put('lane-queue|z|toDesk', { holder: 'b', until: 10_000, queue: [entry('3', 1)] });
+    assert.deepEqual((await store.lanes.stalled(6, 10)).sort(), ['lane-queue|x|toDesk']);
+    assert.deepEqual((await store.lanes.stalled(20_000, 10)).sort(), ['lane-queue|x|toDesk', 'lane-queue|z|toDesk']);
   });
 
   it('transcripts: a point read gives the ETag that a conditional update needs', async () => {

@@ -7,7 +7,7 @@ import type { Escalation } from '../../core/escalation';
 import { ConcurrencyError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcript';
-import type { LaneDoc } from '../../delivery/ports';
+import { laneEntries, type LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
 import { queryAll, strip, timerQueries, versioned, type Stored } from './cosmosQueries';
@@ -187,7 +187,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         return found && { value: laneOf(found.value), etag: found.etag };
       },
       async put(key, doc, etag) {
-        // A lane document outlives its last change by a day; lines it still lists are found by the sweep anyway.
+        // A lane document outlives its last change by a day; a lane still listing entries is resumed by a sweep long before.
         const stored = { id: key, kind: 'lane', ...doc, ttl: 86_400 };
         try {
           const { resource } = etag
@@ -198,6 +198,15 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
           if (etag && statusOf(err) === 404) throw new ConcurrencyError(`lane ${key}`); // expired meanwhile
           return mapCosmosError(err, `lane ${key}`);
         }
+      },
+      async stalled(nowMs, limit) {
+        const rows = await queryAll<{ id: string }>(
+          ls,
+          'SELECT TOP @limit c.id FROM c WHERE c.kind = "lane" AND c.until < @now AND ARRAY_LENGTH(c.queue) > 0',
+          [{ name: '@limit', value: limit }, { name: '@now', value: nowMs }],
+          'stalled lanes',
+        );
+        return rows.map((r) => r.id);
       },
     },
     async ping() {
@@ -247,5 +256,7 @@ function itemStore<T extends OutboxItem>(container: Container, ttl: number): Del
 
 /** Only the lane's own fields (no Cosmos system fields, no `kind`/`ttl`). */
 function laneOf(doc: LaneDoc): LaneDoc {
-  return { holder: doc.holder, until: doc.until, queue: [...(doc.queue ?? [])], memo: doc.memo };
+  const { holder, until, last, dropped, memo } = doc;
+  const optional = Object.fromEntries(Object.entries({ holder, last, dropped, memo }).filter(([, v]) => v !== undefined));
+  return { ...optional, until, queue: laneEntries(doc.queue) };
 }

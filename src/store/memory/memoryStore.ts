@@ -5,7 +5,7 @@ import { LINE_FACTS_WINDOW, lineFactsOf } from '../../core/timers';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import { bySeq, type CardItem, type OutboxItem, type TranscriptEntry } from '../../core/transcript';
-import type { LaneDoc } from '../../delivery/ports';
+import { laneEntries, type LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 
 /**
@@ -172,7 +172,7 @@ export function createMemoryStore(): HandoverStore {
     lanes: {
       async get(key) {
         const found = lanes.get(key);
-        return found && { value: structuredClone(found.doc), etag: found.etag };
+        return found && { value: { ...structuredClone(found.doc), queue: laneEntries(found.doc.queue) }, etag: found.etag };
       },
       async put(key, doc, etag) {
         const found = lanes.get(key);
@@ -181,6 +181,9 @@ export function createMemoryStore(): HandoverStore {
         const saved = { doc: structuredClone(doc), etag: randomUUID() };
         lanes.set(key, saved);
         return { value: structuredClone(doc), etag: saved.etag };
+      },
+      async stalled(nowMs, limit) {
+        return [...lanes].filter(([, { doc }]) => doc.until < nowMs && doc.queue.length > 0).slice(0, limit).map(([key]) => key);
       },
     },
     ping: async () => undefined,

@@ -1,0 +1,275 @@
+import { strict as assert } from 'node:assert';
+import { StoreUnavailableError } from '../../src/core/errors';
+import { DeliveryError } from '../../src/delivery/deliveryError';
+import type { LaneMemory } from '../../src/delivery/ports';
+import type { Relay } from '../../src/delivery/relay';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
+import { recordingCustomer } from '../helpers/fixtures';
+import { assertDeliveredInLane, e, relayOn, toCustomer, until } from '../helpers/relays';
+
+describe('several processes on one store (lanes under a lease)', () => {
+  const shared = { leaseMs: 300, sweepIntervalMs: 50 };
+  // One clock for every process of a test, running with real time (leases still run out while a send waits) but
+  // moved ahead to pass the joining grace instead of sleeping through it.
+  let skew = 0;
+  const clock = { now: () => Date.now() + skew };
+  beforeEach(() => {
+    skew = 0;
+  });
+  const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });
+  const relays: Relay[] = [];
+  const started = async (relay: Relay) => {
+    relays.push(relay);
+    await relay.start();
+    return relay;
+  };
+  const bothShared = (...rs: Relay[]) => until(() => rs.every((r) => r.shared()));
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+  });
+
+  it('a Retry-After longer than the lane lease keeps the lane: the other process never sends the line too', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 1000 })]);
+    const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
+    const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
+    await bothShared(a, b);
+    skew += 200; // past the joining grace
+    await a.dispatch(e, await a.record(toCustomer('once'), e));
+    await Promise.all([a.idle(), b.idle()]);
+    await b.sweep();
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['once']);
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
+  });
+
+  it('a line queued by another process while the holder delivers is delivered by the holder, in order, before it gives the lane back', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([], 300);
+    const a = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer, { ...shared, leaseMs: 60_000, instanceId: 'b' }, clock).relay);
+    await bothShared(a, b);
+    skew += 200; // past the joining grace
+    const first = a.dispatch(e, await a.record(toCustomer('1'), e));
+    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+    await b.dispatch(e, await b.record(toCustomer('2'), e)); // b only queues its line: a holds the lane
+    assert.deepEqual(customer.sent, []);
+    await first;
+    assert.deepEqual(customer.sent, ['1', '2']);
+    const lane = await store.lanes.get('lane-queue|e|toCustomer');
+    assert.deepEqual([lane?.value.holder, lane?.value.queue], [undefined, []], 'given back, nothing left');
+  });
+
+  it('a dead holder\'s queue is delivered by another process once the lines\' leases run out', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer();
+    const orphan = toCustomer('left behind');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(orphan);
+    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() - 1, queue: [{ id: orphan.id, seq: 1, at: clock.now() - 1 }] });
+    await store.instances.heartbeat('dead', 60_000, clock.now());
+    const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, clock).relay);
+    await until(() => customer.sent.length > 0);
+    await Promise.all([a.sweep(), b.sweep()]);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['left behind']);
+  });
+
+  it('alone again after a peer died holding a lane: a new line waits for the ones queued behind the dead holder', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer();
+    const leaseMs = 10_000;
+    // The dead peer's last heartbeat ran out 5 s ago: this process stays careful (shared) for 5 s more.
+    await store.instances.heartbeat('dead', 0, clock.now() - 5_000);
+    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() + 3_000, queue: [] });
+    const b = await started(relayOn(store, customer, { ...shared, leaseMs, instanceId: 'b' }, clock).relay);
+    await until(() => b.shared());
+    const first = await b.record(toCustomer('1'), e);
+    await b.dispatch(e, first); // queued behind the dead holder's lease
+    assert.deepEqual(customer.sent, []);
+    skew += 6_000; // the dead holder's lane lease and the careful period are over; line 1's own lease is not
+    await until(() => !b.shared());
+    await b.dispatch(e, await b.record(toCustomer('2'), e));
+    await b.idle();
+    assert.deepEqual(customer.sent, ['1', '2']);
+  });
+
+  it('a second holder that finds nothing to send leaves the first holder\'s recent sends for the next', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer();
+    const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
+    const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
+    await bothShared(a, b);
+    skew += 200; // past the joining grace
+    const recorded = await a.record(toCustomer('hello'), e);
+    await a.dispatch(e, recorded);
+    assert.deepEqual(customer.sent, ['hello']);
+    // b is handed a stale copy of the line (still pending in its memory): it takes the free lane, reads the line
+    // afresh, finds it delivered and sends nothing.
+    const holders: Array<string | undefined> = [];
+    const put = store.lanes.put.bind(store.lanes);
+    store.lanes.put = async (key, doc, etag) => (holders.push(doc.holder), put(key, doc, etag));
+    const job = (await store.transcripts.get('e', recorded.item.id))!;
+    await b.dispatch(e, { item: { ...job.value, delivery: { ...job.value.delivery, state: 'pending' } }, etag: job.etag, duplicate: false });
+    assert.ok(holders.includes('b'), `b held the lane: ${JSON.stringify(holders)}`);
+    const lane = await store.lanes.get('lane-queue|e|toCustomer');
+    assert.deepEqual(lane?.value.memo, { sent: ['a'] });
+    assert.deepEqual(customer.sent, ['hello']);
+  });
+
+  /** Two processes on `store` that know of each other and are past their joining grace. */
+  const pair = async (store: ReturnType<typeof createMemoryStore>, customer = recordingCustomer(), options: Record<string, unknown> = {}) => {
+    await store.escalations.create(e);
+    const a = await started(relayOn(store, customer, { ...shared, ...options, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer, { ...shared, ...options, instanceId: 'b' }, clock).relay);
+    await bothShared(a, b);
+    skew += 200;
+    return { a, b, customer };
+  };
+
+  it('a line costs three writes (its lane entry, the line, the give-back) and one read of the lane, no query', async () => {
+    const store = createMemoryStore();
+    const { a } = await pair(store);
+    const ops: string[] = [];
+    const count = <T extends object>(name: string, target: T, methods: Array<keyof T>) => {
+      for (const m of methods) {
+        const original = (target[m] as (...args: unknown[]) => unknown).bind(target);
+        (target as Record<keyof T, unknown>)[m] = (...args: unknown[]) => (ops.push(`${name}.${String(m)}`), original(...args));
+      }
+    };
+    count('lanes', store.lanes, ['get', 'put', 'stalled']);
+    count('transcripts', store.transcripts, ['append', 'replace', 'get', 'list', 'reclaimable']);
+    count('escalations', store.escalations, ['get', 'replace']);
+    await a.dispatch(e, await a.record(toCustomer('hello'), e));
+    assert.deepEqual(a.shared(), true);
+    assert.deepEqual(ops, ['lanes.get', 'lanes.put', 'transcripts.append', 'lanes.put']);
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
+  });
+
+  it('a request retried after its line was delivered leaves a stale entry that is skipped: the line is not sent twice', async () => {
+    const store = createMemoryStore();
+    const { a, b, customer } = await pair(store);
+    const line = toCustomer('once');
+    await a.dispatch(e, await a.record(structuredClone(line), e));
+    const again = await b.record(structuredClone(line), e); // the channel retried it at the other process
+    assert.equal(again.duplicate, true);
+    await b.dispatch(e, again);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['once']);
+    assert.equal((await store.lanes.get('lane-queue|e|toCustomer'))?.value.last, 2, 'the retry appended an entry of its own');
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
+  });
+
+  it('a holder waits for a line its acceptor is still storing: nothing behind it overtakes it', async () => {
+    const store = createMemoryStore();
+    // A lease far longer than the test: the entry is waited for, never dropped.
+    const { a, b, customer } = await pair(store, recordingCustomer([], 150), { leaseMs: 60_000 });
+    const append = store.transcripts.append.bind(store.transcripts);
+    let stored!: () => void;
+    const slow = new Promise<void>((r) => (stored = r));
+    let reads = 0;
+    store.transcripts.append = async (item) => (item.text === '1' ? slow.then(() => append(item)) : append(item));
+    const get = store.transcripts.get.bind(store.transcripts);
+    store.transcripts.get = async (escalationId, id) => (reads++, get(escalationId, id));
+    const first = b.dispatch(e, await b.record(toCustomer('0'), e)); // b holds the lane while it sends '0'
+    const late = a.record(toCustomer('1'), e); // a appends its entry, then its write of the line hangs
+    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 2);
+    await until(() => customer.sent.length === 1 && reads >= 2); // b sent '0' and looked for '1' more than once
+    const third = b.dispatch(e, await b.record(toCustomer('2'), e));
+    const looked = reads;
+    await until(() => reads >= looked + 2); // b looked for '1' twice more since '2' came
+    assert.deepEqual(customer.sent, ['0'], 'nothing overtakes the line being stored');
+    stored();
+    await a.dispatch(e, await late);
+    await Promise.all([first, third, a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['0', '1', '2']);
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
+  });
+
+  it('a line whose write failed after its entry was appended: the caller is refused, the entry dropped in time, the retry delivered once', async () => {
+    const store = createMemoryStore();
+    const { a, b, customer } = await pair(store);
+    const append = store.transcripts.append.bind(store.transcripts);
+    let failures = 1;
+    store.transcripts.append = async (item) => {
+      if (item.text === '1' && failures-- > 0) throw new StoreUnavailableError('store unavailable');
+      return append(item);
+    };
+    const line = toCustomer('1');
+    await assert.rejects(a.record(structuredClone(line), e), StoreUnavailableError); // the edge answers 503
+    await b.dispatch(e, await b.record(toCustomer('2'), e)); // queued behind a's entry, which a still holds
+    assert.deepEqual(customer.sent, []);
+    skew += 400; // a's lane lease and the entry's time are up: the sweep resumes the lane and drops the entry
+    await b.sweep();
+    await b.idle();
+    assert.deepEqual(customer.sent, ['2']);
+    assert.deepEqual((await store.lanes.get('lane-queue|e|toCustomer'))?.value.dropped, [line.id]);
+    await a.dispatch(e, await a.record(structuredClone(line), e)); // the channel's retry
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['2', '1']);
+  });
+
+  it('a line stored after a holder dropped its entry is queued again by its acceptor: delivered once, not lost', async () => {
+    const store = createMemoryStore();
+    const { a, b, customer } = await pair(store);
+    const append = store.transcripts.append.bind(store.transcripts);
+    let stored!: () => void;
+    const slow = new Promise<void>((r) => (stored = r));
+    store.transcripts.append = async (item) => (item.text === 'slow' ? slow.then(() => append(item)) : append(item));
+    const late = a.record(toCustomer('slow'), e);
+    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 1);
+    skew += 400; // the write takes longer than the lease: b's sweep drops the entry as never stored
+    await b.sweep();
+    await b.idle();
+    assert.equal((await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length, 0);
+    stored();
+    await a.dispatch(e, await late);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['slow']);
+    assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered', 'queued again as an item with its own state');
+  });
+
+  it('a give-back that fails after the send: the lane is resumed later and the line is not sent again', async () => {
+    const store = createMemoryStore();
+    const { a, b, customer } = await pair(store);
+    const put = store.lanes.put.bind(store.lanes);
+    let failures = 1;
+    store.lanes.put = async (key, doc, etag) => {
+      if (doc.queue.length === 0 && doc.until === 0 && failures-- > 0) throw new StoreUnavailableError('store unavailable');
+      return put(key, doc, etag);
+    };
+    await a.dispatch(e, await a.record(toCustomer('once'), e));
+    assert.deepEqual(customer.sent, ['once']);
+    assert.equal((await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length, 1, 'still listed');
+    skew += 400;
+    await a.sweep();
+    await a.idle();
+    assert.deepEqual(customer.sent, ['once']);
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
+    void b;
+  });
+
+  it('a dead holder\'s queued lines (no lease of their own) are resumed by a sweep, in order, once', async () => {
+    const store = createMemoryStore();
+    const { a, b, customer } = await pair(store);
+    // a appends and stores two lines, then dies before serving them.
+    const lines = [toCustomer('1'), toCustomer('2')];
+    for (const [i, line] of lines.entries()) {
+      await store.transcripts.append({ ...line, delivery: { ...line.delivery, state: 'queued', laneSeq: i + 1 } });
+    }
+    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() + 100, last: 2, queue: lines.map((l, i) => ({ id: l.id, seq: i + 1, at: clock.now() })) });
+    await Promise.all([a.sweep(), b.sweep()]);
+    assert.deepEqual(customer.sent, [], 'its lease still runs');
+    skew += 200;
+    await Promise.all([a.sweep(), b.sweep()]);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['1', '2']);
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
+  });
+});
