@@ -6,7 +6,10 @@
  * - cosmos: the service on a Cosmos-compatible server (COSMOS_ENDPOINT / COSMOS_CA_FILE from the driver).
  * Prints `listening <port>`.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import restify from 'restify';
 import pino from 'pino';
 import { startApp } from '../src/app';
@@ -44,6 +47,26 @@ async function floor(): Promise<number> {
 async function main(): Promise<void> {
   // The driver measures RSS after a collection (bench/rss.ts); the process runs with --expose-gc.
   process.on('SIGUSR2', () => (globalThis as { gc?: () => void }).gc?.());
+  // BENCH_CPU_PROF: the driver sends SIGHUP before and after each saturating run; the profile of that run is written.
+  const dir = process.env.BENCH_CPU_PROF;
+  let session: Session | undefined;
+  let profiles = 0;
+  if (dir) {
+    process.on('SIGHUP', () => {
+      if (!session) {
+        session = new Session();
+        session.connect();
+        session.post('Profiler.enable', () => session!.post('Profiler.start'));
+        return;
+      }
+      const s = session;
+      session = undefined;
+      s.post('Profiler.stop', (err, res) => {
+        if (!err) writeFileSync(join(dir, `${process.pid}-${++profiles}.cpuprofile`), JSON.stringify(res.profile));
+        s.disconnect();
+      });
+    });
+  }
   const mode = process.argv[2];
   let port: number;
   if (mode === 'floor') port = await floor();

@@ -2,13 +2,14 @@
  * `npm run bench`: drives the service over HTTP against the loopback connector stub and prints, per direction and
  * at the same offered loads: (1) the floor (same SDKs and HTTP path, no store), (2) the service on its in-memory
  * store, (3) the service on the embedded Cosmos-compatible server. For each: throughput at saturation, latency
- * p50/p95/p99 (request sent → outbound call received by the stub) at a moderate and a saturating load, CPU per
- * message; for (3) Cosmos operations per relayed message by kind, and RSS with 10,000 open escalations
- * (bench/rss.ts).
+ * p50/p95/p99 (request sent → outbound call received by the stub) at a moderate and a saturating load, after one
+ * 'first' line in every chat (measured on its own), CPU per message; for (3) Cosmos operations per relayed message
+ * by kind, and RSS with 10,000 open escalations (bench/rss.ts).
  * Mode `cosmos2` runs two instances on one Cosmos-compatible server with requests alternating between them (a load
  * balancer without affinity): what sharing lanes across instances costs.
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (300),
- * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2).
+ * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_CPU_PROF (a folder: each service
+ * process writes a V8 CPU profile of each saturating run there).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ interface Service {
 }
 
 async function startEntry(mode: Mode, env: Record<string, string>): Promise<Service> {
-  const child = spawn(process.execPath, ['--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -186,10 +187,14 @@ async function main(): Promise<void> {
     };
 
     for (const direction of ['toDesk', 'toCustomer'] as Direction[]) {
-      for (const load of ['moderate', 'saturating'] as const) {
+      // 'first': one line in every chat (the first agent line records the time to first response, the first line on
+      // a thread fills the thread cache); then the steady loads, whose lines are not the first of their chat.
+      for (const load of ['first', 'moderate', 'saturating'] as const) {
         runId += 1;
         clock.latencies.length = 0;
         clock.sentAt.clear();
+        const profiling = load === 'saturating' && !!process.env.BENCH_CPU_PROF;
+        if (profiling) for (const p of pids) process.kill(p, 'SIGHUP');
         const before = await counts(cosmos);
         const cpu0 = pids.reduce((sum, p) => sum + cpuSeconds(p), 0);
         const t0 = Date.now();
@@ -197,10 +202,10 @@ async function main(): Promise<void> {
         let failed = 0;
         const end = t0 + SECONDS * 1000;
         const next = () => chats[n++ % chats.length];
-        if (load === 'moderate') {
+        if (load === 'moderate' || load === 'first') {
           const pending: Promise<void>[] = [];
           const interval = 1000 / RATE;
-          while (Date.now() < end) {
+          while (load === 'first' ? n < chats.length : Date.now() < end) {
             const chat = next();
             pending.push(send(direction, chat, `${runId}-${n}`).then((s) => void (s !== 200 && failed++)));
             const due = t0 + n * interval;
@@ -222,6 +227,7 @@ async function main(): Promise<void> {
         const drainUntil = Date.now() + 120_000;
         while (clock.latencies.length < sent - failed && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
         const seconds = (Date.now() - t0) / 1000;
+        if (profiling) for (const p of pids) process.kill(p, 'SIGHUP');
         const cpu = pids.reduce((sum, p) => sum + cpuSeconds(p), 0) - cpu0;
         const after = await counts(cosmos);
         const sorted = [...clock.latencies].sort((a, b) => a - b);

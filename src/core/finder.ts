@@ -12,6 +12,8 @@ const THREAD_CACHE_SIZE = 5_000;
 
 export class EscalationFinder {
   private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
+  /** The version of each escalation object handed out by byDesk (gone with the object): a later write needs no re-read. */
+  private readonly versions = new WeakMap<Escalation, string>();
 
   constructor(
     private readonly store: { escalations: EscalationStore; lookups: LookupStore },
@@ -26,7 +28,15 @@ export class EscalationFinder {
       if (!id) return undefined;
       this.threads.set(threadId, id);
     }
-    return (await this.store.escalations.get(id))?.value;
+    const found = await this.store.escalations.get(id);
+    if (found) this.versions.set(found.value, found.etag);
+    return found?.value;
+  }
+
+  /** `e` with its version, when `e` is the very object byDesk returned (so the version is the one it was read at). */
+  versionOf(e: Escalation): Versioned<Escalation> | undefined {
+    const etag = this.versions.get(e);
+    return etag === undefined ? undefined : { value: e, etag };
   }
 
   /** LiveChatConversationId names the escalation (one point read) when it belongs to the calling chat; else the look-up. */

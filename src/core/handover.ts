@@ -284,7 +284,7 @@ export class Handover {
     const line = entryOf('toCustomer', 'agent');
     const recorded = await this.outbox.record(line, e);
     void this.outbox.dispatch(e, recorded);
-    await this.noteLine(e, 'agent', line.at);
+    await this.noteLine(e, 'agent', line.at, this.find.versionOf(e)); // the first answer: no re-read before its write
     return recorded.duplicate ? { kind: 'duplicate', escalation: e } : { kind: 'relayed', escalation: e, claimed };
   }
 
