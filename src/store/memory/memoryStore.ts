@@ -14,7 +14,7 @@ import type { HandoverStore } from '../handoverStore';
  * in-memory mode measured that as the cost of each card refresh).
  */
 class Table<T> {
-  private readonly rows = new Map<string, { json: string; etag: string }>();
+  private readonly rows = new Map<string, { json: string; etag: string; group?: string }>();
   private readonly groups = new Map<string, Set<string>>();
 
   constructor(private readonly groupOf?: (value: T) => string) {}
@@ -44,17 +44,18 @@ class Table<T> {
   }
 
   private put(id: string, value: T): Versioned<T> {
-    if (this.groupOf) {
-      const old = this.rows.get(id);
-      if (old) this.groups.get(this.groupOf(JSON.parse(old.json) as T))?.delete(id);
-      const group = this.groupOf(value);
+    const group = this.groupOf?.(value);
+    const old = this.rows.get(id);
+    if (old?.group !== undefined && old.group !== group) this.groups.get(old.group)?.delete(id);
+    if (group !== undefined) {
       const ids = this.groups.get(group) ?? new Set<string>();
       ids.add(id);
       this.groups.set(group, ids);
     }
     const etag = randomUUID();
-    this.rows.set(id, { json: JSON.stringify(value), etag });
-    return { value: JSON.parse(JSON.stringify(value)) as T, etag };
+    const json = JSON.stringify(value);
+    this.rows.set(id, { json, etag, group });
+    return { value: JSON.parse(json) as T, etag };
   }
 }
 
