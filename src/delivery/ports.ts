@@ -88,8 +88,8 @@ export interface LaneDoc {
   queue: LaneEntry[];
   /** The number of the last entry appended. */
   last?: number;
-  /** Items whose entry a holder dropped because the item was never stored (the newest few). */
-  dropped?: string[];
+  /** Entries a holder dropped because their item was never stored (the newest few). */
+  dropped?: Array<{ id: string; seq: number }>;
   /** What the last holder left for the next (the lane's recent sends, for rate limits). */
   memo?: unknown;
 }

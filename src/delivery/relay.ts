@@ -18,7 +18,7 @@ import { LocalLanes } from './localLanes';
 import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
 import type { RetrySettings } from './retryPolicy';
 import { Sender, type Job, type SenderDeps } from './sender';
-import { SharedLanes, parseLaneKey } from './sharedLanes';
+import { SharedLanes } from './sharedLanes';
 
 export interface RelayOptions extends RetrySettings {
   /** This process's name on leases: unique per process (two processes never share it). */
@@ -141,25 +141,28 @@ export class Relay implements Outbox {
    * stored item) again; a store failure leaves an entry its holder drops once it is sure the item was never stored.
    */
   private async recordInLane(item: OutboxItem, e: Escalation, direction: Outbound): Promise<Recorded> {
-    const t0 = this.now();
-    const { seqs, serve } = await this.sharedLanes.append(item.escalationId, direction, [item.id], e);
-    const queued = { ...item, delivery: { ...item.delivery, state: 'queued' as const, laneSeq: seqs.get(item.id) } } as OutboxItem;
+    const { entries, serve } = await this.sharedLanes.append(item.escalationId, direction, [item.id], e);
+    const entry = entries.get(item.id)!;
+    const queued = { ...item, delivery: { ...item.delivery, state: 'queued' as const, laneSeq: entry.seq } } as OutboxItem;
     let job: Job;
     let duplicate = false;
     try {
       const saved = await this.sender.storeOf(queued).append(queued);
       job = { item: saved.value, etag: saved.etag };
     } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      const found = await this.readJob(item.escalationId, item.id);
-      if (!found) throw err;
+      const found = err instanceof ConflictError ? await this.readJob(item.escalationId, item.id) : undefined;
+      if (!found) {
+        void serve?.([]); // the lane is held here: serve what else it lists (this entry is dropped once its time is up)
+        throw err;
+      }
       job = found;
       duplicate = true;
     }
     const d = job.item.delivery;
-    // Stored under an older entry (a retried request), or stored so late that a holder may have given up on it.
-    const late = this.now() - t0 > this.options.leaseMs / 2;
-    if (d.state === 'queued' && (d.laneSeq !== seqs.get(item.id) || late)) {
+    // Stored under an older entry (a retried request), or so long after its entry was appended (by this request or
+    // an earlier one) that a holder may have given up on it.
+    const late = this.now() - entry.at > this.options.leaseMs / 2;
+    if (d.state === 'queued' && (d.laneSeq !== entry.seq || late)) {
       const rescued = await this.sharedLanes.rescue(item.escalationId, direction, job, e);
       if (rescued.served) return { item: job.item, etag: job.etag, duplicate, served: rescued.served };
     }
@@ -254,10 +257,8 @@ export class Relay implements Outbox {
     }
     const now = this.now();
     // Lanes whose holder died with entries waiting (their queued items have no lease of their own): taken and served.
-    for (const key of await this.store.lanes.stalled(now, SWEEP_BATCH)) {
-      const lane = parseLaneKey(key);
-      if (lane) await this.sharedLanes.append(lane.escalationId, lane.direction, []).then(({ serve }) => void serve?.([])).catch((err) => this.log.warn({ lane: key, err: describe(err) }, 'could not resume a lane'));
-    }
+    const stalled = await this.store.lanes.stalled(now, SWEEP_BATCH).catch((err) => (this.log.warn({ err: describe(err) }, 'could not look for stalled lanes'), []));
+    for (const key of stalled) await this.sharedLanes.resume(key).catch((err) => this.log.warn({ lane: key, err: describe(err) }, 'could not resume a lane'));
     const [lines, cards] = await Promise.all([this.store.transcripts.reclaimable(now, SWEEP_BATCH), this.store.outbox.reclaimable(now, SWEEP_BATCH)]);
     const orphans = [...lines, ...cards].filter(({ value }) => !this.local.inFlight.has(value.id)).sort((a, b) => bySeq(a.value, b.value));
     const byLane = new Map<string, Job[]>();

@@ -3,9 +3,9 @@
  * holder (the one process delivering it, until its lease runs out) and the entries waiting, numbered in the order
  * appended, whichever process accepted them. A process accepting an item appends its entry first (taking the lane
  * when it is free), then stores the item as 'queued' under that number. The holder delivers the entries in order and
- * gives the lane back with a write conditional on the document's version: an entry appended meanwhile makes that write
- * fail and is delivered too. That give-back is also the delivered record of the lane's queued items, so a line costs
- * three writes (entry, item, give-back) and no query. Items that carry their own state (accepted while this process was
+ * removes each delivered entry with a write conditional on the document's version (an entry appended meanwhile makes
+ * it fail, and it is written again on the newer version), giving the lane back with the last one. That removal is the
+ * delivered record of a queued item, so a line costs three writes (entry, item, removal) and no query. Items that carry their own state (accepted while this process was
  * alone, recovered by the sweep) join a lane too; their delivered state is written on the item as usual.
  */
 import { BoundedCache } from '../core/boundedCache';
@@ -13,16 +13,17 @@ import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
 import type { Outbound } from '../core/transcript';
+import { givenBack, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
 import type { Job, Sender } from './sender';
 import type { LocalLanes } from './localLanes';
 
 /** Conditional writes to one lane document before giving up (each retry follows a change by another process). */
 const LANE_WRITE_ATTEMPTS = 50;
-/** How many dropped ids a lane remembers (an acceptor whose store write was slow looks there). */
-const DROPPED_MEMORY = 20;
-/** While an entry's item is not stored yet (its acceptor is writing it), the holder looks again this often. */
+/** While an entry's item is not stored yet (its acceptor is writing it), the holder looks again at most this often. */
 const MISSING_RETRY_MS = 100;
+/** An entry marked stored whose item still cannot be read is given up after this many leases (reported). */
+const STORED_PATIENCE_LEASES = 4;
 
 /** A lane document as this process last wrote or read it while holding the lane. */
 interface LaneHold {
@@ -47,9 +48,9 @@ export interface SharedLanesDeps {
   warn: (obj: object, msg: string) => void;
 }
 
-/** What appending gave: each id's entry number, and (when this process holds the lane now) a way to serve it. */
+/** What appending gave: each id's entry, and (when this process holds the lane now) a way to serve it. */
 export interface Appended {
-  seqs: Map<string, number>;
+  entries: Map<string, LaneEntry>;
   /** Serves the lane here, `accepted` being items just stored (delivered without reading them back). */
   serve?: (accepted: Job[]) => Promise<void>;
 }
@@ -63,19 +64,17 @@ export function parseLaneKey(key: string): { escalationId: string; direction: Ou
   return m ? { escalationId: m[1], direction: m[2] as Outbound } : undefined;
 }
 
-const empty = (doc: LaneDoc): LaneDoc => ({ queue: [], until: 0, last: doc.last, dropped: doc.dropped, memo: doc.memo });
-
 export class SharedLanes {
   /** Items this process accepted and queued in a lane it held: delivered without reading them back. */
   private readonly accepted = new Map<string, { job: Job; at: number }>();
-  /** Queued items this process sent whose lane it could not give back: never sent again from here. */
+  /** Queued items this process sent whose entry it could not remove: never sent again from here. */
   private readonly sentHere = new BoundedCache<true>(10_000);
   /** Per lane, a serve queued here and not started yet. */
   private readonly waitingServes = new Map<string, Promise<void>>();
   /**
-   * Lanes where this process left items queued behind another holder (since when). Until this process has served
-   * such a lane empty, its new items go through the lane too, even once it is alone: a dead holder's lane must not
-   * be overtaken by a line delivered directly.
+   * Lanes that may list entries this process did not deliver (queued behind another holder, left by a serve that
+   * stopped, found stalled by the sweep), since when. Until this process has served such a lane empty, its new items
+   * go through the lane too, even once it is alone: a lane's entries must not be overtaken by a line sent directly.
    */
   private readonly parked = new Map<string, number>();
 
@@ -99,9 +98,18 @@ export class SharedLanes {
     return { served: serve?.(fresh ? jobs : []) };
   }
 
+  /** A lane the sweep found with entries behind a lease that ran out: taken and served here. */
+  async resume(key: string): Promise<void> {
+    const lane = parseLaneKey(key);
+    if (!lane) return;
+    this.parked.set(key, this.deps.now());
+    const { serve } = await this.append(lane.escalationId, lane.direction, []);
+    void serve?.([]);
+  }
+
   /**
    * Appends entries for `ids` (an id already waiting keeps its entry and number), taking the lane when it is free or
-   * already this process's. With no ids, takes a free lane that still lists entries (the sweep resuming it).
+   * already this process's. With no ids, takes a free lane that still lists entries.
    */
   async append(escalationId: string, direction: Outbound, ids: string[], known?: Escalation): Promise<Appended> {
     const key = laneKey(escalationId, direction);
@@ -110,49 +118,46 @@ export class SharedLanes {
       const current = await this.deps.lanes.get(key);
       const now = this.deps.now();
       const doc: LaneDoc = current?.value ?? { until: 0, queue: [] };
-      const seqs = new Map(doc.queue.filter((q) => ids.includes(q.id)).map((q) => [q.id, q.seq]));
-      let last = doc.last ?? Math.max(0, ...doc.queue.map((q) => q.seq));
-      const added: LaneEntry[] = ids.filter((id) => !seqs.has(id)).map((id) => ({ id, seq: ++last, at: now }));
+      const { next, entries, added } = withEntries(doc, ids, now);
       const free = !doc.holder || doc.holder === me || doc.until <= now;
-      // Queued already: its holder delivers it (a serve of this process that died lets its lease run out, and then the
-      // sweep takes the lane again: so nothing here renews a lease without new entries).
-      if (added.length === 0 && (!free || (doc.holder === me && doc.until > now) || doc.queue.length === 0)) {
-        if (!free) this.parked.set(key, now);
-        return { seqs };
+      if (!free) {
+        // Another live holder delivers it (and, when something was added, sees it when its next write fails).
+        this.parked.set(key, now);
+        if (added === 0) return { entries };
+      } else if (added === 0) {
+        if (doc.queue.length === 0) return { entries };
+        // Held here already (a retried request, a serve that stopped): serve it, without a write.
+        if (doc.holder === me && doc.until > now) return { entries, serve: (accepted) => this.serveHere(escalationId, direction, current!, accepted, known) };
       }
-      const next: LaneDoc = { ...doc, queue: [...doc.queue, ...added], last, ...(free ? { holder: me, until: now + this.deps.leaseMs } : {}) };
       let saved: Versioned<LaneDoc>;
       try {
-        saved = await this.deps.lanes.put(key, next, current?.etag);
+        saved = await this.deps.lanes.put(key, free ? { ...next, holder: me, until: now + this.deps.leaseMs } : next, current?.etag);
       } catch (err) {
         if (!(err instanceof ConflictError) && !(err instanceof ConcurrencyError)) throw err;
         await this.deps.sleep(Math.random() * 5 * (attempt + 1)); // changed meanwhile: again, a little apart from the others
         continue;
       }
-      for (const q of added) seqs.set(q.id, q.seq);
-      this.deps.debug({ lane: key, queued: added.map((q) => q.id), holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
-      if (!free) {
-        this.parked.set(key, now);
-        return { seqs };
-      }
-      return { seqs, serve: (accepted) => this.serveHere(escalationId, direction, saved, accepted, known) };
+      this.deps.debug({ lane: key, queued: ids, holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
+      if (!free) return { entries };
+      return { entries, serve: (accepted) => this.serveHere(escalationId, direction, saved, accepted, known) };
     }
     throw new ConcurrencyError(`lane ${key}`);
   }
 
   /**
-   * An acceptor's item was stored late (or turned out stored already under an older entry): if a holder dropped its
-   * entry meanwhile, believing it never stored, the item is handed back to the lane as one with its own state.
+   * An acceptor's item was stored late, or turned out stored already under an older entry. Still listed: its entry
+   * is marked stored, so a holder that just found it missing cannot drop it (that write fails on the new version).
+   * Dropped meanwhile: the item is handed back to the lane as one with its own state.
    */
   async rescue(escalationId: string, direction: Outbound, job: Job, known?: Escalation): Promise<{ served?: Promise<void> }> {
     const key = laneKey(escalationId, direction);
+    const entry = { id: job.item.id, seq: job.item.delivery.laneSeq ?? -1 };
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const current = await this.deps.lanes.get(key);
       const doc = current?.value;
-      const waiting = doc?.queue.find((q) => q.id === job.item.id && q.seq === job.item.delivery.laneSeq);
-      if (!doc || (!waiting && !doc.dropped?.includes(job.item.id))) return {}; // delivered (or never listed): nothing to do
+      const waiting = doc?.queue.find((q) => sameEntry(q, entry));
+      if (!doc || (!waiting && !wasDropped(doc, entry))) return {}; // delivered: nothing to do
       if (waiting) {
-        // Still listed: mark it stored, so a holder that just found it missing cannot drop it (its write would fail).
         try {
           await this.deps.lanes.put(key, { ...doc, queue: doc.queue.map((q) => (q === waiting ? { ...q, stored: true } : q)) }, current!.etag);
           return {};
@@ -193,15 +198,17 @@ export class SharedLanes {
     try {
       await this.serveHeld(escalationId, direction, hold, known);
     } finally {
-      // Items left in the queue (another process took the lane over) are read again by whoever delivers them here.
+      // Entries left (another process took over, or this serve stopped): read again by whoever delivers them, and
+      // this process's new items queue behind them.
       for (const q of hold.doc.value.queue) this.accepted.delete(q.id);
+      if (hold.doc.value.queue.length > 0) this.parked.set(key, this.deps.now());
     }
   }
 
   private async serveHeld(escalationId: string, direction: Outbound, hold: LaneHold, known?: Escalation): Promise<void> {
     const me = this.deps.me;
     let e: Escalation | undefined = known;
-    let sent = false;
+    let imported = false;
     // Rounds without progress (lost writes) are bounded; rounds that deliver, or wait for an item being stored, are not.
     for (let stalls = 0, waits = 0; stalls < LANE_WRITE_ATTEMPTS; ) {
       const doc = hold.doc.value;
@@ -213,48 +220,50 @@ export class SharedLanes {
           continue;
         }
       }
-      const done: LaneEntry[] = [];
-      const dropped: string[] = [];
-      let missing = false;
-      if (hold.doc.value.queue.length > 0) {
-        e ??= (await this.deps.escalations.get(escalationId))?.value;
-        if (e && !sent && hold.doc.value.memo !== undefined) this.deps.memory.import(e, direction, hold.doc.value.memo);
-        for (const entry of hold.doc.value.queue) {
-          const outcome = await this.deliverEntry(escalationId, e, entry, hold);
-          if (outcome === 'lost') return;
-          if (outcome === 'missing') {
-            missing = true; // its acceptor is still storing it: everything behind it waits
-            break;
-          }
-          if (outcome === 'dropped') dropped.push(entry.id);
-          if (outcome === 'sent') sent = true;
-          done.push(entry);
-        }
+      const entry = hold.doc.value.queue[0];
+      if (!entry) {
+        if (await this.writeLane(hold, givenBack(hold.doc.value))) return void this.parked.delete(hold.key);
+        stalls++;
+        continue;
       }
-      if (missing && done.length === 0) {
-        // Nothing to write yet: look again shortly (the acceptor stores right after appending), keeping the lease.
+      e ??= (await this.deps.escalations.get(escalationId))?.value;
+      if (e && !imported && hold.doc.value.memo !== undefined) this.deps.memory.import(e, direction, hold.doc.value.memo);
+      imported = true;
+      const outcome = await this.deliverEntry(escalationId, e, entry, hold);
+      if (outcome === 'lost') return;
+      if (outcome === 'missing') {
+        // Its acceptor is still storing it (it stores right after appending): look again shortly, keeping the lease.
         await this.deps.sleep(Math.min(MISSING_RETRY_MS, 5 * 2 ** waits++));
         if (!(await this.keepLaneHeld(hold))) return;
         continue;
       }
-      // Drop what was done and give the lane back (keep it while an item is still being stored), leaving the lane's
-      // recent sends for the next holder. If an entry was appended meanwhile the write fails: serve the newer queue.
-      const memo = sent && e ? this.deps.memory.export(e, direction) : hold.doc.value.memo;
-      const remaining = (queue: LaneEntry[]) => queue.filter((q) => !done.some((d) => d.id === q.id && d.seq === q.seq));
-      const rest = remaining(hold.doc.value.queue); // a renewal during the round may have brought newer entries
-      const forgotten = dropped.length > 0 ? [...(hold.doc.value.dropped ?? []), ...dropped].slice(-DROPPED_MEMORY) : hold.doc.value.dropped;
-      const base = { ...hold.doc.value, memo, dropped: forgotten };
-      if (await this.writeLane(hold, rest.length > 0 ? { ...base, queue: rest } : empty(base))) {
-        if (rest.length === 0) {
-          this.parked.delete(hold.key);
-          return;
-        }
-        continue;
-      }
-      hold.doc = { ...hold.doc, value: { ...hold.doc.value, queue: remaining(hold.doc.value.queue) } };
-      if (done.length === 0) stalls++;
+      waits = 0;
+      const memo = outcome === 'sent' && e ? this.deps.memory.export(e, direction) : undefined;
+      if (!(await this.removeEntry(hold, entry, outcome === 'dropped', memo))) return;
     }
     this.deps.warn({ lane: hold.key }, 'lane changed too often; the sweep takes it up again');
+  }
+
+  /**
+   * Removes an entry that was delivered, skipped or dropped (the delivered record of a queued item), giving the lane
+   * back with the last one. Retried on the newest version while the document changes; an entry to drop whose acceptor
+   * marked it stored meanwhile stays (the next round reads its item). False when this serve ends here.
+   */
+  private async removeEntry(hold: LaneHold, entry: LaneEntry, drop: boolean, memo: unknown): Promise<boolean> {
+    for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
+      const doc = hold.doc.value;
+      const listed = doc.queue.find((q) => sameEntry(q, entry));
+      const ours = doc.holder === this.deps.me;
+      if (!listed) return ours;
+      if (drop && listed.stored) return true;
+      const next = withoutEntry(ours && memo !== undefined ? { ...doc, memo } : doc, entry, drop);
+      const last = ours && next.queue.length === 0;
+      if (await this.writeLane(hold, last ? givenBack(next) : next)) {
+        if (last) this.parked.delete(hold.key);
+        return ours && !last;
+      }
+    }
+    throw new ConcurrencyError(`lane ${hold.key}`);
   }
 
   /**
@@ -266,7 +275,12 @@ export class SharedLanes {
     if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
     const job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
     this.accepted.delete(entry.id);
-    if (!job) return entry.stored || this.deps.now() < entry.at + this.deps.leaseMs ? 'missing' : 'dropped';
+    if (!job) {
+      const patience = entry.stored ? STORED_PATIENCE_LEASES * this.deps.leaseMs : this.deps.leaseMs;
+      if (this.deps.now() < entry.at + patience) return 'missing';
+      if (entry.stored) this.deps.warn({ lane: hold.key, itemId: entry.id }, 'a lane entry marked stored has no readable item: given up');
+      return 'dropped';
+    }
     const d = job.item.delivery;
     const queued = d.state === 'queued';
     if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') return 'skipped';
@@ -276,7 +290,7 @@ export class SharedLanes {
     }
     this.deps.local.inFlight.add(entry.id);
     try {
-      // A queued item's delivered record is the lane's give-back; one with its own state gets it written.
+      // A queued item's delivered record is its entry's removal; one with its own state gets it written.
       if ((await this.deps.sender.deliver(e, job, () => this.keepLaneHeld(hold), { recordDelivered: !queued })) === 'lost') return 'lost';
     } finally {
       this.deps.local.inFlight.delete(entry.id);
@@ -284,7 +298,6 @@ export class SharedLanes {
     if (queued) this.sentHere.set(entry.id, true);
     return 'sent';
   }
-
   /** A conditional write of the lane document; false (with the newest version in `hold`) when it changed meanwhile. */
   private async writeLane(hold: LaneHold, next: LaneDoc): Promise<boolean> {
     try {

@@ -209,10 +209,42 @@ describe('several processes on one store (lanes under a lease)', () => {
     await b.sweep();
     await b.idle();
     assert.deepEqual(customer.sent, ['2']);
-    assert.deepEqual((await store.lanes.get('lane-queue|e|toCustomer'))?.value.dropped, [line.id]);
+    assert.deepEqual((await store.lanes.get('lane-queue|e|toCustomer'))?.value.dropped, [{ id: line.id, seq: 1 }]);
     await a.dispatch(e, await a.record(structuredClone(line), e)); // the channel's retry
     await Promise.all([a.idle(), b.idle()]);
     assert.deepEqual(customer.sent, ['2', '1']);
+    // Retried once more after delivery: its id was dropped once, but under another entry: not sent again.
+    await b.dispatch(e, await b.record(structuredClone(line), e));
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['2', '1']);
+  });
+
+  it('a holder about to drop an entry as never stored, while its acceptor marks it stored: the drop fails and the line is delivered', async () => {
+    const store = createMemoryStore();
+    const { a, b, customer } = await pair(store);
+    const append = store.transcripts.append.bind(store.transcripts);
+    let stored!: () => void;
+    const slow = new Promise<void>((r) => (stored = r));
+    store.transcripts.append = async (item) => (item.text === 'x' ? slow.then(() => append(item)) : append(item));
+    const put = store.lanes.put.bind(store.lanes);
+    let dropAttempts = 0;
+    store.lanes.put = async (key, doc, etag) => {
+      if (doc.dropped?.length && dropAttempts++ === 0) {
+        // Right before the holder's drop is written, the acceptor's write lands and it marks the entry stored.
+        stored();
+        await until(async () => (await store.lanes.get(key))?.value.queue.some((q) => q.stored) ?? false);
+      }
+      return put(key, doc, etag);
+    };
+    const late = a.record(toCustomer('x'), e);
+    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 1);
+    skew += 400; // a's lease and the entry's time are up
+    await b.sweep();
+    await a.dispatch(e, await late);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.equal(dropAttempts, 1, 'the holder tried to drop it once');
+    assert.deepEqual(customer.sent, ['x']);
+    await assertDeliveredInLane(store, 'e', 'toCustomer');
   });
 
   it('a line stored after a holder dropped its entry is queued again by its acceptor: delivered once, not lost', async () => {

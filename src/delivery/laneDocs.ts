@@ -1,0 +1,36 @@
+/** Pure changes to a lane document (sharedLanes.ts writes them, each conditional on the version it read). */
+import type { LaneDoc, LaneEntry } from './ports';
+
+/** How many dropped entries a lane remembers (an acceptor whose store write was slow looks there). */
+const DROPPED_MEMORY = 20;
+
+/** The lane after appending entries for `ids` (an id already listed keeps its entry), and each id's entry. */
+export function withEntries(doc: LaneDoc, ids: string[], now: number): { next: LaneDoc; entries: Map<string, LaneEntry>; added: number } {
+  const entries = new Map(doc.queue.filter((q) => ids.includes(q.id)).map((q) => [q.id, q]));
+  let last = doc.last ?? Math.max(0, ...doc.queue.map((q) => q.seq));
+  const added: LaneEntry[] = [];
+  for (const id of ids) {
+    if (entries.has(id)) continue;
+    const entry = { id, seq: ++last, at: now };
+    added.push(entry);
+    entries.set(id, entry);
+  }
+  return { next: { ...doc, queue: [...doc.queue, ...added], last }, entries, added: added.length };
+}
+
+export const sameEntry = (a: LaneEntry, b: { id: string; seq: number }) => a.id === b.id && a.seq === b.seq;
+
+/** Given back: no holder, no entries; the numbering, the dropped ones and the recent sends stay for the next holder. */
+export function givenBack(doc: LaneDoc): LaneDoc {
+  return { queue: [], until: 0, last: doc.last, dropped: doc.dropped, memo: doc.memo };
+}
+
+/** The lane without `entry` (delivered, or dropped as never stored). */
+export function withoutEntry(doc: LaneDoc, entry: LaneEntry, drop: boolean): LaneDoc {
+  const dropped = drop ? [...(doc.dropped ?? []), { id: entry.id, seq: entry.seq }].slice(-DROPPED_MEMORY) : doc.dropped;
+  return { ...doc, queue: doc.queue.filter((q) => !sameEntry(q, entry)), dropped };
+}
+
+export function wasDropped(doc: LaneDoc, entry: { id: string; seq: number }): boolean {
+  return doc.dropped?.some((d) => sameEntry(d as LaneEntry, entry)) ?? false;
+}
