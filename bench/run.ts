@@ -178,9 +178,12 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000));
 
     let turn = 0;
+    // In the 'first' pass every chat gets one line at each instance (each fills its own thread cache); later lines
+    // alternate between them.
+    let pinned: number | undefined;
     const send = (direction: Direction, chat: Chat, token: string): Promise<number> => {
       clock.sentAt.set(token, Date.now());
-      const target = svcs[turn++ % svcs.length];
+      const target = pinned === undefined ? svcs[turn++ % svcs.length] : svcs[pinned];
       return direction === 'toDesk'
         ? post(`${target.url}/api/messages`, skill.message(chat.customer, `line bench-${token}`, { serviceUrl: pva, value: chat.escalationId ? { LiveChatConversationId: chat.escalationId } : {} }))
         : post(`${target.url}/api/console/messages`, teams.reply(agent, chat.threadId, `line bench-${token}`, teamsUrl));
@@ -205,13 +208,15 @@ async function main(): Promise<void> {
         if (load === 'moderate' || load === 'first') {
           const pending: Promise<void>[] = [];
           const interval = 1000 / RATE;
-          while (load === 'first' ? n < chats.length : Date.now() < end) {
+          while (load === 'first' ? n < chats.length * svcs.length : Date.now() < end) {
+            if (load === 'first') pinned = Math.floor(n / chats.length);
             const chat = next();
             pending.push(send(direction, chat, `${runId}-${n}`).then((s) => void (s !== 200 && failed++)));
             const due = t0 + n * interval;
             const wait = due - Date.now();
             if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           }
+          pinned = undefined;
           await Promise.all(pending);
         } else {
           await Promise.all(

@@ -79,7 +79,7 @@ export interface LaneEntry {
 /**
  * A lane (one escalation and direction) while several processes serve: who delivers it now, until when, and the items
  * waiting for delivery in the order they were received, whichever process accepted them. An item accepted into the
- * lane ('queued') counts as delivered once its entry left the queue: the holder's give-back is its delivered record.
+ * lane ('queued') counts as delivered once its entry left the queue: the holder's removal is its delivered record.
  */
 export interface LaneDoc {
   holder?: string;

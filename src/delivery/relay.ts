@@ -137,7 +137,7 @@ export class Relay implements Outbox {
 
   /**
    * Appends the item's lane entry, then stores the item as 'queued' under that entry's number (no lease: the lane's
-   * holder delivers it, and the lane's give-back records it delivered). A retried request finds its entry (or the
+   * holder delivers it, and removing its entry records it delivered). A retried request finds its entry (or the
    * stored item) again; a store failure leaves an entry its holder drops once it is sure the item was never stored.
    */
   private async recordInLane(item: OutboxItem, e: Escalation, direction: Outbound): Promise<Recorded> {
@@ -164,7 +164,7 @@ export class Relay implements Outbox {
     const late = this.now() - entry.at > this.options.leaseMs / 2;
     if (d.state === 'queued' && (d.laneSeq !== entry.seq || late)) {
       const rescued = await this.sharedLanes.rescue(item.escalationId, direction, job, e);
-      if (rescued.served) return { item: job.item, etag: job.etag, duplicate, served: rescued.served };
+      if (rescued.requeued) return { item: job.item, etag: job.etag, duplicate, served: rescued.served ?? Promise.resolve() };
     }
     // An item with its own state (stored while this process was alone) is delivered through its entry as such.
     const served = serve?.(duplicate ? [] : [job]) ?? Promise.resolve();
@@ -181,14 +181,13 @@ export class Relay implements Outbox {
     if (this.shared() || this.sharedLanes.isParked(e.id, direction)) return this.join(e.id, direction, [job], e);
     this.local.inFlight.add(item.id);
     return this.local.enqueue(e.id, direction, async () => {
-      let outcome: 'done' | 'lost' = 'lost';
       try {
-        // Another process may have appeared while this waited: then the lane is delivered under its lease.
-        if (!this.shared()) outcome = await this.sender.deliver(e, job, () => this.keepItemLease(job));
+        // Under its own lease even if another process appeared meanwhile: lines this process queued in the lane since
+        // then wait behind it in this chain, so they do not overtake it. Lost: another process took it over.
+        await this.sender.deliver(e, job, () => this.keepItemLease(job));
       } finally {
         this.local.inFlight.delete(item.id);
       }
-      if (outcome === 'lost' && this.shared()) void this.join(e.id, direction, [job], e);
     });
   }
 
@@ -311,12 +310,8 @@ export class Relay implements Outbox {
     return found && { item: found.value, etag: found.etag };
   }
 
-  /**
-   * A lone process's hold on an item it accepted: renews the item's lease when it runs low; false when another
-   * process has taken the item over, or when processes now share the store (the lane's holder delivers then).
-   */
+  /** A hold on an item under its own lease: renewed when it runs low; false when another process has taken it over. */
   private async keepItemLease(job: Job): Promise<boolean> {
-    if (this.shared()) return false;
     if ((job.item.delivery.leaseUntil ?? 0) - this.now() > this.options.leaseMs / 2) return true;
     try {
       const renewed = { ...job.item, delivery: { ...job.item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs } } as OutboxItem;

@@ -67,7 +67,7 @@ export function parseLaneKey(key: string): { escalationId: string; direction: Ou
 export class SharedLanes {
   /** Items this process accepted and queued in a lane it held: delivered without reading them back. */
   private readonly accepted = new Map<string, { job: Job; at: number }>();
-  /** Queued items this process sent whose entry it could not remove: never sent again from here. */
+  /** Queued items this process sent (the newest): if removing an entry failed, it is never sent again from here. */
   private readonly sentHere = new BoundedCache<true>(10_000);
   /** Per lane, a serve queued here and not started yet. */
   private readonly waitingServes = new Map<string, Promise<void>>();
@@ -149,18 +149,18 @@ export class SharedLanes {
    * is marked stored, so a holder that just found it missing cannot drop it (that write fails on the new version).
    * Dropped meanwhile: the item is handed back to the lane as one with its own state.
    */
-  async rescue(escalationId: string, direction: Outbound, job: Job, known?: Escalation): Promise<{ served?: Promise<void> }> {
+  async rescue(escalationId: string, direction: Outbound, job: Job, known?: Escalation): Promise<{ requeued: boolean; served?: Promise<void> }> {
     const key = laneKey(escalationId, direction);
     const entry = { id: job.item.id, seq: job.item.delivery.laneSeq ?? -1 };
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const current = await this.deps.lanes.get(key);
       const doc = current?.value;
       const waiting = doc?.queue.find((q) => sameEntry(q, entry));
-      if (!doc || (!waiting && !wasDropped(doc, entry))) return {}; // delivered: nothing to do
+      if (!doc || (!waiting && !wasDropped(doc, entry))) return { requeued: false }; // delivered: nothing to do
       if (waiting) {
         try {
           await this.deps.lanes.put(key, { ...doc, queue: doc.queue.map((q) => (q === waiting ? { ...q, stored: true } : q)) }, current!.etag);
-          return {};
+          return { requeued: false };
         } catch (err) {
           if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
           continue;
@@ -169,7 +169,7 @@ export class SharedLanes {
       const own = { ...job.item, delivery: { ...job.item.delivery, state: 'pending' as const, laneSeq: undefined, leaseOwner: this.deps.me, leaseUntil: this.deps.now() + this.deps.leaseMs } };
       const saved = await this.deps.sender.storeOf(own).replace(own, job.etag);
       this.deps.warn({ lane: key, itemId: job.item.id }, 'an item stored after its lane entry was dropped is queued again');
-      return this.join(escalationId, direction, [{ item: saved.value, etag: saved.etag }], known, true);
+      return { requeued: true, ...(await this.join(escalationId, direction, [{ item: saved.value, etag: saved.etag }], known, true)) };
     }
     throw new ConcurrencyError(`lane ${key}`);
   }
@@ -255,7 +255,7 @@ export class SharedLanes {
       const listed = doc.queue.find((q) => sameEntry(q, entry));
       const ours = doc.holder === this.deps.me;
       if (!listed) return ours;
-      if (drop && listed.stored) return true;
+      if (drop && listed.stored && !entry.stored) return true; // stored since this serve read it: read its item again
       const next = withoutEntry(ours && memo !== undefined ? { ...doc, memo } : doc, entry, drop);
       const last = ours && next.queue.length === 0;
       if (await this.writeLane(hold, last ? givenBack(next) : next)) {
@@ -273,11 +273,12 @@ export class SharedLanes {
    */
   private async deliverEntry(escalationId: string, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'lost'> {
     if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
+    const before = this.deps.now(); // the time the read started: a slow read never makes an entry look overdue
     const job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
     this.accepted.delete(entry.id);
     if (!job) {
       const patience = entry.stored ? STORED_PATIENCE_LEASES * this.deps.leaseMs : this.deps.leaseMs;
-      if (this.deps.now() < entry.at + patience) return 'missing';
+      if (before < entry.at + patience) return 'missing';
       if (entry.stored) this.deps.warn({ lane: hold.key, itemId: entry.id }, 'a lane entry marked stored has no readable item: given up');
       return 'dropped';
     }

@@ -304,4 +304,36 @@ describe('several processes on one store (lanes under a lease)', () => {
     assert.deepEqual(customer.sent, ['1', '2']);
     await assertDeliveredInLane(store, 'e', 'toCustomer');
   });
+
+  it('an entry marked stored whose line cannot be read is given up after four leases; the lines behind it go out', async () => {
+    const store = createMemoryStore();
+    const { a, customer } = await pair(store);
+    const line = toCustomer('behind');
+    await store.transcripts.append({ ...line, delivery: { ...line.delivery, state: 'queued', laneSeq: 2 } });
+    const at = clock.now();
+    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: at - 1, last: 2, queue: [{ id: 'gone', seq: 1, at, stored: true }, { id: line.id, seq: 2, at }] });
+    await a.sweep(); // resumed: 'gone' is waited for
+    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+    assert.deepEqual(customer.sent, []);
+    skew += 4 * 300 + 1; // four leases
+    await a.idle();
+    assert.deepEqual(customer.sent, ['behind']);
+    assert.deepEqual((await store.lanes.get('lane-queue|e|toCustomer'))?.value.dropped, [{ id: 'gone', seq: 1 }]);
+  });
+
+  it('a line a lone process is still retrying when a peer appears is not overtaken by its next line (now in the lane)', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 200 })]);
+    const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, clock).relay);
+    assert.equal(a.shared(), false);
+    const first = a.dispatch(e, await a.record(toCustomer('1'), e)); // throttled once: waits 200 ms under its own lease
+    await store.instances.heartbeat('b', 60_000, clock.now()); // another process appears
+    await a.sweep();
+    assert.equal(a.shared(), true);
+    skew += 200; // past the joining grace
+    const second = a.dispatch(e, await a.record(toCustomer('2'), e));
+    await Promise.all([first, second, a.idle()]);
+    assert.deepEqual(customer.sent, ['1', '2']);
+  });
 });

@@ -187,8 +187,9 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         return found && { value: laneOf(found.value), etag: found.etag };
       },
       async put(key, doc, etag) {
-        // A lane document outlives its last change by a day; a lane still listing entries is resumed by a sweep long before.
-        const stored = { id: key, kind: 'lane', ...doc, ttl: 86_400 };
+        // An empty lane document outlives its last change by a day; one that lists entries never expires (its queued
+        // lines have no other record of being undelivered), however long no process runs.
+        const stored = { id: key, kind: 'lane', ...doc, ttl: doc.queue.length > 0 ? -1 : 86_400 };
         try {
           const { resource } = etag
             ? await withTransientRetry(() => ls.item(key, key).replace(stored, { accessCondition: { type: 'IfMatch', condition: etag } }))
