@@ -123,6 +123,15 @@ describe('several processes on one store (lanes under a lease)', () => {
     assert.deepEqual(customer.sent, ['hello']);
   });
 
+  /** Holds the store write of the line with `text` until the returned function is called. */
+  const holdWrite = (store: ReturnType<typeof createMemoryStore>, text: string): (() => void) => {
+    const append = store.transcripts.append.bind(store.transcripts);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    store.transcripts.append = async (item) => (item.text === text ? held.then(() => append(item)) : append(item));
+    return release;
+  };
+
   /** Two processes on `store` that know of each other and are past their joining grace. */
   const pair = async (store: ReturnType<typeof createMemoryStore>, customer = recordingCustomer(), options: Record<string, unknown> = {}) => {
     await store.escalations.create(e);
@@ -170,11 +179,8 @@ describe('several processes on one store (lanes under a lease)', () => {
     const store = createMemoryStore();
     // A lease far longer than the test: the entry is waited for, never dropped.
     const { a, b, customer } = await pair(store, recordingCustomer([], 150), { leaseMs: 60_000 });
-    const append = store.transcripts.append.bind(store.transcripts);
-    let stored!: () => void;
-    const slow = new Promise<void>((r) => (stored = r));
     let reads = 0;
-    store.transcripts.append = async (item) => (item.text === '1' ? slow.then(() => append(item)) : append(item));
+    const stored = holdWrite(store, '1');
     const get = store.transcripts.get.bind(store.transcripts);
     store.transcripts.get = async (escalationId, id) => (reads++, get(escalationId, id));
     const first = b.dispatch(e, await b.record(toCustomer('0'), e)); // b holds the lane while it sends '0'
@@ -222,10 +228,7 @@ describe('several processes on one store (lanes under a lease)', () => {
   it('a holder about to drop an entry as never stored, while its acceptor marks it stored: the drop fails and the line is delivered', async () => {
     const store = createMemoryStore();
     const { a, b, customer } = await pair(store);
-    const append = store.transcripts.append.bind(store.transcripts);
-    let stored!: () => void;
-    const slow = new Promise<void>((r) => (stored = r));
-    store.transcripts.append = async (item) => (item.text === 'x' ? slow.then(() => append(item)) : append(item));
+    const stored = holdWrite(store, 'x');
     const put = store.lanes.put.bind(store.lanes);
     let dropAttempts = 0;
     store.lanes.put = async (key, doc, etag) => {
@@ -250,10 +253,7 @@ describe('several processes on one store (lanes under a lease)', () => {
   it('a line stored after a holder dropped its entry is queued again by its acceptor: delivered once, not lost', async () => {
     const store = createMemoryStore();
     const { a, b, customer } = await pair(store);
-    const append = store.transcripts.append.bind(store.transcripts);
-    let stored!: () => void;
-    const slow = new Promise<void>((r) => (stored = r));
-    store.transcripts.append = async (item) => (item.text === 'slow' ? slow.then(() => append(item)) : append(item));
+    const stored = holdWrite(store, 'slow');
     const late = a.record(toCustomer('slow'), e);
     await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 1);
     skew += 400; // the write takes longer than the lease: b's sweep drops the entry as never stored
