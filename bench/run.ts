@@ -232,7 +232,10 @@ async function main(): Promise<void> {
         const drainUntil = Date.now() + 120_000;
         while (clock.latencies.length < sent - failed && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
         const seconds = (Date.now() - t0) / 1000;
-        if (profiling) for (const p of pids) process.kill(p, 'SIGHUP');
+        if (profiling) {
+          for (const p of pids) process.kill(p, 'SIGHUP');
+          await new Promise((r) => setTimeout(r, 2000)); // the profile is written before the process may be killed
+        }
         const cpu = pids.reduce((sum, p) => sum + cpuSeconds(p), 0) - cpu0;
         const after = await counts(cosmos);
         const sorted = [...clock.latencies].sort((a, b) => a - b);
