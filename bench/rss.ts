@@ -49,7 +49,8 @@ export async function settledRss(pid: number): Promise<number> {
   return rssMiB(pid);
 }
 
-const post = async (url: string, body: unknown): Promise<number> => {
+/** POSTs a JSON body and reads the whole answer; the status. */
+export const post = async (url: string, body: unknown): Promise<number> => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   await res.arrayBuffer();
   return res.status;

@@ -19,7 +19,7 @@ import { ConnectorStub, type RecordedCall } from '../tests/helpers/connectorStub
 import { newAgent, newCustomer, skill, teams, type Customer } from '../tests/helpers/activities';
 import { startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
 import { counts } from './cosmosCounts';
-import { rssStep } from './rss';
+import { post, rssStep } from './rss';
 import { AGENT_TENANT, CHANNEL_ID, TEAM_ID } from '../tests/helpers/service';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -57,12 +57,6 @@ function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
-
-const post = async (url: string, body: unknown): Promise<number> => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  await res.arrayBuffer();
-  return res.status;
-};
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

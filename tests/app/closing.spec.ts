@@ -3,20 +3,16 @@
  * limit without losing a character; the 1–5 survey after an agent's resolve, answered by the customer's next message.
  */
 import { strict as assert } from 'node:assert';
-import { threadOf } from '../../src/console/teamsChannelDesk';
 import { TEAMS_TEXT_BUDGET_BYTES } from '../../src/outbound/teamsLimits';
+import { escalateToTeamsDesk, teamMember, type OpenChat } from '../helpers/teamsDesk';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
+import { newCustomer, skill, teams, type Agent } from '../helpers/activities';
 import { AGENT_TENANT, bases, CHANNEL_ID, startService, TEAM_ID, type TestService } from '../helpers/service';
 
 const expectReplies = { deliveryMode: 'expectReplies' };
 
-interface Open {
-  id: string;
-  customer: Customer;
-  threadId: string;
-  rootId: string;
-}
+/** A chat on the Teams desk, as the tests address it. */
+type Open = Pick<OpenChat, 'id' | 'customer' | 'threadId' | 'rootId'>;
 
 describe('closing the loop (transcript, satisfaction survey) over HTTP', () => {
   let stub: ConnectorStub;
@@ -33,20 +29,8 @@ describe('closing the loop (transcript, satisfaction survey) over HTTP', () => {
     await stub.stop();
   });
 
-  const member = (name: string) => {
-    const a = newAgent(name);
-    stub.members.add(a.id);
-    return a;
-  };
-  async function escalate(on: TestService = svc, name = 'Ada Customer'): Promise<Open> {
-    const customer = newCustomer(name);
-    const res = await on.post('/api/messages', skill.start(customer, { ProblemDescription: 'My invoice is wrong' }, expectReplies));
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await on.relay.idle();
-    const t = threadOf((await on.handover.get(id))!.deskRef!);
-    return { id, customer, threadId: t.conversationId, rootId: t.rootActivityId };
-  }
+  const member = (name: string) => teamMember(stub, name);
+  const escalate = (on: TestService = svc, name = 'Ada Customer'): Promise<Open> => escalateToTeamsDesk(on, stub, { ProblemDescription: 'My invoice is wrong' }, newCustomer(name));
   const act = async (agent: Agent, o: Open, verb: string, on: TestService = svc) => {
     const r = await on.post('/api/console/messages', teams.action(agent, o.threadId, o.rootId, verb, { escalationId: o.id }, teamsUrl));
     await on.relay.idle();

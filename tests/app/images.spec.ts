@@ -5,10 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { threadOf } from '../../src/console/teamsChannelDesk';
 import { sharedBlobConnectionString } from '../helpers/azurite';
+import { escalateToTeamsDesk } from '../helpers/teamsDesk';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
+import { newAgent, skill, teams, type Agent, type Customer } from '../helpers/activities';
 import { bases, startService, type TestService } from '../helpers/service';
 
 const expectReplies = { deliveryMode: 'expectReplies' };
@@ -34,14 +34,8 @@ describe('images both ways over HTTP (Azurite, signed links)', () => {
       tokens: { customer: { token: async () => 'copilot-token' }, desk: { token: async () => 'console-token' } },
     });
     teamsUrl = `${stub.url}${bases.teams}/`;
-    const customer = newCustomer();
-    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'My screen is broken' }, expectReplies));
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await svc.relay.idle();
-    const t = threadOf((await svc.handover.get(id))!.deskRef!);
-    o = { id, customer, threadId: t.conversationId, rootId: t.rootActivityId };
-    await svc.post('/api/console/messages', teams.action(ann, o.threadId, o.rootId, 'handover.claim', { escalationId: id }, teamsUrl));
+    o = await escalateToTeamsDesk(svc, stub, { ProblemDescription: 'My screen is broken' });
+    await svc.post('/api/console/messages', teams.action(ann, o.threadId, o.rootId, 'handover.claim', { escalationId: o.id }, teamsUrl));
     await svc.relay.idle();
   });
   after(async () => {

@@ -1,11 +1,10 @@
 /** The lead's board over HTTP: every open escalation per queue, posted where asked for, refreshed in place. */
 import { strict as assert } from 'node:assert';
 import { threadOf } from '../../src/console/teamsChannelDesk';
+import { escalateToTeamsDesk } from '../helpers/teamsDesk';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newAgent, newCustomer, skill, teams } from '../helpers/activities';
+import { newAgent, newCustomer, teams } from '../helpers/activities';
 import { AGENT_TENANT, bases, CHANNEL_ID, startService, TEAM_ID, type TestService } from '../helpers/service';
-
-const expectReplies = { deliveryMode: 'expectReplies' };
 
 describe('the board over HTTP', () => {
   let stub: ConnectorStub;
@@ -22,13 +21,7 @@ describe('the board over HTTP', () => {
     await stub.stop();
   });
 
-  const escalate = async (name: string, value: Record<string, string> = {}) => {
-    const res = await svc.post('/api/messages', skill.start(newCustomer(name), { ProblemDescription: 'help', ...value }, expectReplies));
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await svc.relay.idle();
-    return (await svc.handover.get(id))!;
-  };
+  const escalate = async (name: string, value: Record<string, string> = {}) => (await escalateToTeamsDesk(svc, stub, { ProblemDescription: 'help', ...value }, newCustomer(name))).escalation;
   const ask = (who: ReturnType<typeof newAgent>) => ({
     ...teams.reply(who, `${CHANNEL_ID};messageid=77`, '<at>Console</at> board', teamsUrl),
     entities: [{ type: 'mention', text: '<at>Console</at>', mentioned: { id: '28:console-bot', name: 'Console' } }],

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { threadOf } from '../../src/console/teamsChannelDesk';
+import { escalateToTeamsDesk, teamMember } from '../helpers/teamsDesk';
 import { ConnectorStub, type RecordedCall } from '../helpers/connectorStub';
 import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
 import { bases, CHANNEL_ID, startService, type TestService } from '../helpers/service';
@@ -29,21 +29,11 @@ describe('agent console (Teams channel threads over HTTP)', () => {
   }
 
   async function escalate(customer = newCustomer(), value: Record<string, string> = { ProblemDescription: 'My printer is on fire' }): Promise<Open> {
-    const res = await svc.post('/api/messages', skill.start(customer, value, expectReplies));
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await svc.relay.idle();
-    const create = stub.calls.find((c) => c.kind === 'create' && JSON.stringify(c.body).includes(id))!;
-    const e = (await svc.handover.get(id))!;
-    const thread = threadOf(e.deskRef!);
-    return { id, customer, threadId: thread.conversationId, rootId: thread.rootActivityId, card: create.body.activity.attachments[0].content };
+    const o = await escalateToTeamsDesk(svc, stub, value, customer);
+    return { ...o, card: o.create.body.activity.attachments[0].content };
   }
 
-  const member = (name: string): Agent => {
-    const a = newAgent(name);
-    stub.members.add(a.id);
-    return a;
-  };
+  const member = (name: string): Agent => teamMember(stub, name);
   const act = (agent: Agent, o: Open, verb: string) => svc.post('/api/console/messages', teams.action(agent, o.threadId, o.rootId, verb, { escalationId: o.id }, teamsUrl));
   const say = (agent: Agent, o: Open, text: string, mention = false) => svc.post('/api/console/messages', teams.reply(agent, o.threadId, text, teamsUrl, mention));
   const toCustomer = (o: Open) => stub.calls.filter((c) => c.base.startsWith(bases.customer) && c.conversationId === o.customer.conversationId && c.status < 300);

@@ -1,14 +1,14 @@
 /** Queues over HTTP: routing by the Queue input and by rule, the unknown queue, a queue's channel chosen in Teams, its team. */
 import { strict as assert } from 'node:assert';
 import { threadOf } from '../../src/console/teamsChannelDesk';
+import { escalateToTeamsDesk } from '../helpers/teamsDesk';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newAgent, newCustomer, skill, teams, type Agent } from '../helpers/activities';
+import { newAgent, teams, type Agent } from '../helpers/activities';
 import { AGENT_TENANT, bases, CHANNEL_ID, startService, TEAM_ID, type TestService } from '../helpers/service';
 
 const BILLING_TEAM = '19:billing-team@thread.tacv2';
 const BILLING_CHANNEL = '19:billing-channel@thread.tacv2';
 const GERMAN_CHANNEL = '19:german-channel@thread.tacv2';
-const expectReplies = { deliveryMode: 'expectReplies' };
 
 describe('queues (routing, channels, teams) over HTTP', () => {
   let stub: ConnectorStub;
@@ -30,14 +30,7 @@ describe('queues (routing, channels, teams) over HTTP', () => {
   });
 
   async function escalate(value: Record<string, string>) {
-    const customer = newCustomer();
-    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'help', ...value }, expectReplies));
-    assert.equal(res.status, 200);
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await svc.relay.idle();
-    const create = stub.calls.find((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id))!;
-    const e = (await svc.handover.get(id))!;
+    const { id, customer, escalation: e, create } = await escalateToTeamsDesk(svc, stub, { ProblemDescription: 'help', ...value });
     return { id, customer, e, channel: create.body.channelData.channel.id as string, card: JSON.stringify(create.body.activity), thread: threadOf(e.deskRef!) };
   }
 

@@ -1,20 +1,16 @@
 /** Supervisors over HTTP: their own view of every card, Reassign and Force close, and nobody else's. */
 import { strict as assert } from 'node:assert';
-import { threadOf } from '../../src/console/teamsChannelDesk';
+import { escalateToTeamsDesk, teamMember, type OpenChat } from '../helpers/teamsDesk';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
+import { skill, teams, type Agent } from '../helpers/activities';
 import { bases, startService, type TestService } from '../helpers/service';
 
 const expectReplies = { deliveryMode: 'expectReplies' };
 const SUE = { id: '29:sue', name: 'Sue Supervisor', aadObjectId: '5e5e5e5e-0000-4000-8000-000000005e5e' };
 const BOB = { id: '29:bob', name: 'Bob Builder', aadObjectId: 'b0b0b0b0-0000-4000-8000-00000000b0b0' };
 
-interface Open {
-  id: string;
-  customer: Customer;
-  threadId: string;
-  rootId: string;
-}
+/** A chat on the Teams desk, as the tests address it. */
+type Open = Pick<OpenChat, 'id' | 'customer' | 'threadId' | 'rootId'>;
 
 describe('supervisors over HTTP', () => {
   let stub: ConnectorStub;
@@ -35,15 +31,7 @@ describe('supervisors over HTTP', () => {
     await stub.stop();
   });
 
-  async function escalate(): Promise<Open> {
-    const customer = newCustomer();
-    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'help' }, expectReplies));
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await svc.relay.idle();
-    const t = threadOf((await svc.handover.get(id))!.deskRef!);
-    return { id, customer, threadId: t.conversationId, rootId: t.rootActivityId };
-  }
+  const escalate = (): Promise<Open> => escalateToTeamsDesk(svc, stub);
   const act = async (who: Agent & { aadObjectId?: string }, o: Open, verb: string, data: Record<string, unknown> = {}) => {
     const a = teams.action(who, o.threadId, o.rootId, verb, { escalationId: o.id, ...data }, teamsUrl);
     const r = await svc.post('/api/console/messages', { ...a, from: { ...a.from, ...(who.aadObjectId ? { aadObjectId: who.aadObjectId } : {}) } });
@@ -51,11 +39,7 @@ describe('supervisors over HTTP', () => {
     return r;
   };
   const titles = (r: { body: any }) => (r.body.value.actions ?? []).map((x: any) => x.title as string);
-  const member = (name: string) => {
-    const a = newAgent(name);
-    stub.members.add(a.id);
-    return a;
-  };
+  const member = (name: string) => teamMember(stub, name);
 
   it('every card names the supervisors for a view of their own; only they see Reassign and Force close', async () => {
     const o = await escalate();

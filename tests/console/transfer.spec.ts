@@ -1,20 +1,17 @@
 /** Transfer over HTTP: to a colleague, to another queue, the roster typeahead, and who may transfer. */
 import { strict as assert } from 'node:assert';
 import { threadOf } from '../../src/console/teamsChannelDesk';
+import { escalateToTeamsDesk, teamMember, type OpenChat } from '../helpers/teamsDesk';
 import { ConnectorStub } from '../helpers/connectorStub';
-import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
+import { newAgent, skill, teams, type Agent } from '../helpers/activities';
 import { AGENT_TENANT, bases, CHANNEL_ID, startService, type TestService } from '../helpers/service';
 
 const BILLING_TEAM = '19:billing-team@thread.tacv2';
 const BILLING_CHANNEL = '19:billing-channel@thread.tacv2';
 const expectReplies = { deliveryMode: 'expectReplies' };
 
-interface Open {
-  id: string;
-  customer: Customer;
-  threadId: string;
-  rootId: string;
-}
+/** A chat on the Teams desk, as the tests address it. */
+type Open = Pick<OpenChat, 'id' | 'customer' | 'threadId' | 'rootId'>;
 
 describe('transfer (to a colleague, to another queue) over HTTP', () => {
   let stub: ConnectorStub;
@@ -35,21 +32,11 @@ describe('transfer (to a colleague, to another queue) over HTTP', () => {
   });
 
   async function claimed(agent: Agent): Promise<Open> {
-    const customer = newCustomer();
-    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'My invoice is wrong' }, expectReplies));
-    const id = res.body.activities[0].value.LiveChatConversationId as string;
-    await stub.waitFor((calls) => calls.some((c) => c.kind === 'create' && c.status < 300 && JSON.stringify(c.body).includes(id)), 10_000, 'card thread');
-    await svc.relay.idle();
-    const t = threadOf((await svc.handover.get(id))!.deskRef!);
-    const o = { id, customer, threadId: t.conversationId, rootId: t.rootActivityId };
+    const o: Open = await escalateToTeamsDesk(svc, stub, { ProblemDescription: 'My invoice is wrong' });
     await act(agent, o, 'handover.claim');
     return o;
   }
-  const member = (name: string) => {
-    const a = newAgent(name);
-    stub.members.add(a.id);
-    return a;
-  };
+  const member = (name: string) => teamMember(stub, name);
   const act = async (agent: Agent, o: Open, verb: string, data: Record<string, unknown> = {}) => {
     const r = await svc.post('/api/console/messages', teams.action(agent, o.threadId, o.rootId, verb, { escalationId: o.id, ...data }, teamsUrl));
     await svc.relay.idle();
