@@ -1,0 +1,30 @@
+import { strict as assert } from 'node:assert';
+import { createMemoryStore, frozenCopy } from '../../../src/store/memory/memoryStore';
+import { ConcurrencyError } from '../../../src/core/errors';
+import { newEntry } from '../../../src/core/transcript';
+
+describe('in-memory store', () => {
+  it('stores what a JSON round trip would (what Cosmos gives back), frozen all the way down', () => {
+    const at = new Date('2026-12-01T10:00:00.000Z');
+    const value = { a: 1, b: undefined, c: [1, undefined, () => 1, Number.NaN, { d: at }], e: { f: Infinity, g: 'x', h: null, i: true }, fn: () => 2 };
+    const copy = frozenCopy(value) as any;
+    assert.deepEqual(copy, JSON.parse(JSON.stringify(value)));
+    assert.ok(Object.isFrozen(copy) && Object.isFrozen(copy.c) && Object.isFrozen(copy.c[4]) && Object.isFrozen(copy.e));
+    assert.throws(() => {
+      copy.e.g = 'y';
+    }, TypeError);
+    assert.equal(value.e.g, 'x');
+  });
+
+  it('keeps a copy of its own: a caller changing what it wrote changes nothing stored; versions differ per write', async () => {
+    const store = createMemoryStore();
+    const entry = newEntry({ escalationId: 'e1', direction: 'toCustomer', kind: 'agent', text: 'one', now: new Date() });
+    const first = await store.transcripts.append(entry);
+    entry.text = 'two';
+    assert.equal((await store.transcripts.get('e1', entry.id))?.value.text, 'one');
+    const second = await store.transcripts.replace({ ...first.value, text: 'three' }, first.etag);
+    assert.notEqual(second.etag, first.etag);
+    await assert.rejects(store.transcripts.replace({ ...first.value, text: 'four' }, first.etag), ConcurrencyError);
+    assert.equal((await store.transcripts.get('e1', entry.id))?.value.text, 'three');
+  });
+});
