@@ -104,6 +104,7 @@ export class Relay implements Outbox {
       now: this.now,
       sleep,
       readJob: (escalationId, id) => this.readJob(escalationId, id),
+      takeOver: (job) => this.takeOrphan(job),
       graceUntil: () => this.graceUntil,
       debug: (obj, msg) => this.log.debug(obj, msg),
       warn: (obj, msg) => this.log.warn(obj, msg),

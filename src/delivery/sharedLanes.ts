@@ -15,6 +15,7 @@ import type { EscalationStore, Versioned } from '../core/ports';
 import type { Outbound } from '../core/transcript';
 import { givenBack, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
+import { LaneHold } from './laneHold';
 import type { Job, Sender } from './sender';
 import type { LocalLanes } from './localLanes';
 
@@ -22,14 +23,10 @@ import type { LocalLanes } from './localLanes';
 const LANE_WRITE_ATTEMPTS = 50;
 /** While an entry's item is not stored yet (its acceptor is writing it), the holder looks again at most this often. */
 const MISSING_RETRY_MS = 100;
+/** While an item with its own lease is sent by another process, the holder looks again at most this often. */
+const ELSEWHERE_RETRY_MS = 1_000;
 /** An entry marked stored whose item still cannot be read is given up after this many leases (reported). */
 const STORED_PATIENCE_LEASES = 4;
-
-/** A lane document as this process last wrote or read it while holding the lane. */
-interface LaneHold {
-  key: string;
-  doc: Versioned<LaneDoc>;
-}
 
 export interface SharedLanesDeps {
   lanes: LaneStore;
@@ -42,6 +39,8 @@ export interface SharedLanesDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   readJob: (escalationId: string, id: string) => Promise<Job | undefined>;
+  /** Leases an item with its own state to this process (conditional): undefined when another process took it first. */
+  takeOver: (job: Job) => Promise<Job | undefined>;
   /** Until then a joining process delivers nothing (the others have not seen its heartbeat yet). */
   graceUntil: () => number;
   debug: (obj: object, msg: string) => void;
@@ -194,7 +193,7 @@ export class SharedLanes {
     const wait = this.deps.graceUntil() - this.deps.now();
     if (wait > 0) await this.deps.sleep(wait);
     const key = laneKey(escalationId, direction);
-    const hold: LaneHold = { key, doc: start ?? (await this.deps.lanes.get(key)) ?? { value: { until: 0, queue: [] }, etag: '' } };
+    const hold = new LaneHold(this.deps.lanes, key, this.deps.me, this.deps.leaseMs, this.deps.now, start ?? (await this.deps.lanes.get(key)) ?? { value: { until: 0, queue: [] }, etag: '' });
     try {
       await this.serveHeld(escalationId, direction, hold, known);
     } finally {
@@ -215,14 +214,14 @@ export class SharedLanes {
       if (doc.holder !== me) {
         if (doc.queue.length === 0) return; // nothing to serve (another serve here gave it back just now)
         if (doc.holder && doc.until > this.deps.now()) return; // another process serves it now
-        if (!(await this.writeLane(hold, { ...doc, holder: me, until: this.deps.now() + this.deps.leaseMs }))) {
+        if (!(await hold.write({ ...doc, holder: me, until: this.deps.now() + this.deps.leaseMs }))) {
           stalls++;
           continue;
         }
       }
       const entry = hold.doc.value.queue[0];
       if (!entry) {
-        if (await this.writeLane(hold, givenBack(hold.doc.value))) return void this.parked.delete(hold.key);
+        if (await hold.write(givenBack(hold.doc.value))) return void this.parked.delete(hold.key);
         stalls++;
         continue;
       }
@@ -231,10 +230,11 @@ export class SharedLanes {
       imported = true;
       const outcome = await this.deliverEntry(escalationId, e, entry, hold);
       if (outcome === 'lost') return;
-      if (outcome === 'missing') {
-        // Its acceptor is still storing it (it stores right after appending): look again shortly, keeping the lease.
-        await this.deps.sleep(Math.min(MISSING_RETRY_MS, 5 * 2 ** waits++));
-        if (!(await this.keepLaneHeld(hold))) return;
+      if (outcome === 'missing' || outcome === 'elsewhere') {
+        // Its acceptor is still storing it (it stores right after appending), or another process is sending it under
+        // its own lease: look again shortly, keeping the lane's lease, and nothing behind it overtakes it.
+        await this.deps.sleep(Math.min(outcome === 'missing' ? MISSING_RETRY_MS : ELSEWHERE_RETRY_MS, 5 * 2 ** waits++));
+        if (!(await hold.keep())) return;
         continue;
       }
       waits = 0;
@@ -258,7 +258,7 @@ export class SharedLanes {
       if (drop && listed.stored && !entry.stored) return true; // stored since this serve read it: read its item again
       const next = withoutEntry(ours && memo !== undefined ? { ...doc, memo } : doc, entry, drop);
       const last = ours && next.queue.length === 0;
-      if (await this.writeLane(hold, last ? givenBack(next) : next)) {
+      if (await hold.write(last ? givenBack(next) : next)) {
         if (last) this.parked.delete(hold.key);
         return ours && !last;
       }
@@ -268,13 +268,13 @@ export class SharedLanes {
 
   /**
    * One entry: sent (or reported failed), skipped (delivered already, or a stale entry of a retried request), dropped
-   * (its item was never stored), missing (its acceptor may still be storing it), or lost (another process holds the
-   * lane now).
+   * (its item was never stored), missing (its acceptor may still be storing it), elsewhere (another process sends it
+   * under the item's own lease), or lost (another process holds the lane now).
    */
-  private async deliverEntry(escalationId: string, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'lost'> {
+  private async deliverEntry(escalationId: string, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'elsewhere' | 'lost'> {
     if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
     const before = this.deps.now(); // the time the read started: a slow read never makes an entry look overdue
-    const job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
+    let job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
     this.accepted.delete(entry.id);
     if (!job) {
       const patience = entry.stored ? STORED_PATIENCE_LEASES * this.deps.leaseMs : this.deps.leaseMs;
@@ -289,38 +289,22 @@ export class SharedLanes {
       await this.deps.sender.giveUp(job, 'the escalation no longer exists');
       return 'skipped';
     }
+    if (!queued && d.leaseOwner !== undefined && d.leaseOwner !== this.deps.me) {
+      // Its own lease is another process's (a lone process still sending it when a request for it was retried here):
+      // that process sends it. Once the lease has run out, it is taken over with a conditional write, then sent here.
+      if ((d.leaseUntil ?? 0) > before) return 'elsewhere';
+      const taken = await this.deps.takeOver(job);
+      if (!taken) return 'elsewhere';
+      job = taken;
+    }
     this.deps.local.inFlight.add(entry.id);
     try {
       // A queued item's delivered record is its entry's removal; one with its own state gets it written.
-      if ((await this.deps.sender.deliver(e, job, () => this.keepLaneHeld(hold), { recordDelivered: !queued })) === 'lost') return 'lost';
+      if ((await this.deps.sender.deliver(e, job, () => hold.keep(), { recordDelivered: !queued })) === 'lost') return 'lost';
     } finally {
       this.deps.local.inFlight.delete(entry.id);
     }
     if (queued) this.sentHere.set(entry.id, true);
     return 'sent';
-  }
-  /** A conditional write of the lane document; false (with the newest version in `hold`) when it changed meanwhile. */
-  private async writeLane(hold: LaneHold, next: LaneDoc): Promise<boolean> {
-    try {
-      hold.doc = await this.deps.lanes.put(hold.key, next, hold.doc.etag || undefined);
-      return true;
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
-      // An empty version stands for a document that is gone (expired): the next write creates it.
-      hold.doc = (await this.deps.lanes.get(hold.key)) ?? { value: { until: 0, queue: [] }, etag: '' };
-      return false;
-    }
-  }
-
-  /** The lane's lease, renewed when it runs low; false when another process holds the lane now. */
-  private async keepLaneHeld(hold: LaneHold): Promise<boolean> {
-    const me = this.deps.me;
-    for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
-      const doc = hold.doc.value;
-      if (doc.holder !== me) return false;
-      if (doc.until - this.deps.now() > this.deps.leaseMs / 2) return true;
-      if (await this.writeLane(hold, { ...doc, until: this.deps.now() + this.deps.leaseMs })) return true;
-    }
-    return false;
   }
 }

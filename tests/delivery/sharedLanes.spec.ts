@@ -336,4 +336,38 @@ describe('several processes on one store (lanes under a lease)', () => {
     await Promise.all([first, second, a.idle()]);
     assert.deepEqual(customer.sent, ['1', '2']);
   });
+
+  it('a request retried at a peer for a line a lone process is still sending waits for that send: sent once, and the peer\'s next line after it', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([new DeliveryError('throttled', { status: 429, retryAfterMs: 200 })]);
+    const a = await started(relayOn(store, customer, { ...shared, leaseMs: 5_000, instanceId: 'a' }, clock).relay);
+    const line = toCustomer('1');
+    const first = a.dispatch(e, await a.record(line, e)); // throttled once: a retries it under its own lease
+    const b = await started(relayOn(store, customer, { ...shared, leaseMs: 5_000, instanceId: 'b' }, clock).relay);
+    await bothShared(a, b);
+    skew += 200; // past b's joining grace
+    const retried = await b.record({ ...line }, e); // the same activity again, at b: its entry joins the lane
+    assert.equal(retried.duplicate, true);
+    const next = await b.record(toCustomer('2'), e);
+    await Promise.all([first, b.dispatch(e, retried), b.dispatch(e, next)]);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['1', '2']);
+  });
+
+  it('a line whose own lease ran out with its process is taken over by the lane\'s holder and sent once', async () => {
+    const store = createMemoryStore();
+    const customer = recordingCustomer();
+    const { a, b } = await pair(store, customer);
+    const line = toCustomer('left by a dead process');
+    line.delivery = { ...line.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(line);
+    const retried = await b.record({ ...line }, e);
+    await b.dispatch(e, retried);
+    await Promise.all([a.sweep(), b.sweep()]);
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['left by a dead process']);
+    const stored = await store.transcripts.get('e', line.id);
+    assert.equal(stored?.value.delivery.state, 'delivered');
+  });
 });

@@ -1,0 +1,42 @@
+/** A lane document as its holder last wrote or read it: conditional writes, and the lane's lease kept. */
+import { ConcurrencyError, ConflictError } from '../core/errors';
+import type { Versioned } from '../core/ports';
+import type { LaneDoc, LaneStore } from './ports';
+
+/** Renewals of the lease before giving up (each retry follows a change by another process). */
+const RENEW_ATTEMPTS = 50;
+
+export class LaneHold {
+  constructor(
+    private readonly lanes: LaneStore,
+    readonly key: string,
+    private readonly me: string,
+    private readonly leaseMs: number,
+    private readonly now: () => number,
+    public doc: Versioned<LaneDoc>,
+  ) {}
+
+  /** A write conditional on the version held; false (with the newest version held instead) when it changed meanwhile. */
+  async write(next: LaneDoc): Promise<boolean> {
+    try {
+      this.doc = await this.lanes.put(this.key, next, this.doc.etag || undefined);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
+      // An empty version stands for a document that is gone (expired): the next write creates it.
+      this.doc = (await this.lanes.get(this.key)) ?? { value: { until: 0, queue: [] }, etag: '' };
+      return false;
+    }
+  }
+
+  /** The lane's lease, renewed when it runs low; false when another process holds the lane now. */
+  async keep(): Promise<boolean> {
+    for (let attempt = 0; attempt < RENEW_ATTEMPTS; attempt++) {
+      const doc = this.doc.value;
+      if (doc.holder !== this.me) return false;
+      if (doc.until - this.now() > this.leaseMs / 2) return true;
+      if (await this.write({ ...doc, until: this.now() + this.leaseMs })) return true;
+    }
+    return false;
+  }
+}
