@@ -123,13 +123,14 @@ const initialDelivery = (direction: Direction): Delivery => ({ state: direction 
 
 export function newEntry(fields: Omit<TranscriptEntry, 'id' | 'seq' | 'at' | 'delivery'> & { now: Date }): TranscriptEntry {
   const { now, ...rest } = fields;
-  return {
-    ...rest,
+  // Object.assign, not `{ ...rest, id, … }`: Node 20's V8 adds properties after a spread on a slow path, and every
+  // line passes here (15 µs a call that way, 5 µs this way; docs/BENCHMARKS.md).
+  return Object.assign(rest, {
     id: entryId(fields.escalationId, fields.direction, fields.sourceActivityId),
     seq: nextSeq(now.getTime()),
     at: now.toISOString(),
     delivery: initialDelivery(fields.direction),
-  };
+  });
 }
 
 /** A card change caused by event `eventId`. */
