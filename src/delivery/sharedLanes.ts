@@ -41,6 +41,8 @@ export interface SharedLanesDeps {
   readJob: (escalationId: string, id: string) => Promise<Job | undefined>;
   /** Leases an item with its own state to this process (conditional): undefined when another process took it first. */
   takeOver: (job: Job) => Promise<Job | undefined>;
+  /** Ends this process's lease on an item now (conditional; a changed item is left as it is). */
+  release: (job: Job) => Promise<void>;
   /** Until then a joining process delivers nothing (the others have not seen its heartbeat yet). */
   graceUntil: () => number;
   debug: (obj: object, msg: string) => void;
@@ -91,9 +93,15 @@ export class SharedLanes {
     return this.parked.has(laneKey(escalationId, direction));
   }
 
-  /** Appends items that carry their own delivery state and serves the lane here when this process holds it. */
+  /**
+   * Appends items that carry their own delivery state and serves the lane here when this process holds it. Queued
+   * behind another live holder instead, their leases here are given up at once: that holder sends them, and it waits
+   * for an item another process leases (that process may be sending it), so a lease kept here would stall the lane.
+   */
   async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
     const { serve } = await this.append(escalationId, direction, jobs.map((j) => j.item.id), known);
+    // A release that fails leaves the lease to run out: the holder then takes the item over (later, not never).
+    if (!serve) for (const job of jobs) if (job.item.delivery.leaseOwner === this.deps.me) await this.deps.release(job).catch(() => undefined);
     return { served: serve?.(fresh ? jobs : []) };
   }
 

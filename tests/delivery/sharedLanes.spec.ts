@@ -370,4 +370,27 @@ describe('several processes on one store (lanes under a lease)', () => {
     const stored = await store.transcripts.get('e', line.id);
     assert.equal(stored?.value.delivery.state, 'delivered');
   });
+
+  it('an orphan a sweep recovers behind another live holder is sent by that holder at once, not after the sweeper\'s lease', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([], 100);
+    const leaseMs = 2_000;
+    // Only b's sweep recovers orphans here (a's finds none): the window where the sweeper is not the lane's holder.
+    const storeOfA = { ...store, transcripts: { ...store.transcripts, reclaimable: async () => [] } };
+    const a = await started(relayOn(storeOfA, customer, { ...shared, leaseMs, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer, { ...shared, leaseMs, instanceId: 'b' }, clock).relay);
+    await bothShared(a, b);
+    skew += 200; // past the joining grace
+    const first = a.dispatch(e, await a.record(toCustomer('1'), e)); // a holds the lane while it sends (100 ms)
+    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+    const orphan = toCustomer('orphan');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(orphan);
+    await b.sweep(); // b leases it and queues it in a's lane
+    await first;
+    await until(() => customer.sent.includes('orphan'), leaseMs / 2); // a does not wait for b's lease to run out
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['1', 'orphan']);
+  });
 });
