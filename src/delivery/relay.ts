@@ -8,12 +8,13 @@
  * (it died) leaves its items to the sweep of any process, whose query returns only expired, undelivered items.
  */
 import type { Escalation } from '../core/escalation';
-import { ConcurrencyError, ConflictError } from '../core/errors';
+import { ConflictError } from '../core/errors';
 import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
 import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore } from '../core/ports';
 import { CARD_ITEM_PREFIX, bySeq, type Outbound, type OutboxItem } from '../core/transcript';
 import { describe } from './deliveryError';
+import { ItemLeases } from './itemLeases';
 import { LocalLanes } from './localLanes';
 import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
 import type { RetrySettings } from './retryPolicy';
@@ -72,6 +73,7 @@ export class Relay implements Outbox {
   private readonly now: () => number;
   private readonly local: LocalLanes;
   private readonly sender: Sender;
+  private readonly leases: ItemLeases;
   private readonly sharedLanes: SharedLanes;
   private ledger?: Ledger;
   private sweepTimer?: NodeJS.Timeout;
@@ -93,6 +95,7 @@ export class Relay implements Outbox {
     this.local = new LocalLanes(this.log);
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks });
+    this.leases = new ItemLeases((item) => this.sender.storeOf(item), this.options.instanceId, this.options.leaseMs, this.now);
     this.sharedLanes = new SharedLanes({
       lanes: this.store.lanes,
       escalations: this.store.escalations,
@@ -104,8 +107,8 @@ export class Relay implements Outbox {
       now: this.now,
       sleep,
       readJob: (escalationId, id) => this.readJob(escalationId, id),
-      takeOver: (job) => this.takeOrphan(job),
-      release: (job) => this.releaseLease(job),
+      takeOver: (job) => this.leases.take(job),
+      release: (job) => this.leases.release(job),
       graceUntil: () => this.graceUntil,
       debug: (obj, msg) => this.log.debug(obj, msg),
       warn: (obj, msg) => this.log.warn(obj, msg),
@@ -186,7 +189,7 @@ export class Relay implements Outbox {
       try {
         // Under its own lease even if another process appeared meanwhile: lines this process queued in the lane since
         // then wait behind it in this chain, so they do not overtake it. Lost: another process took it over.
-        await this.sender.deliver(e, job, () => this.keepItemLease(job));
+        await this.sender.deliver(e, job, () => this.leases.keep(job));
       } finally {
         this.local.inFlight.delete(item.id);
       }
@@ -271,7 +274,7 @@ export class Relay implements Outbox {
     for (const [lane, jobs] of byLane) {
       const [escalationId, direction] = lane.split('|') as [string, Outbound];
       // Taken with a conditional write, so only one process delivers each; served in the order received.
-      const taken = (await Promise.all(jobs.map((j) => this.takeOrphan(j)))).filter((j): j is Job => j !== undefined);
+      const taken = (await Promise.all(jobs.map((j) => this.leases.take(j)))).filter((j): j is Job => j !== undefined);
       if (taken.length === 0) continue;
       const e = (await this.store.escalations.get(escalationId))?.value;
       if (!e) {
@@ -282,30 +285,6 @@ export class Relay implements Outbox {
       else for (const job of taken) void this.dispatch(e, { item: job.item, etag: job.etag, duplicate: false });
     }
     for (const work of this.alsoOnSweep) await work().catch((err) => this.log.warn({ err: describe(err) }, 'sweep work failed'));
-  }
-
-  /** Leases an orphan to this process (ETag-conditional): undefined when another process took it first. */
-  private async takeOrphan(job: Job): Promise<Job | undefined> {
-    const leased = { ...job.item, delivery: { ...job.item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs } } as OutboxItem;
-    try {
-      const saved = await this.sender.storeOf(leased).replace(leased, job.etag);
-      return { item: saved.value, etag: saved.etag };
-    } catch (err) {
-      if (err instanceof ConcurrencyError) return undefined;
-      throw err;
-    }
-  }
-
-  /** Ends this process's lease on an item now, so the lane's holder takes it over without waiting for it to run out. */
-  private async releaseLease(job: Job): Promise<void> {
-    const released = { ...job.item, delivery: { ...job.item.delivery, leaseUntil: 0 } } as OutboxItem;
-    try {
-      const saved = await this.sender.storeOf(released).replace(released, job.etag);
-      job.item = saved.value;
-      job.etag = saved.etag;
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err;
-    }
   }
 
   private async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation): Promise<void> {
@@ -322,20 +301,5 @@ export class Relay implements Outbox {
     const store = id.startsWith(CARD_ITEM_PREFIX) ? this.store.outbox : this.store.transcripts;
     const found = await store.get(escalationId, id);
     return found && { item: found.value, etag: found.etag };
-  }
-
-  /** A hold on an item under its own lease: renewed when it runs low; false when another process has taken it over. */
-  private async keepItemLease(job: Job): Promise<boolean> {
-    if ((job.item.delivery.leaseUntil ?? 0) - this.now() > this.options.leaseMs / 2) return true;
-    try {
-      const renewed = { ...job.item, delivery: { ...job.item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs } } as OutboxItem;
-      const saved = await this.sender.storeOf(renewed).replace(renewed, job.etag);
-      job.item = saved.value;
-      job.etag = saved.etag;
-      return true;
-    } catch (err) {
-      if (err instanceof ConcurrencyError) return false;
-      throw err;
-    }
   }
 }

@@ -1,0 +1,54 @@
+import { strict as assert } from 'node:assert';
+import type { DeliveryItemStore } from '../../src/core/ports';
+import type { OutboxItem } from '../../src/core/transcript';
+import { ItemLeases } from '../../src/delivery/itemLeases';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
+import { toCustomer } from '../helpers/relays';
+
+describe('an item\'s own lease', () => {
+  const leaseMs = 1_000;
+  let now = 10_000;
+  const setup = async () => {
+    const store = createMemoryStore();
+    const items = store.transcripts as unknown as DeliveryItemStore<OutboxItem>;
+    const line = toCustomer('hello');
+    line.delivery = { ...line.delivery, leaseOwner: 'dead', leaseUntil: now - 1 };
+    const saved = await items.append(line);
+    const leasesOf = (me: string) => new ItemLeases(() => items, me, leaseMs, () => now);
+    return { store, job: { item: saved.value, etag: saved.etag }, a: leasesOf('a'), b: leasesOf('b') };
+  };
+
+  it('is taken by one process only: a second taker with the same version gets nothing', async () => {
+    const { store, job, a, b } = await setup();
+    const taken = await a.take(job);
+    assert.deepEqual([taken?.item.delivery.leaseOwner, taken?.item.delivery.leaseUntil], ['a', now + leaseMs]);
+    assert.equal(await b.take(job), undefined);
+    assert.equal((await store.transcripts.get('e', job.item.id))?.value.delivery.leaseOwner, 'a');
+  });
+
+  it('is renewed only when it runs low, and is lost once another process has taken it', async () => {
+    const { job, a, b } = await setup();
+    const held = (await a.take(job))!;
+    const etag = held.etag;
+    assert.equal(await a.keep(held), true);
+    assert.equal(held.etag, etag, 'plenty left: no write');
+    now += leaseMs * 0.6;
+    assert.equal(await a.keep(held), true);
+    assert.notEqual(held.etag, etag, 'renewed');
+    now += leaseMs * 2;
+    assert.ok(await b.take({ ...held }));
+    assert.equal(await a.keep(held), false);
+  });
+
+  it('is given up at once (another process may take it now); a changed item is left as it is', async () => {
+    const { store, job, a, b } = await setup();
+    const held = (await a.take(job))!;
+    const stale = { ...held };
+    await a.release(held);
+    assert.equal((await store.transcripts.get('e', job.item.id))?.value.delivery.leaseUntil, 0);
+    const taken = await b.take(held);
+    assert.equal(taken?.item.delivery.leaseOwner, 'b');
+    await a.release(stale); // an older version: no write, no error
+    assert.equal((await store.transcripts.get('e', job.item.id))?.value.delivery.leaseOwner, 'b');
+  });
+});
