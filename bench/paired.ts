@@ -10,7 +10,12 @@ import type { ConnectorStub } from '../tests/helpers/connectorStub';
 import type { Agent } from '../tests/helpers/activities';
 import { measure, type Clock, type Direction, type Options, type Setup } from './driver';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The middle value; with an even count, the mean of the two middle values. */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 export async function pairedStep(floor: Setup, memory: Setup, ctx: { clock: Clock; stub: ConnectorStub; agent: Agent; nextRunId: () => number }, o: Options, rounds: number, seconds: number, directions: Direction[] = ['toDesk', 'toCustomer']): Promise<string[]> {
   const out: string[] = [];
