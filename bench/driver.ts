@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectorStub, RecordedCall } from '../tests/helpers/connectorStub';
 import { newCustomer, skill, teams, type Agent, type Customer } from '../tests/helpers/activities';
-import { startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
+import { postJson, startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
 import { AGENT_TENANT, CHANNEL_ID, TEAM_ID } from '../tests/helpers/service';
 import { counts } from './cosmosCounts';
-import { post } from './rss';
 
 export type Mode = 'floor' | 'memory' | 'cosmos' | 'cosmos2';
 export type Direction = 'toDesk' | 'toCustomer';
@@ -49,6 +48,13 @@ export interface RunResult {
   cpuMsPerMessage: number;
   cosmosOps?: Record<string, number>;
 }
+
+/** POSTs a JSON body and reads the whole answer (unparsed: the driver shares the CPU); the status. */
+export const post = async (url: string, body: unknown): Promise<number> => {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  return res.status;
+};
 
 /** A mode's service processes with their chats open. */
 export interface Setup {
@@ -155,8 +161,8 @@ export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, age
           chats.push({ customer, threadId: `19:floor-${customer.conversationId}@thread.tacv2;messageid=1` });
           return;
         }
-        const res = await fetch(`${svcs[0].url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(skill.start(customer, { ProblemDescription: 'bench' }, { deliveryMode: 'expectReplies' })) });
-        const id = ((await res.json()) as any).activities[0].value.LiveChatConversationId as string;
+        const res = await postJson(`${svcs[0].url}/api/messages`, skill.start(customer, { ProblemDescription: 'bench' }, { deliveryMode: 'expectReplies' }));
+        const id = res.body.activities[0].value.LiveChatConversationId as string;
         const chat: Chat = { customer, threadId: '', escalationId: id };
         chats.push(chat);
         // Claim through the card action; the thread id comes back on the next card delivery, so wait for it.

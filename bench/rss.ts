@@ -11,14 +11,9 @@ import type { Container } from '@azure/cosmos';
 import pino from 'pino';
 import { connectCosmos } from '../src/store/cosmos/cosmosClient';
 import { containers } from '../src/store/cosmos/cosmosStore';
-import { newCustomer, skill, teams, type Agent, type Customer } from '../tests/helpers/activities';
+import { newCustomer, skill, teams, type Agent } from '../tests/helpers/activities';
 import type { CosmosProc } from '../tests/helpers/processes';
-
-export interface RssChat {
-  customer: Customer;
-  threadId: string;
-  escalationId?: string;
-}
+import { post, type Chat } from './driver';
 
 export interface RssDeps {
   cosmos: CosmosProc;
@@ -49,19 +44,12 @@ export async function settledRss(pid: number): Promise<number> {
   return rssMiB(pid);
 }
 
-/** POSTs a JSON body and reads the whole answer; the status. */
-export const post = async (url: string, body: unknown): Promise<number> => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  await res.arrayBuffer();
-  return res.status;
-};
-
 async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
 /** Copies one open, claimed chat's documents `n` times with fresh escalation, customer and thread ids. */
-async function cloneChats(deps: RssDeps, template: RssChat, n: number): Promise<RssChat[]> {
+async function cloneChats(deps: RssDeps, template: Chat, n: number): Promise<Chat[]> {
   const conn = await connectCosmos({ endpoint: deps.cosmos.endpoint, key: 'bench', managedIdentity: false, caPem: readFileSync(deps.cosmos.caFile, 'utf8') }, pino({ level: 'warn' }));
   try {
     const db = conn.client.database('handover');
@@ -92,7 +80,7 @@ async function cloneChats(deps: RssDeps, template: RssChat, n: number): Promise<
 }
 
 /** Opens chats up to `target`, has each of them served both ways, and reports RSS before and after. */
-export async function rssStep(deps: RssDeps, chats: RssChat[], target: number): Promise<string> {
+export async function rssStep(deps: RssDeps, chats: Chat[], target: number): Promise<string> {
   const before = await settledRss(deps.pid);
   const t0 = Date.now();
   const extra = await cloneChats(deps, chats[0], target - chats.length);

@@ -4,7 +4,7 @@
  */
 import { ConcurrencyError } from '../core/errors';
 import type { DeliveryItemStore } from '../core/ports';
-import type { OutboxItem } from '../core/transcript';
+import type { Delivery, OutboxItem } from '../core/transcript';
 import type { Job } from './sender';
 
 export class ItemLeases {
@@ -15,35 +15,33 @@ export class ItemLeases {
     private readonly now: () => number,
   ) {}
 
+  /** `delivery` leased to this process from now. */
+  leased(delivery: Delivery): Delivery {
+    return { ...delivery, leaseOwner: this.me, leaseUntil: this.now() + this.leaseMs };
+  }
+
   /** Leases an item to this process: undefined when another process changed it first. */
   async take(job: Job): Promise<Job | undefined> {
-    const leased = this.leasedHere(job.item);
-    try {
-      const saved = await this.storeOf(leased).replace(leased, job.etag);
-      return { item: saved.value, etag: saved.etag };
-    } catch (err) {
-      if (err instanceof ConcurrencyError) return undefined;
-      throw err;
-    }
+    const taken = { ...job };
+    return (await this.replaceIfCurrent(taken, this.leased(job.item.delivery))) ? taken : undefined;
   }
 
   /** Ends this process's lease now, so a lane's holder takes the item over without waiting for it to run out. */
   async release(job: Job): Promise<void> {
-    const released = { ...job.item, delivery: { ...job.item.delivery, leaseUntil: 0 } } as OutboxItem;
-    try {
-      const saved = await this.storeOf(released).replace(released, job.etag);
-      job.item = saved.value;
-      job.etag = saved.etag;
-    } catch (err) {
-      if (!(err instanceof ConcurrencyError)) throw err;
-    }
+    await this.replaceIfCurrent(job, { ...job.item.delivery, leaseUntil: 0 });
   }
 
   /** A hold on an item under its own lease: renewed when it runs low; false when another process has taken it over. */
   async keep(job: Job): Promise<boolean> {
     if ((job.item.delivery.leaseUntil ?? 0) - this.now() > this.leaseMs / 2) return true;
+    return this.replaceIfCurrent(job, this.leased(job.item.delivery));
+  }
+
+  /** Writes `delivery` on the version `job` holds, updating `job`; false when the item changed meanwhile. */
+  private async replaceIfCurrent(job: Job, delivery: Delivery): Promise<boolean> {
+    const next = { ...job.item, delivery } as OutboxItem;
     try {
-      const saved = await this.storeOf(job.item).replace(this.leasedHere(job.item), job.etag);
+      const saved = await this.storeOf(next).replace(next, job.etag);
       job.item = saved.value;
       job.etag = saved.etag;
       return true;
@@ -51,9 +49,5 @@ export class ItemLeases {
       if (err instanceof ConcurrencyError) return false;
       throw err;
     }
-  }
-
-  private leasedHere(item: OutboxItem): OutboxItem {
-    return { ...item, delivery: { ...item.delivery, leaseOwner: this.me, leaseUntil: this.now() + this.leaseMs } } as OutboxItem;
   }
 }

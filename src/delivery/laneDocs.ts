@@ -4,6 +4,9 @@ import type { LaneDoc, LaneEntry } from './ports';
 /** How many dropped entries a lane remembers (an acceptor whose store write was slow looks there). */
 const DROPPED_MEMORY = 20;
 
+/** A lane no process holds, listing nothing (a document not written yet, or gone). */
+export const emptyLane = (): LaneDoc => ({ until: 0, queue: [] });
+
 /** The lane after appending entries for `ids` (an id already listed keeps its entry), and each id's entry. */
 export function withEntries(doc: LaneDoc, ids: string[], now: number): { next: LaneDoc; entries: Map<string, LaneEntry>; added: number } {
   const entries = new Map(doc.queue.filter((q) => ids.includes(q.id)).map((q) => [q.id, q]));
@@ -18,7 +21,7 @@ export function withEntries(doc: LaneDoc, ids: string[], now: number): { next: L
   return { next: { ...doc, queue: [...doc.queue, ...added], last }, entries, added: added.length };
 }
 
-export const sameEntry = (a: LaneEntry, b: { id: string; seq: number }) => a.id === b.id && a.seq === b.seq;
+export const sameEntry = (a: { id: string; seq: number }, b: { id: string; seq: number }) => a.id === b.id && a.seq === b.seq;
 
 /** Given back: no holder, no entries; the numbering, the dropped ones and the recent sends stay for the next holder. */
 export function givenBack(doc: LaneDoc): LaneDoc {
@@ -32,5 +35,5 @@ export function withoutEntry(doc: LaneDoc, entry: LaneEntry, drop: boolean): Lan
 }
 
 export function wasDropped(doc: LaneDoc, entry: { id: string; seq: number }): boolean {
-  return doc.dropped?.some((d) => sameEntry(d as LaneEntry, entry)) ?? false;
+  return doc.dropped?.some((d) => sameEntry(d, entry)) ?? false;
 }

@@ -1,10 +1,11 @@
 /** A lane document as its holder last wrote or read it: conditional writes, and the lane's lease kept. */
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { Versioned } from '../core/ports';
+import { emptyLane } from './laneDocs';
 import type { LaneDoc, LaneStore } from './ports';
 
-/** Renewals of the lease before giving up (each retry follows a change by another process). */
-const RENEW_ATTEMPTS = 50;
+/** Conditional writes to one lane document before giving up (each retry follows a change by another process). */
+export const LANE_WRITE_ATTEMPTS = 50;
 
 export class LaneHold {
   constructor(
@@ -24,14 +25,14 @@ export class LaneHold {
     } catch (err) {
       if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
       // An empty version stands for a document that is gone (expired): the next write creates it.
-      this.doc = (await this.lanes.get(this.key)) ?? { value: { until: 0, queue: [] }, etag: '' };
+      this.doc = (await this.lanes.get(this.key)) ?? { value: emptyLane(), etag: '' };
       return false;
     }
   }
 
   /** The lane's lease, renewed when it runs low; false when another process holds the lane now. */
   async keep(): Promise<boolean> {
-    for (let attempt = 0; attempt < RENEW_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const doc = this.doc.value;
       if (doc.holder !== this.me) return false;
       if (doc.until - this.now() > this.leaseMs / 2) return true;

@@ -109,6 +109,7 @@ export class Relay implements Outbox {
       readJob: (escalationId, id) => this.readJob(escalationId, id),
       takeOver: (job) => this.leases.take(job),
       release: (job) => this.leases.release(job),
+      leased: (delivery) => this.leases.leased(delivery),
       graceUntil: () => this.graceUntil,
       debug: (obj, msg) => this.log.debug(obj, msg),
       warn: (obj, msg) => this.log.warn(obj, msg),
@@ -130,7 +131,7 @@ export class Relay implements Outbox {
     // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
     // right after answering leaves it in its place in line.
     if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) return this.recordInLane(item, e, direction);
-    if (direction) item.delivery = { ...item.delivery, leaseOwner: this.options.instanceId, leaseUntil: this.now() + this.options.leaseMs };
+    if (direction) item.delivery = this.leases.leased(item.delivery);
     try {
       const saved = await this.sender.storeOf(item).append(item);
       return { item: saved.value, etag: saved.etag, duplicate: false };

@@ -12,15 +12,13 @@ import { BoundedCache } from '../core/boundedCache';
 import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
-import type { Outbound } from '../core/transcript';
-import { givenBack, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
+import type { Delivery, Outbound } from '../core/transcript';
+import { emptyLane, givenBack, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
-import { LaneHold } from './laneHold';
+import { LANE_WRITE_ATTEMPTS, LaneHold } from './laneHold';
 import type { Job, Sender } from './sender';
 import type { LocalLanes } from './localLanes';
 
-/** Conditional writes to one lane document before giving up (each retry follows a change by another process). */
-const LANE_WRITE_ATTEMPTS = 50;
 /** While an entry's item is not stored yet (its acceptor is writing it), the holder looks again at most this often. */
 const MISSING_RETRY_MS = 100;
 /** While an item with its own lease is sent by another process, the holder looks again at most this often. */
@@ -43,6 +41,8 @@ export interface SharedLanesDeps {
   takeOver: (job: Job) => Promise<Job | undefined>;
   /** Ends this process's lease on an item now (conditional; a changed item is left as it is). */
   release: (job: Job) => Promise<void>;
+  /** A delivery state leased to this process from now. */
+  leased: (delivery: Delivery) => Delivery;
   /** Until then a joining process delivers nothing (the others have not seen its heartbeat yet). */
   graceUntil: () => number;
   debug: (obj: object, msg: string) => void;
@@ -124,7 +124,7 @@ export class SharedLanes {
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const current = await this.deps.lanes.get(key);
       const now = this.deps.now();
-      const doc: LaneDoc = current?.value ?? { until: 0, queue: [] };
+      const doc: LaneDoc = current?.value ?? emptyLane();
       const { next, entries, added } = withEntries(doc, ids, now);
       const free = !doc.holder || doc.holder === me || doc.until <= now;
       if (!free) {
@@ -173,7 +173,7 @@ export class SharedLanes {
           continue;
         }
       }
-      const own = { ...job.item, delivery: { ...job.item.delivery, state: 'pending' as const, laneSeq: undefined, leaseOwner: this.deps.me, leaseUntil: this.deps.now() + this.deps.leaseMs } };
+      const own = { ...job.item, delivery: this.deps.leased({ ...job.item.delivery, state: 'pending', laneSeq: undefined }) };
       const saved = await this.deps.sender.storeOf(own).replace(own, job.etag);
       this.deps.warn({ lane: key, itemId: job.item.id }, 'an item stored after its lane entry was dropped is queued again');
       return { requeued: true, ...(await this.join(escalationId, direction, [{ item: saved.value, etag: saved.etag }], known, true)) };
@@ -201,7 +201,7 @@ export class SharedLanes {
     const wait = this.deps.graceUntil() - this.deps.now();
     if (wait > 0) await this.deps.sleep(wait);
     const key = laneKey(escalationId, direction);
-    const hold = new LaneHold(this.deps.lanes, key, this.deps.me, this.deps.leaseMs, this.deps.now, start ?? (await this.deps.lanes.get(key)) ?? { value: { until: 0, queue: [] }, etag: '' });
+    const hold = new LaneHold(this.deps.lanes, key, this.deps.me, this.deps.leaseMs, this.deps.now, start ?? (await this.deps.lanes.get(key)) ?? { value: emptyLane(), etag: '' });
     try {
       await this.serveHeld(escalationId, direction, hold, known);
     } finally {

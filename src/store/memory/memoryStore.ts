@@ -5,7 +5,7 @@ import { LINE_FACTS_WINDOW, lineFactsOf } from '../../core/timers';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import { bySeq, type CardItem, type OutboxItem, type TranscriptEntry } from '../../core/transcript';
-import { laneEntries, type LaneDoc } from '../../delivery/ports';
+import type { LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 
 /**
@@ -79,7 +79,11 @@ class Table<T> {
   }
 
   all(): Array<Versioned<T>> {
-    return [...this.rows.keys()].map((id) => this.get(id)!);
+    return this.ids().map((id) => this.get(id)!);
+  }
+
+  ids(): string[] {
+    return [...this.rows.keys()];
   }
 
   private put(id: string, value: T): Versioned<T> {
@@ -175,7 +179,7 @@ export function createMemoryStore(): HandoverStore {
   };
   const settings = new Map<string, string>();
   const beats = new Map<string, number>();
-  const lanes = new Map<string, { doc: LaneDoc; etag: string }>();
+  const lanes = new Table<LaneDoc>();
   return {
     escalations: escalationStore,
     lookups: lookupStore,
@@ -212,20 +216,13 @@ export function createMemoryStore(): HandoverStore {
       },
     },
     lanes: {
-      async get(key) {
-        const found = lanes.get(key);
-        return found && { value: { ...structuredClone(found.doc), queue: laneEntries(found.doc.queue) }, etag: found.etag };
-      },
-      async put(key, doc, etag) {
-        const found = lanes.get(key);
-        if (etag === undefined && found) throw new ConflictError(`lane ${key}`);
-        if (etag !== undefined && found?.etag !== etag) throw new ConcurrencyError(`lane ${key}`);
-        const saved = { doc: structuredClone(doc), etag: randomUUID() };
-        lanes.set(key, saved);
-        return { value: structuredClone(doc), etag: saved.etag };
-      },
+      get: async (key) => lanes.get(key),
+      put: async (key, doc, etag) => (etag === undefined ? lanes.create(key, doc, `lane ${key}`) : lanes.replace(key, doc, etag, `lane ${key}`)),
       async stalled(nowMs, limit) {
-        return [...lanes].filter(([, { doc }]) => doc.until < nowMs && doc.queue.length > 0).slice(0, limit).map(([key]) => key);
+        return lanes.ids().filter((key) => {
+          const doc = lanes.get(key)!.value;
+          return doc.until < nowMs && doc.queue.length > 0;
+        }).slice(0, limit);
       },
     },
     ping: async () => undefined,
