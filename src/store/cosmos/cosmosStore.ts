@@ -257,5 +257,8 @@ function itemStore<T extends OutboxItem>(container: Container, ttl: number): Del
 
 /** Only the lane's own fields (no Cosmos system fields, no `kind`/`ttl`). */
 function laneOf(doc: LaneDoc): LaneDoc {
-  return { holder: doc.holder, until: doc.until, last: doc.last, dropped: doc.dropped, memo: doc.memo, queue: laneEntries(doc.queue) };
+  // Fields the document does not have stay absent (as the in-memory store gives them back).
+  const { holder, until, last, dropped, memo } = doc;
+  const optional = Object.fromEntries(Object.entries({ holder, last, dropped, memo }).filter(([, v]) => v !== undefined));
+  return { ...optional, until, queue: laneEntries(doc.queue) };
 }
