@@ -46,6 +46,8 @@ export interface RunResult {
   p95: number;
   p99: number;
   cpuMsPerMessage: number;
+  /** The part of cpuMsPerMessage on the main (JavaScript) thread; the rest is V8's GC helpers and libuv's pool. */
+  mainCpuMsPerMessage: number;
   cosmosOps?: Record<string, number>;
 }
 
@@ -100,7 +102,9 @@ export class Clock {
 async function startEntry(mode: Mode, env: Record<string, string>): Promise<Service> {
   // BENCH_PIN: the CPUs the services run on (taskset), so they do not share a core with the driver.
   const pin = process.env.BENCH_PIN ? ['taskset', '-c', process.env.BENCH_PIN] : [];
-  const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_NODE_FLAGS: V8/Node flags for every service process alike (the floor's too), e.g. a young-generation size.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), ...flags, '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -113,8 +117,9 @@ async function startEntry(mode: Mode, env: Record<string, string>): Promise<Serv
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+/** User + system CPU seconds of a process (all its threads), or of its main thread alone (`/proc/pid/task/pid`). */
+function cpuSeconds(pid: number, mainThread = false): number {
+  const fields = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
@@ -204,6 +209,7 @@ export async function measure(setup: Setup, ctx: { clock: Clock; stub: Connector
   if (ctx.profile) for (const p of pids) process.kill(p, 'SIGHUP');
   const before = await counts(cosmos);
   const cpu0 = pids.reduce((sum, p) => sum + cpuSeconds(p), 0);
+  const main0 = pids.reduce((sum, p) => sum + cpuSeconds(p, true), 0);
   const t0 = Date.now();
   let n = 0;
   let failed = 0;
@@ -239,8 +245,9 @@ export async function measure(setup: Setup, ctx: { clock: Clock; stub: Connector
     await new Promise((r) => setTimeout(r, 2000)); // the profile is written before the process may be killed
   }
   const cpu = pids.reduce((sum, p) => sum + cpuSeconds(p), 0) - cpu0;
+  const main = pids.reduce((sum, p) => sum + cpuSeconds(p, true), 0) - main0;
   const after = await counts(cosmos);
   const sorted = [...clock.latencies].sort((a, b) => a - b);
   const ops = before && after ? Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] - (before[k] ?? 0)) / Math.max(1, sorted.length)])) : undefined;
-  return { sent, delivered: sorted.length, failedRequests: failed, seconds, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), cpuMsPerMessage: (cpu * 1000) / Math.max(1, sorted.length), cosmosOps: ops };
+  return { sent, delivered: sorted.length, failedRequests: failed, seconds, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), cpuMsPerMessage: (cpu * 1000) / Math.max(1, sorted.length), mainCpuMsPerMessage: (main * 1000) / Math.max(1, sorted.length), cosmosOps: ops };
 }

@@ -17,25 +17,31 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-export async function pairedStep(floor: Setup, memory: Setup, ctx: { clock: Clock; stub: ConnectorStub; agent: Agent; nextRunId: () => number }, o: Options, rounds: number, seconds: number, directions: Direction[] = ['toDesk', 'toCustomer']): Promise<string[]> {
+/**
+ * `base` against `other` (floor against memory; or, as a calibration, the floor against a second floor process,
+ * which should give 1.00× within the noise). The label names the pair in the output.
+ */
+export async function pairedStep(base: Setup, other: Setup, ctx: { clock: Clock; stub: ConnectorStub; agent: Agent; nextRunId: () => number }, o: Options, rounds: number, seconds: number, label = `${other.mode}/${base.mode}`, directions: Direction[] = ['toDesk', 'toCustomer']): Promise<string[]> {
   const out: string[] = [];
   for (const direction of directions) {
     const ratios: number[] = [];
-    const rates: Record<'floor' | 'memory', number[]> = { floor: [], memory: [] };
+    const rates = new Map<Setup, number[]>([[base, []], [other, []]]);
+    const cpu = new Map<Setup, string[]>([[base, []], [other, []]]);
     // One pair first that is not counted: the direction's code is warm in both processes before the pairs count.
-    for (const setup of [floor, memory]) await measure(setup, { ...ctx, runId: ctx.nextRunId(), seconds }, direction, 'saturating', o);
+    for (const setup of [base, other]) await measure(setup, { ...ctx, runId: ctx.nextRunId(), seconds }, direction, 'saturating', o);
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? [floor, memory] : [memory, floor];
+      const order = r % 2 === 0 ? [base, other] : [other, base];
       for (const setup of order) {
         const res = await measure(setup, { ...ctx, runId: ctx.nextRunId(), seconds, profile: !!process.env.BENCH_CPU_PROF }, direction, 'saturating', o);
-        rates[setup.mode as 'floor' | 'memory'].push(res.delivered / res.seconds);
+        rates.get(setup)!.push(res.delivered / res.seconds);
+        cpu.get(setup)!.push(`${res.cpuMsPerMessage.toFixed(2)} (main thread ${res.mainCpuMsPerMessage.toFixed(2)})`);
       }
-      ratios.push(rates.memory[r] / rates.floor[r]);
-      console.error(`paired ${direction} round ${r + 1}: floor ${rates.floor[r].toFixed(0)} msg/s, memory ${rates.memory[r].toFixed(0)} msg/s`);
+      ratios.push(rates.get(other)![r] / rates.get(base)![r]);
+      console.error(`paired ${label} ${direction} round ${r + 1}: ${base.mode} ${rates.get(base)![r].toFixed(0)} msg/s, CPU ms/msg ${cpu.get(base)![r]}; ${other.mode} ${rates.get(other)![r].toFixed(0)} msg/s, CPU ms/msg ${cpu.get(other)![r]}`);
     }
     out.push(
-      `paired saturating ${direction}, ${rounds} rounds of ${seconds} s: memory/floor ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median(ratios).toFixed(2)}× ` +
-        `(floor median ${median(rates.floor).toFixed(0)} msg/s, memory median ${median(rates.memory).toFixed(0)} msg/s)`,
+      `paired saturating ${direction}, ${rounds} rounds of ${seconds} s: ${label} ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median(ratios).toFixed(2)}× ` +
+        `(${base.mode} median ${median(rates.get(base)!).toFixed(0)} msg/s, ${other.mode} median ${median(rates.get(other)!).toFixed(0)} msg/s)`,
     );
   }
   return out;

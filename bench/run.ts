@@ -10,7 +10,8 @@
  * balancer without affinity): what sharing lanes across instances costs.
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (300),
  * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_PAIRED_ROUNDS (6, 0 = none),
- * BENCH_PAIRED_SECONDS (4), BENCH_PIN (CPUs for the services, e.g. `1`; run the driver with `taskset -c 0`), BENCH_CPU_PROF (a folder: each service process writes a V8 CPU profile of each
+ * BENCH_PAIRED_SECONDS (4), BENCH_PAIRED_CALIBRATE (1: the floor paired against a second floor process too),
+ * BENCH_NODE_FLAGS (flags for every service process, e.g. `--max-semi-space-size=32`), BENCH_PIN (CPUs for the services, e.g. `1`; run the driver with `taskset -c 0`), BENCH_CPU_PROF (a folder: each service process writes a V8 CPU profile of each
  * saturating run there).
  */
 import { cpus, totalmem } from 'node:os';
@@ -30,6 +31,7 @@ const RSS_ESCALATIONS = Number(process.env.BENCH_RSS_ESCALATIONS ?? 10_000);
 const MODES = (process.env.BENCH_MODES ?? 'floor,memory,cosmos,cosmos2').split(',') as Mode[];
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 6);
 const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 4);
+const CALIBRATE = process.env.BENCH_PAIRED_CALIBRATE === '1';
 
 async function main(): Promise<void> {
   const stub = await new ConnectorStub().start();
@@ -63,7 +65,14 @@ async function main(): Promise<void> {
     if (paired && (mode === 'floor' || mode === 'memory')) kept[mode] = setup;
     else await stop(setup);
     if (kept.floor && kept.memory) {
-      extras.push(...(await pairedStep(kept.floor, kept.memory, { clock, stub, agent, nextRunId: () => ++runId }, options, PAIRED_ROUNDS, PAIRED_SECONDS)));
+      const pairCtx = { clock, stub, agent, nextRunId: () => ++runId };
+      extras.push(...(await pairedStep(kept.floor, kept.memory, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS)));
+      if (CALIBRATE) {
+        // The same comparison of the floor against a second floor process: what the method gives for no difference.
+        const twin = await prepare('floor', stub, clock, agent, options);
+        extras.push(...(await pairedStep(kept.floor, twin, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS, 'floor/floor (calibration)')));
+        await stop(twin);
+      }
       await stop(kept.floor);
       await stop(kept.memory);
       delete kept.floor;
@@ -74,11 +83,11 @@ async function main(): Promise<void> {
 
   console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   console.log(`Loads: moderate = ${options.rate} msg/s open loop; saturating = ${options.concurrency} concurrent senders, closed loop; ${options.seconds} s each; ${options.escalations} open chats\n`);
-  console.log('| mode | direction | load | sent | delivered | msg/s | p50 ms | p95 ms | p99 ms | CPU ms/msg | Cosmos ops/msg |');
+  console.log('| mode | direction | load | sent | delivered | msg/s | p50 ms | p95 ms | p99 ms | CPU ms/msg (main thread) | Cosmos ops/msg |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const { mode, direction, load, r } of table) {
     const ops = r.cosmosOps ? Object.entries(r.cosmosOps).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') : '–';
-    console.log(`| ${mode} | ${direction} | ${load} | ${r.sent} | ${r.delivered} | ${(r.delivered / r.seconds).toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuMsPerMessage.toFixed(2)} | ${ops} |`);
+    console.log(`| ${mode} | ${direction} | ${load} | ${r.sent} | ${r.delivered} | ${(r.delivered / r.seconds).toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuMsPerMessage.toFixed(2)} (${r.mainCpuMsPerMessage.toFixed(2)}) | ${ops} |`);
   }
   console.log('');
   for (const line of extras) console.log(line);
