@@ -3,7 +3,7 @@
  * checked by its bytes and size, and stored; anything else is refused, so its sender can be told. A line's text is
  * relayed whatever happens to its files.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { FileRefusedError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { FileRef } from '../core/transcript';
@@ -54,7 +54,7 @@ export class ImageIntake {
         continue;
       }
       try {
-        const id = source.activityId ? createHash('sha256').update(`${source.activityId}|${index}`).digest('hex').slice(0, 40) : this.newId();
+        const id = source.activityId ? hash('sha256', `${source.activityId}|${index}`, 'hex').slice(0, 40) : this.newId();
         intake.files.push(await this.takeOne(a, download, id));
       } catch (err) {
         if (!(err instanceof FileRefusedError)) this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) ?? 'not a URL' }, 'an attachment could not be taken in');

@@ -15,7 +15,26 @@ export function isLoopback(host: string): boolean {
 
 export type ServiceUrlVerdict = { allowed: true; loopback: boolean } | { allowed: false; reason: string };
 
+/**
+ * Verdicts remembered per policy (policies are fixed at start-up): a deployment sees a handful of service URLs, one
+ * per region and tenant, and one is asked on every inbound activity and every send. A plain map emptied when full
+ * (not LRU: a hit is then one lookup), so forged URLs cannot grow it.
+ */
+const verdicts = new WeakMap<ServiceUrlPolicy, Map<string, ServiceUrlVerdict>>();
+const REMEMBERED_URLS = 512;
+
 export function checkServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): ServiceUrlVerdict {
+  let memo = verdicts.get(policy);
+  if (!memo) verdicts.set(policy, (memo = new Map()));
+  const known = memo.get(serviceUrl);
+  if (known) return known;
+  const verdict = Object.freeze(judge(serviceUrl, policy));
+  if (memo.size >= REMEMBERED_URLS) memo.clear();
+  memo.set(serviceUrl, verdict);
+  return verdict;
+}
+
+function judge(serviceUrl: string, policy: ServiceUrlPolicy): ServiceUrlVerdict {
   let url: URL;
   try {
     url = new URL(serviceUrl);
