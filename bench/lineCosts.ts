@@ -1,0 +1,41 @@
+/**
+ * `node dist/bench/lineCosts.js`: the costs behind three per-line choices (docs/BENCHMARKS.md). An outbox item's id is
+ * a sha256 of where it came from (idempotent retries): `crypto.hash` against `createHash`. A service URL's verdict is
+ * asked on every inbound activity and every send: parsing it with `new URL` against the remembered verdict. The
+ * caches' hits (a thread's escalation, a recorded send): two generations against a strict LRU's move on every hit.
+ */
+import { createHash, hash } from 'node:crypto';
+import { BoundedCache } from '../src/core/boundedCache';
+import { checkServiceUrl } from '../src/outbound/serviceUrlPolicy';
+
+function timed(name: string, f: () => unknown, n = 300_000): void {
+  for (let i = 0; i < n / 10; i++) f();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) f();
+  console.log(`${name}: ${(Number(process.hrtime.bigint() - t) / n / 1000).toFixed(2)} µs`);
+}
+
+const source = 'esc-1234567890abcdef|toCustomer|1:1a2b3c4d5e6f7g8h9i0j';
+timed('createHash sha256', () => createHash('sha256').update(source).digest('hex'));
+timed('crypto.hash sha256', () => hash('sha256', source, 'hex'));
+const policy = { allowedHosts: ['smba.trafficmanager.net'], allowLoopback: false };
+let n = 0;
+timed('checkServiceUrl, a new URL each time', () => checkServiceUrl(`https://smba.trafficmanager.net/amer/${n++}/`, policy));
+timed('checkServiceUrl, one URL again', () => checkServiceUrl('https://smba.trafficmanager.net/amer/c0ffee00-0000-4000-8000-000000000002/', policy));
+
+const lru = new Map<string, number>();
+const cache = new BoundedCache<number>(1_000);
+const keys = Array.from({ length: 400 }, (_, i) => `19:thread-${i}@thread.tacv2;messageid=${1000 + i}`);
+keys.forEach((key, i) => {
+  lru.set(key, i);
+  cache.set(key, i);
+});
+let k = 0;
+timed('a hit, strict LRU (delete and set again)', () => {
+  const key = keys[k++ % 400];
+  const v = lru.get(key)!;
+  lru.delete(key);
+  lru.set(key, v);
+  return v;
+});
+timed('a hit, BoundedCache (two generations)', () => cache.get(keys[k++ % 400]));
