@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
-import { DEFAULT_QUEUE, queueOf, type AgentRef, type CustomerRef, type Decision, type Escalation } from './escalation';
+import { DEFAULT_QUEUE, queueOf, type AgentRef, type Decision, type Escalation } from './escalation';
 import { EscalationFinder } from './finder';
 import { ConcurrencyError, ConflictError, UnknownQueueError } from './errors';
 import { Ledger } from './ledger';
@@ -17,6 +17,9 @@ import { forceClose, transfer, type TransferTarget } from './transfer';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { notices } from './notices';
 import { newEntry, type FileRef, type TranscriptEntry } from './transcript';
+import type { AgentMessageResult, CustomerLine, CustomerMessageResult, StartInput } from './handoverInputs';
+
+export type { AgentMessageResult, CustomerLine, CustomerMessageResult, StartInput } from './handoverInputs';
 
 export interface HandoverDeps {
   store: { escalations: EscalationStore; lookups: LookupStore; transcripts: TranscriptStore };
@@ -33,40 +36,6 @@ export interface HandoverDeps {
   queueRules?: QueueRule[];
   /** What closing a chat does besides: the transcript in the thread, the survey after an agent's resolve. */
   closing?: { transcriptOnClose: boolean; surveyOnResolve: boolean };
-}
-
-export type CustomerMessageResult =
-  | { kind: 'relayed'; escalation: Escalation }
-  | { kind: 'duplicate'; escalation: Escalation }
-  | { kind: 'closed'; escalation: Escalation }
-  | { kind: 'unknown' };
-
-export type AgentMessageResult =
-  | { kind: 'relayed'; escalation: Escalation; claimed: boolean }
-  | { kind: 'note'; escalation: Escalation }
-  | { kind: 'duplicate'; escalation: Escalation }
-  | { kind: 'notOwner'; escalation: Escalation }
-  | { kind: 'closed'; escalation: Escalation };
-
-export interface StartInput {
-  customer: CustomerRef;
-  problem: string;
-  context: Record<string, string>;
-  /** The `Queue` input: which queue the chat should wait in (routing decides; see routing.ts). */
-  queue?: string;
-}
-
-export interface CustomerLine {
-  /** The chat the line came from (Copilot Studio's conversation id). */
-  conversationId: string;
-  /** LiveChatConversationId, when Copilot Studio passes it: saves the look-up (checked against the chat). */
-  escalationId?: string;
-  text: string;
-  activityId?: string;
-  problem?: string;
-  /** Images that came with the line, stored already; how many files were not passed on (the customer is told). */
-  files?: FileRef[];
-  refusedFiles?: number;
 }
 
 const MAX_CONFLICT_RETRIES = 25;

@@ -1,5 +1,16 @@
-/** Pure changes to a lane document (sharedLanes.ts writes them, each conditional on the version it read). */
+/** A lane document's key, and pure changes to it (sharedLanes.ts writes them, each conditional on the version it read). */
+import type { Outbound } from '../core/transcript';
 import type { LaneDoc, LaneEntry } from './ports';
+
+/** One lane per escalation and direction. */
+export function laneKey(escalationId: string, direction: Outbound): string {
+  return `lane-queue|${escalationId}|${direction}`;
+}
+
+export function parseLaneKey(key: string): { escalationId: string; direction: Outbound } | undefined {
+  const m = /^lane-queue\|(.+)\|(toDesk|toCustomer)$/.exec(key);
+  return m ? { escalationId: m[1], direction: m[2] as Outbound } : undefined;
+}
 
 /** How many dropped entries a lane remembers (an acceptor whose store write was slow looks there). */
 const DROPPED_MEMORY = 20;

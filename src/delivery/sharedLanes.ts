@@ -13,7 +13,7 @@ import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
 import type { Delivery, Outbound } from '../core/transcript';
-import { emptyLane, givenBack, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
+import { emptyLane, givenBack, laneKey, parseLaneKey, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
 import { LANE_WRITE_ATTEMPTS, LaneHold } from './laneHold';
 import type { Job, Sender } from './sender';
@@ -54,15 +54,6 @@ export interface Appended {
   entries: Map<string, LaneEntry>;
   /** Serves the lane here, `accepted` being items just stored (delivered without reading them back). */
   serve?: (accepted: Job[]) => Promise<void>;
-}
-
-export function laneKey(escalationId: string, direction: Outbound): string {
-  return `lane-queue|${escalationId}|${direction}`;
-}
-
-export function parseLaneKey(key: string): { escalationId: string; direction: Outbound } | undefined {
-  const m = /^lane-queue\|(.+)\|(toDesk|toCustomer)$/.exec(key);
-  return m ? { escalationId: m[1], direction: m[2] as Outbound } : undefined;
 }
 
 export class SharedLanes {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { StoreUnavailableError } from '../../src/core/errors';
 import { DeliveryError } from '../../src/delivery/deliveryError';
+import { laneKey } from '../../src/delivery/laneDocs';
 import type { LaneMemory } from '../../src/delivery/ports';
 import type { Relay } from '../../src/delivery/relay';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
@@ -53,12 +54,12 @@ describe('several processes on one store (lanes under a lease)', () => {
     await bothShared(a, b);
     skew += 200; // past the joining grace
     const first = a.dispatch(e, await a.record(toCustomer('1'), e));
-    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.holder === 'a');
     await b.dispatch(e, await b.record(toCustomer('2'), e)); // b only queues its line: a holds the lane
     assert.deepEqual(customer.sent, []);
     await first;
     assert.deepEqual(customer.sent, ['1', '2']);
-    const lane = await store.lanes.get('lane-queue|e|toCustomer');
+    const lane = await store.lanes.get(laneKey('e', 'toCustomer'));
     assert.deepEqual([lane?.value.holder, lane?.value.queue], [undefined, []], 'given back, nothing left');
   });
 
@@ -69,7 +70,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     const orphan = toCustomer('left behind');
     orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
     await store.transcripts.append(orphan);
-    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() - 1, queue: [{ id: orphan.id, seq: 1, at: clock.now() - 1 }] });
+    await store.lanes.put(laneKey('e', 'toCustomer'), { holder: 'dead', until: clock.now() - 1, queue: [{ id: orphan.id, seq: 1, at: clock.now() - 1 }] });
     await store.instances.heartbeat('dead', 60_000, clock.now());
     const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, clock).relay);
     const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, clock).relay);
@@ -86,7 +87,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     const leaseMs = 10_000;
     // The dead peer's last heartbeat ran out 5 s ago: this process stays careful (shared) for 5 s more.
     await store.instances.heartbeat('dead', 0, clock.now() - 5_000);
-    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() + 3_000, queue: [] });
+    await store.lanes.put(laneKey('e', 'toCustomer'), { holder: 'dead', until: clock.now() + 3_000, queue: [] });
     const b = await started(relayOn(store, customer, { ...shared, leaseMs, instanceId: 'b' }, clock).relay);
     await until(() => b.shared());
     const first = await b.record(toCustomer('1'), e);
@@ -118,7 +119,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     const job = (await store.transcripts.get('e', recorded.item.id))!;
     await b.dispatch(e, { item: { ...job.value, delivery: { ...job.value.delivery, state: 'pending' } }, etag: job.etag, duplicate: false });
     assert.ok(holders.includes('b'), `b held the lane: ${JSON.stringify(holders)}`);
-    const lane = await store.lanes.get('lane-queue|e|toCustomer');
+    const lane = await store.lanes.get(laneKey('e', 'toCustomer'));
     assert.deepEqual(lane?.value.memo, { sent: ['a'] });
     assert.deepEqual(customer.sent, ['hello']);
   });
@@ -171,7 +172,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     await b.dispatch(e, again);
     await Promise.all([a.idle(), b.idle()]);
     assert.deepEqual(customer.sent, ['once']);
-    assert.equal((await store.lanes.get('lane-queue|e|toCustomer'))?.value.last, 2, 'the retry appended an entry of its own');
+    assert.equal((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.last, 2, 'the retry appended an entry of its own');
     await assertDeliveredInLane(store, 'e', 'toCustomer');
   });
 
@@ -185,7 +186,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     store.transcripts.get = async (escalationId, id) => (reads++, get(escalationId, id));
     const first = b.dispatch(e, await b.record(toCustomer('0'), e)); // b holds the lane while it sends '0'
     const late = a.record(toCustomer('1'), e); // a appends its entry, then its write of the line hangs
-    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 2);
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.queue.length === 2);
     await until(() => customer.sent.length === 1 && reads >= 2); // b sent '0' and looked for '1' more than once
     const third = b.dispatch(e, await b.record(toCustomer('2'), e));
     const looked = reads;
@@ -215,7 +216,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     await b.sweep();
     await b.idle();
     assert.deepEqual(customer.sent, ['2']);
-    assert.deepEqual((await store.lanes.get('lane-queue|e|toCustomer'))?.value.dropped, [{ id: line.id, seq: 1 }]);
+    assert.deepEqual((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.dropped, [{ id: line.id, seq: 1 }]);
     await a.dispatch(e, await a.record(structuredClone(line), e)); // the channel's retry
     await Promise.all([a.idle(), b.idle()]);
     assert.deepEqual(customer.sent, ['2', '1']);
@@ -240,7 +241,7 @@ describe('several processes on one store (lanes under a lease)', () => {
       return put(key, doc, etag);
     };
     const late = a.record(toCustomer('x'), e);
-    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 1);
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.queue.length === 1);
     skew += 400; // a's lease and the entry's time are up
     await b.sweep();
     await a.dispatch(e, await late);
@@ -255,11 +256,11 @@ describe('several processes on one store (lanes under a lease)', () => {
     const { a, b, customer } = await pair(store);
     const stored = holdWrite(store, 'slow');
     const late = a.record(toCustomer('slow'), e);
-    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length === 1);
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.queue.length === 1);
     skew += 400; // the write takes longer than the lease: b's sweep drops the entry as never stored
     await b.sweep();
     await b.idle();
-    assert.equal((await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length, 0);
+    assert.equal((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.queue.length, 0);
     stored();
     await a.dispatch(e, await late);
     await Promise.all([a.idle(), b.idle()]);
@@ -278,7 +279,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     };
     await a.dispatch(e, await a.record(toCustomer('once'), e));
     assert.deepEqual(customer.sent, ['once']);
-    assert.equal((await store.lanes.get('lane-queue|e|toCustomer'))?.value.queue.length, 1, 'still listed');
+    assert.equal((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.queue.length, 1, 'still listed');
     skew += 400;
     await a.sweep();
     await a.idle();
@@ -295,7 +296,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     for (const [i, line] of lines.entries()) {
       await store.transcripts.append({ ...line, delivery: { ...line.delivery, state: 'queued', laneSeq: i + 1 } });
     }
-    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: clock.now() + 100, last: 2, queue: lines.map((l, i) => ({ id: l.id, seq: i + 1, at: clock.now() })) });
+    await store.lanes.put(laneKey('e', 'toCustomer'), { holder: 'dead', until: clock.now() + 100, last: 2, queue: lines.map((l, i) => ({ id: l.id, seq: i + 1, at: clock.now() })) });
     await Promise.all([a.sweep(), b.sweep()]);
     assert.deepEqual(customer.sent, [], 'its lease still runs');
     skew += 200;
@@ -311,14 +312,14 @@ describe('several processes on one store (lanes under a lease)', () => {
     const line = toCustomer('behind');
     await store.transcripts.append({ ...line, delivery: { ...line.delivery, state: 'queued', laneSeq: 2 } });
     const at = clock.now();
-    await store.lanes.put('lane-queue|e|toCustomer', { holder: 'dead', until: at - 1, last: 2, queue: [{ id: 'gone', seq: 1, at, stored: true }, { id: line.id, seq: 2, at }] });
+    await store.lanes.put(laneKey('e', 'toCustomer'), { holder: 'dead', until: at - 1, last: 2, queue: [{ id: 'gone', seq: 1, at, stored: true }, { id: line.id, seq: 2, at }] });
     await a.sweep(); // resumed: 'gone' is waited for
-    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.holder === 'a');
     assert.deepEqual(customer.sent, []);
     skew += 4 * 300 + 1; // four leases
     await a.idle();
     assert.deepEqual(customer.sent, ['behind']);
-    assert.deepEqual((await store.lanes.get('lane-queue|e|toCustomer'))?.value.dropped, [{ id: 'gone', seq: 1 }]);
+    assert.deepEqual((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.dropped, [{ id: 'gone', seq: 1 }]);
   });
 
   it('a line a lone process is still retrying when a peer appears is not overtaken by its next line (now in the lane)', async () => {
@@ -383,7 +384,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     await bothShared(a, b);
     skew += 200; // past the joining grace
     const first = a.dispatch(e, await a.record(toCustomer('1'), e)); // a holds the lane while it sends (100 ms)
-    await until(async () => (await store.lanes.get('lane-queue|e|toCustomer'))?.value.holder === 'a');
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.holder === 'a');
     const orphan = toCustomer('orphan');
     orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
     await store.transcripts.append(orphan);

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { Ledger } from '../../src/core/ledger';
 import { newEntry } from '../../src/core/transcript';
+import { laneKey } from '../../src/delivery/laneDocs';
 import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
 import { Relay } from '../../src/delivery/relay';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
@@ -21,7 +22,7 @@ export const until = async (done: () => boolean | Promise<boolean>, ms = 5000) =
 export async function assertDeliveredInLane(store: ReturnType<typeof createMemoryStore>, escalationId: string, direction: 'toDesk' | 'toCustomer') {
   const lines = (await store.transcripts.list(escalationId)).filter((l) => l.direction === direction);
   assert.ok(lines.length > 0 && lines.every((l) => l.delivery.state === 'queued' && l.delivery.laneSeq! > 0), JSON.stringify(lines.map((l) => l.delivery)));
-  assert.deepEqual((await store.lanes.get(`lane-queue|${escalationId}|${direction}`))?.value.queue, [], 'the lane lists nothing: all delivered');
+  assert.deepEqual((await store.lanes.get(laneKey(escalationId, direction)))?.value.queue, [], 'the lane lists nothing: all delivered');
 }
 
 export function relayOn(store = createMemoryStore(), customer: CustomerChannel = recordingCustomer(), options: Record<string, unknown> = {}, extra: { memory?: LaneMemory; now?: () => number; desk?: ReturnType<typeof recordingDesk> } = {}) {
