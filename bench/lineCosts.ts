@@ -38,4 +38,10 @@ timed('a hit, strict LRU (delete and set again)', () => {
   lru.set(key, v);
   return v;
 });
-timed('a hit, BoundedCache (two generations)', () => cache.get(keys[k++ % 400]));
+timed('a hit, BoundedCache (two generations), young', () => cache.get(keys[k++ % 400]));
+// 400 keys in a cache of 100: every hit has to come from the old generation, or misses.
+const small = new BoundedCache<number>(100);
+timed('a hit or a miss, BoundedCache cycling 400 keys through 100', () => {
+  const key = keys[k++ % 400];
+  return small.get(key) ?? small.set(key, 1);
+});

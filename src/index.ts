@@ -1,9 +1,15 @@
 /** Entry point: validate configuration, start, and stop cleanly on SIGTERM/SIGINT. */
+import * as crypto from 'node:crypto';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logging';
 
 async function main(): Promise<void> {
+  // Outbox ids are hashed with crypto.hash, which Node has from 20.12 (package.json's engines is not enforced).
+  if (typeof (crypto as { hash?: unknown }).hash !== 'function') {
+    console.error(`Node 20.12 or later is required; this is ${process.version}.`);
+    process.exit(1);
+  }
   let config;
   try {
     config = loadConfig();

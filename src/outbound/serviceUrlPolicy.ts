@@ -17,11 +17,14 @@ export type ServiceUrlVerdict = { allowed: true; loopback: boolean } | { allowed
 
 /**
  * Verdicts remembered per policy (policies are fixed at start-up): a deployment sees a handful of service URLs, one
- * per region and tenant, and one is asked on every inbound activity and every send. A plain map emptied when full
- * (not LRU: a hit is then one lookup), so forged URLs cannot grow it.
+ * per region and tenant, and one is asked on every inbound activity and every send. Only allowed URLs of a sane
+ * length are remembered, in a plain map emptied when full (not LRU: a hit is then one lookup). A forged URL is
+ * judged afresh each time: the console's route checks it before the Bot Framework checks the token, so remembering
+ * refusals would let anyone fill the map with bodies of their choosing.
  */
 const verdicts = new WeakMap<ServiceUrlPolicy, Map<string, ServiceUrlVerdict>>();
 const REMEMBERED_URLS = 512;
+const REMEMBERED_URL_LENGTH = 256;
 
 export function checkServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): ServiceUrlVerdict {
   let memo = verdicts.get(policy);
@@ -29,8 +32,10 @@ export function checkServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): S
   const known = memo.get(serviceUrl);
   if (known) return known;
   const verdict = Object.freeze(judge(serviceUrl, policy));
-  if (memo.size >= REMEMBERED_URLS) memo.clear();
-  memo.set(serviceUrl, verdict);
+  if (verdict.allowed && serviceUrl.length <= REMEMBERED_URL_LENGTH) {
+    if (memo.size >= REMEMBERED_URLS) memo.clear();
+    memo.set(serviceUrl, verdict);
+  }
   return verdict;
 }
 

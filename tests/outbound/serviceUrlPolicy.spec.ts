@@ -24,12 +24,18 @@ describe('service URL policy', () => {
     assert.ok(Object.isFrozen(checkServiceUrl(url, local)), 'a shared verdict cannot be changed by a caller');
   });
 
-  it('forgets its verdicts past its bound, so forged URLs cannot grow it', () => {
+  it('remembers allowed URLs only, and a bounded number of them: refusals and long URLs are judged afresh', () => {
     const policy: ServiceUrlPolicy = { allowedHosts: ['smba.trafficmanager.net'], allowLoopback: false };
-    const first = checkServiceUrl('https://forged-0.example/', policy);
-    for (let i = 1; i <= 600; i++) checkServiceUrl(`https://forged-${i}.example/`, policy);
-    const again = checkServiceUrl('https://forged-0.example/', policy);
+    const forged = 'https://forged.example/';
+    assert.notEqual(checkServiceUrl(forged, policy), checkServiceUrl(forged, policy), 'a refusal is not remembered');
+    const long = `https://smba.trafficmanager.net/${'x'.repeat(300)}/`;
+    assert.equal(checkServiceUrl(long, policy).allowed, true);
+    assert.notEqual(checkServiceUrl(long, policy), checkServiceUrl(long, policy), 'a long URL is not remembered');
+    const first = checkServiceUrl('https://smba.trafficmanager.net/amer/t0/', policy);
+    assert.equal(checkServiceUrl('https://smba.trafficmanager.net/amer/t0/', policy), first, 'an allowed URL is');
+    for (let i = 1; i <= 600; i++) checkServiceUrl(`https://smba.trafficmanager.net/amer/t${i}/`, policy);
+    const again = checkServiceUrl('https://smba.trafficmanager.net/amer/t0/', policy);
     assert.deepEqual(again, first);
-    assert.notEqual(again, first, 'judged again: the first verdict was forgotten');
+    assert.notEqual(again, first, 'judged again: the map was emptied when full');
   });
 });
