@@ -2,7 +2,7 @@
 import pino from 'pino';
 import type { CustomerRef, Escalation } from '../../src/core/escalation';
 import { Handover } from '../../src/core/handover';
-import type { AgentDesk, CustomerChannel, Fence } from '../../src/delivery/ports';
+import type { AgentDesk, CustomerChannel, Fence, LaneMemory } from '../../src/delivery/ports';
 import { Relay, type RelayOptions } from '../../src/delivery/relay';
 import type { HandoverStore } from '../../src/store/handoverStore';
 
@@ -80,6 +80,19 @@ export function recordingDesk(fail: (op: 'announce' | 'refresh' | 'post', n: num
   return desk;
 }
 
+/** The delivery room on `store` with one test customer channel and one test desk, sweeps off, short backoffs. */
+export function testRelay(store: HandoverStore, edges: { customer: CustomerChannel; desk: AgentDesk; options?: Partial<RelayOptions>; memory?: LaneMemory; now?: () => number }): Relay {
+  return new Relay({
+    store,
+    customers: new Map([['test-customer', edges.customer]]),
+    desks: new Map([['test-desk', edges.desk]]),
+    log: silent,
+    options: { sweepIntervalMs: 0, minDelayMs: 1, maxDelayMs: 5, ...edges.options },
+    memory: edges.memory,
+    now: edges.now,
+  });
+}
+
 /** The core and the delivery room on `store`, with test edges. */
 export function wire<C extends CustomerChannel = ReturnType<typeof recordingCustomer>, D extends AgentDesk = ReturnType<typeof recordingDesk>>(
   store: HandoverStore,
@@ -87,14 +100,7 @@ export function wire<C extends CustomerChannel = ReturnType<typeof recordingCust
 ) {
   const customer = (edges.customer ?? recordingCustomer()) as C;
   const desk = (edges.desk ?? recordingDesk()) as D;
-  const relay = new Relay({
-    store,
-    customers: new Map([['test-customer', customer]]),
-    desks: new Map([['test-desk', desk]]),
-    log: silent,
-    options: { sweepIntervalMs: 0, minDelayMs: 1, maxDelayMs: 5, ...edges.options },
-    now: edges.now,
-  });
+  const relay = testRelay(store, { customer, desk, options: edges.options, now: edges.now });
   const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', queueRules: (edges.queues ?? []).map((name) => ({ name })), newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())) });
   relay.attach(handover.ledger);
   return { relay, handover, customer, desk };

@@ -4,9 +4,8 @@ import { Ledger } from '../../src/core/ledger';
 import { newEntry } from '../../src/core/transcript';
 import { laneKey } from '../../src/delivery/laneDocs';
 import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
-import { Relay } from '../../src/delivery/relay';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
-import { recordingCustomer, recordingDesk, sampleEscalation, silent } from './fixtures';
+import { recordingCustomer, recordingDesk, sampleEscalation, testRelay } from './fixtures';
 
 export const e = sampleEscalation({ status: 'claimed', deskRef: { desk: 'test-desk', threadId: 't', address: {} } });
 export const toCustomer = (text: string) => newEntry({ escalationId: 'e', direction: 'toCustomer', kind: 'agent', text, now: new Date(), author: { id: 'a', name: 'A' } });
@@ -27,15 +26,7 @@ export async function assertDeliveredInLane(store: ReturnType<typeof createMemor
 
 export function relayOn(store = createMemoryStore(), customer: CustomerChannel = recordingCustomer(), options: Record<string, unknown> = {}, extra: { memory?: LaneMemory; now?: () => number; desk?: ReturnType<typeof recordingDesk> } = {}) {
   const desk = extra.desk ?? recordingDesk();
-  const relay = new Relay({
-    store,
-    customers: new Map([['test-customer', customer]]),
-    desks: new Map([['test-desk', desk]]),
-    log: silent,
-    options: { retries: 5, minDelayMs: 1, maxDelayMs: 5, sweepIntervalMs: 0, ...options },
-    memory: extra.memory,
-    now: extra.now,
-  });
+  const relay = testRelay(store, { customer, desk, options: { retries: 5, ...options }, memory: extra.memory, now: extra.now });
   relay.attach(new Ledger(store.escalations, relay, () => new Date(extra.now?.() ?? Date.now())));
   return { relay, store, desk };
 }
