@@ -3,9 +3,12 @@
  * a sha256 of where it came from (idempotent retries): `crypto.hash` against `createHash`. A service URL's verdict is
  * asked on every inbound activity and every send: parsing it with `new URL` against the remembered verdict. The
  * caches' hits (a thread's escalation, a recorded send): two generations against a strict LRU's move on every hit.
+ * A skill turn's logger, which logs nothing for a relayed line: a pino child against one made only when used.
  */
 import { createHash, hash } from 'node:crypto';
+import pino from 'pino';
 import { BoundedCache } from '../src/core/boundedCache';
+import { lazyChild } from '../src/core/logger';
 import { checkServiceUrl } from '../src/outbound/serviceUrlPolicy';
 
 function timed(name: string, f: () => unknown, n = 300_000): void {
@@ -45,3 +48,8 @@ timed('a hit or a miss, BoundedCache cycling 400 keys through 100', () => {
   const key = keys[k++ % 400];
   return small.get(key) ?? small.set(key, 1);
 });
+
+const quiet = pino({ level: 'warn' }, { write: () => undefined });
+const bindings = () => ({ activityId: 'f:1234567890', conversationId: 'a:customer-1234', activityType: 'message' });
+timed('a turn logger, pino child', () => quiet.child(bindings()));
+timed('a turn logger, lazyChild (nothing logged)', () => lazyChild(quiet, bindings));

@@ -6,7 +6,7 @@ import { Activity, ActivityTypes } from '@microsoft/agents-activity';
 import type { TurnContext } from '@microsoft/agents-hosting';
 import type { Handover } from '../core/handover';
 import type { Intake } from '../files/imageIntake';
-import type { Logger } from '../core/logger';
+import { lazyChild, type Logger } from '../core/logger';
 import { customerFromActivity } from './customerFromActivity';
 import { readContext, readProblem, readString, readQueue } from './skillInputs';
 import { EndCodes, SkillActions, SkillInputs, SkillOutputs } from './skillContract';
@@ -104,7 +104,7 @@ export function createSkillLogic(handover: Handover, options: SkillBotOptions, l
 
   return async (ctx) => {
     // Every line of this turn names its activity and chat.
-    const turnLog = log.child({ activityId: ctx.activity.id, conversationId: ctx.activity.conversation?.id, activityType: ctx.activity.type });
+    const turnLog = lazyChild(log, () => ({ activityId: ctx.activity.id, conversationId: ctx.activity.conversation?.id, activityType: ctx.activity.type }));
     return route(ctx, turnLog);
   };
 
