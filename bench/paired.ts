@@ -8,14 +8,11 @@
  */
 import type { ConnectorStub } from '../tests/helpers/connectorStub';
 import type { Agent } from '../tests/helpers/activities';
+import { median as medianOf } from '../src/core/queueWatch';
 import { measure, type Clock, type Direction, type Options, type Setup } from './driver';
 
-/** The middle value; with an even count, the mean of the two middle values. */
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/** The middle value; with an even count, the mean of the two middle values (never asked of an empty list here). */
+const median = (xs: number[]) => medianOf(xs) ?? NaN;
 
 /**
  * `base` against `other` (floor against memory; or, as a calibration, the floor against a second floor process,

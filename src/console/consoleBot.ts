@@ -186,8 +186,11 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     }
     // Pasted images are fetched with the console bot's token; other files are refused, and the agent is told.
     // Only from the Bot Connector the activity came from: that is where the console bot's token belongs.
-    const from = () => hostOf(ctx.activity.serviceUrl);
-    const intake = deps.images && ctx.activity.attachments?.length ? await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max, [from()].filter((h): h is string => !!h)), { activityId: ctx.activity.id && `${ctx.activity.conversation.id}|${ctx.activity.id}` }) : undefined;
+    let intake: Awaited<ReturnType<ImageIntake['take']>> | undefined;
+    if (deps.images && ctx.activity.attachments?.length) {
+      const from = hostOf(ctx.activity.serviceUrl);
+      intake = await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max, from ? [from] : []), { activityId: ctx.activity.id && `${ctx.activity.conversation.id}|${ctx.activity.id}` });
+    }
     if (intake?.refused.length) await handover.deskNotice(e, notices.fileRefusedToAgent(intake.refused), `refused|${ctx.activity.id}`);
     if (!text && !intake?.files.length) return;
     const note = noteText(text, deps.noteMarker);

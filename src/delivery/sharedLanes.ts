@@ -12,7 +12,8 @@ import { BoundedCache } from '../core/boundedCache';
 import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
-import type { Delivery, Outbound } from '../core/transcript';
+import type { Outbound } from '../core/transcript';
+import type { ItemLeases } from './itemLeases';
 import { emptyLane, givenBack, laneKey, parseLaneKey, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
 import { LANE_WRITE_ATTEMPTS, LaneHold } from './laneHold';
@@ -37,12 +38,8 @@ export interface SharedLanesDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   readJob: (escalationId: string, id: string) => Promise<Job | undefined>;
-  /** Leases an item with its own state to this process (conditional): undefined when another process took it first. */
-  takeOver: (job: Job) => Promise<Job | undefined>;
-  /** Ends this process's lease on an item now (conditional; a changed item is left as it is). */
-  release: (job: Job) => Promise<void>;
-  /** A delivery state leased to this process from now. */
-  leased: (delivery: Delivery) => Delivery;
+  /** Items' own leases: taken over from a process whose lease ran out, given up, stamped on a delivery state. */
+  leases: ItemLeases;
   /** Until then a joining process delivers nothing (the others have not seen its heartbeat yet). */
   graceUntil: () => number;
   debug: (obj: object, msg: string) => void;
@@ -92,7 +89,7 @@ export class SharedLanes {
   async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
     const { serve } = await this.append(escalationId, direction, jobs.map((j) => j.item.id), known);
     // A release that fails leaves the lease to run out: the holder then takes the item over (later, not never).
-    if (!serve) for (const job of jobs) if (job.item.delivery.leaseOwner === this.deps.me) await this.deps.release(job).catch(() => undefined);
+    if (!serve) for (const job of jobs) if (job.item.delivery.leaseOwner === this.deps.me) await this.deps.leases.release(job).catch(() => undefined);
     return { served: serve?.(fresh ? jobs : []) };
   }
 
@@ -164,7 +161,7 @@ export class SharedLanes {
           continue;
         }
       }
-      const own = { ...job.item, delivery: this.deps.leased({ ...job.item.delivery, state: 'pending', laneSeq: undefined }) };
+      const own = { ...job.item, delivery: this.deps.leases.leased({ ...job.item.delivery, state: 'pending', laneSeq: undefined }) };
       const saved = await this.deps.sender.storeOf(own).replace(own, job.etag);
       this.deps.warn({ lane: key, itemId: job.item.id }, 'an item stored after its lane entry was dropped is queued again');
       return { requeued: true, ...(await this.join(escalationId, direction, [{ item: saved.value, etag: saved.etag }], known, true)) };
@@ -292,7 +289,7 @@ export class SharedLanes {
       // Its own lease is another process's (a lone process still sending it when a request for it was retried here):
       // that process sends it. Once the lease has run out, it is taken over with a conditional write, then sent here.
       if ((d.leaseUntil ?? 0) > before) return 'elsewhere';
-      const taken = await this.deps.takeOver(job);
+      const taken = await this.deps.leases.take(job);
       if (!taken) return 'elsewhere';
       job = taken;
     }

@@ -2,6 +2,7 @@
  * Which service URLs may receive our calls (and tokens). A forged serviceUrl in an activity must never make us
  * send a token elsewhere: hosts are matched exactly or as a dot-suffix, https only, loopback only in local mode.
  */
+import { BoundedCache } from '../core/boundedCache';
 import { DeliveryError } from '../delivery/deliveryError';
 
 export interface ServiceUrlPolicy {
@@ -18,24 +19,22 @@ export type ServiceUrlVerdict = { allowed: true; loopback: boolean } | { allowed
 /**
  * Verdicts remembered per policy (policies are fixed at start-up): a deployment sees a handful of service URLs, one
  * per region and tenant, and one is asked on every inbound activity and every send. Only allowed URLs of a sane
- * length are remembered, in a plain map emptied when full (not LRU: a hit is then one lookup). A forged URL is
+ * length are remembered, in a BoundedCache (at most 512 held; a hit is one lookup). A forged URL is
  * judged afresh each time: the console's route checks it before the Bot Framework checks the token, so remembering
  * refusals would let anyone fill the map with bodies of their choosing.
  */
-const verdicts = new WeakMap<ServiceUrlPolicy, Map<string, ServiceUrlVerdict>>();
-const REMEMBERED_URLS = 512;
+const verdicts = new WeakMap<ServiceUrlPolicy, BoundedCache<ServiceUrlVerdict>>();
+/** A BoundedCache holds up to twice this. */
+const REMEMBERED_URLS = 256;
 const REMEMBERED_URL_LENGTH = 256;
 
 export function checkServiceUrl(serviceUrl: string, policy: ServiceUrlPolicy): ServiceUrlVerdict {
   let memo = verdicts.get(policy);
-  if (!memo) verdicts.set(policy, (memo = new Map()));
+  if (!memo) verdicts.set(policy, (memo = new BoundedCache<ServiceUrlVerdict>(REMEMBERED_URLS)));
   const known = memo.get(serviceUrl);
   if (known) return known;
   const verdict = Object.freeze(judge(serviceUrl, policy));
-  if (verdict.allowed && serviceUrl.length <= REMEMBERED_URL_LENGTH) {
-    if (memo.size >= REMEMBERED_URLS) memo.clear();
-    memo.set(serviceUrl, verdict);
-  }
+  if (verdict.allowed && serviceUrl.length <= REMEMBERED_URL_LENGTH) memo.set(serviceUrl, verdict);
   return verdict;
 }
 
