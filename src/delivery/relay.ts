@@ -272,15 +272,16 @@ export class Relay implements Outbox {
     if (orphans.length > 0) this.log.info({ items: orphans.length, lanes: byLane.size }, 'recovering undelivered items');
     for (const [lane, jobs] of byLane) {
       const [escalationId, direction] = lane.split('|') as [string, Outbound];
-      // Taken with a conditional write, so only one process delivers each; served in the order received.
-      const taken = (await Promise.all(jobs.map((j) => this.leases.take(j)))).filter((j): j is Job => j !== undefined);
-      if (taken.length === 0) continue;
       const e = (await this.store.escalations.get(escalationId))?.value;
-      if (!e) {
-        for (const job of taken) await this.sender.giveUp(job, 'the escalation no longer exists');
+      // Shared: the lane is what makes one process deliver each (an id already listed keeps its entry), and its holder
+      // takes the item's lease right before sending it. A lease taken here would only be given back to that holder.
+      if (e && this.shared()) {
+        await this.sharedLanes.join(escalationId, direction, jobs, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
         continue;
       }
-      if (this.shared()) await this.sharedLanes.join(escalationId, direction, taken, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
+      // Alone: taken with a conditional write, so only one process delivers each; served in the order received.
+      const taken = (await Promise.all(jobs.map((j) => this.leases.take(j)))).filter((j): j is Job => j !== undefined);
+      if (!e) for (const job of taken) await this.sender.giveUp(job, 'the escalation no longer exists');
       else for (const job of taken) void this.dispatch(e, { item: job.item, etag: job.etag, duplicate: false });
     }
     for (const work of this.alsoOnSweep) await work().catch((err) => this.log.warn({ err: describe(err) }, 'sweep work failed'));

@@ -285,10 +285,12 @@ export class SharedLanes {
       await this.deps.sender.giveUp(job, 'the escalation no longer exists');
       return 'skipped';
     }
-    if (!queued && d.leaseOwner !== undefined && d.leaseOwner !== this.deps.me) {
+    const leaseLive = (d.leaseUntil ?? 0) > before;
+    if (!queued && d.leaseOwner !== undefined && (d.leaseOwner !== this.deps.me || !leaseLive)) {
       // Its own lease is another process's (a lone process still sending it when a request for it was retried here):
-      // that process sends it. Once the lease has run out, it is taken over with a conditional write, then sent here.
-      if ((d.leaseUntil ?? 0) > before) return 'elsewhere';
+      // that process sends it. Once the lease has run out (an orphan the sweep queued here, whoever held it), it is
+      // taken over with a conditional write, then sent here.
+      if (leaseLive) return 'elsewhere';
       const taken = await this.deps.leases.take(job);
       if (!taken) return 'elsewhere';
       job = taken;

@@ -394,4 +394,75 @@ describe('several processes on one store (lanes under a lease)', () => {
     await Promise.all([a.idle(), b.idle()]);
     assert.deepEqual(customer.sent, ['1', 'orphan']);
   });
+
+  it('an orphan recovered behind another live holder is leased once, by the holder that sends it', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([], 100);
+    const orphan = toCustomer('orphan');
+    const writes: string[] = [];
+    const replace = store.transcripts.replace.bind(store.transcripts);
+    const counted = { ...store, transcripts: { ...store.transcripts, replace: async (item: Parameters<typeof replace>[0], etag: string) => {
+      if (item.id === orphan.id) writes.push(item.delivery.leaseUntil ? `leased to ${item.delivery.leaseOwner}` : item.delivery.state);
+      return replace(item, etag);
+    } } };
+    // Only b's sweep finds orphans: b recovers it while a holds the lane.
+    const a = await started(relayOn({ ...counted, transcripts: { ...counted.transcripts, reclaimable: async () => [] } }, customer, { ...shared, leaseMs: 2_000, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(counted, customer, { ...shared, leaseMs: 2_000, instanceId: 'b' }, clock).relay);
+    await bothShared(a, b);
+    skew += 200; // past the joining grace
+    const first = a.dispatch(e, await a.record(toCustomer('1'), e));
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.holder === 'a');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(orphan);
+    await b.sweep();
+    await first;
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['1', 'orphan']);
+    // Not taken by the sweeper and given back before the holder takes it (four writes): taken by a, then delivered.
+    assert.deepEqual(writes, ['leased to a', 'delivered']);
+  });
+
+  it('a process\'s own line whose lease ran out is leased again before its sweep sends it through the lane', async () => {
+    const store = createMemoryStore();
+    const writes: string[] = [];
+    const line = toCustomer('stalled here');
+    const replace = store.transcripts.replace.bind(store.transcripts);
+    const counted = { ...store, transcripts: { ...store.transcripts, replace: async (item: Parameters<typeof replace>[0], etag: string) => {
+      if (item.id === line.id) writes.push(item.delivery.leaseUntil ? `leased to ${item.delivery.leaseOwner}` : item.delivery.state);
+      return replace(item, etag);
+    } } };
+    const { a, customer } = await pair(counted as typeof store);
+    // Its lease ran out while it was not being sent here (a process that thinks itself alone may take it now).
+    line.delivery = { ...line.delivery, leaseOwner: 'a', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(line);
+    await a.sweep();
+    await a.idle();
+    assert.deepEqual(customer.sent, ['stalled here']);
+    assert.deepEqual(writes, ['leased to a', 'delivered'], 'taken again with a conditional write, then sent');
+  });
+
+  it('an orphan both sweeps find while a third process holds its lane is sent once, after the line ahead of it', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = recordingCustomer([], 100);
+    const noOrphans = { ...store, transcripts: { ...store.transcripts, reclaimable: async () => [] } };
+    const holder = await started(relayOn(noOrphans, customer, { ...shared, leaseMs: 2_000, instanceId: 'h' }, clock).relay);
+    const a = await started(relayOn(store, customer, { ...shared, leaseMs: 2_000, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer, { ...shared, leaseMs: 2_000, instanceId: 'b' }, clock).relay);
+    await bothShared(holder, a, b);
+    skew += 200; // past the joining grace
+    const first = holder.dispatch(e, await holder.record(toCustomer('1'), e));
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.holder === 'h');
+    const orphan = toCustomer('orphan');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(orphan);
+    await Promise.all([a.sweep(), b.sweep()]);
+    const lane = await store.lanes.get(laneKey('e', 'toCustomer'));
+    assert.deepEqual(lane?.value.queue.filter((q) => q.id === orphan.id).length, 1, 'one entry for the orphan');
+    await first;
+    await Promise.all([holder.idle(), a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['1', 'orphan']);
+    assert.equal((await store.transcripts.get('e', orphan.id))?.value.delivery.state, 'delivered');
+  });
 });
