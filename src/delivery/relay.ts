@@ -78,6 +78,7 @@ export class Relay implements Outbox {
   private ledger?: Ledger;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  private beating?: Promise<void>;
   /** Until then, other processes are (or were recently) alive: lanes are delivered under their lease. */
   private peersUntil = 0;
   /** A joining process delivers nothing shared until the others have seen its heartbeat and use lanes too. */
@@ -213,14 +214,16 @@ export class Relay implements Outbox {
     }
     await this.sweep();
     if (this.options.sweepIntervalMs > 0) {
-      this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
+      // A sweep that runs long (a backlog, a slow store) must not silence this process: peers would think it dead and
+      // stop sharing lanes it still serves. While one runs, the interval says this process is alive on its own.
+      this.sweepTimer = setInterval(() => void (this.sweeping ? this.beatWhileSweeping() : this.sweep()), this.options.sweepIntervalMs);
       this.sweepTimer.unref();
     }
   }
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await this.sweeping;
+    await Promise.all([this.sweeping, this.beating]);
     await this.idle();
   }
 
@@ -238,6 +241,15 @@ export class Relay implements Outbox {
         this.sweeping = undefined;
       });
     return this.sweeping;
+  }
+
+  private beatWhileSweeping(): Promise<void> {
+    this.beating ??= this.heartbeat()
+      .catch((err) => this.log.warn({ err: describe(err) }, 'heartbeat failed'))
+      .finally(() => {
+        this.beating = undefined;
+      });
+    return this.beating;
   }
 
   private async heartbeat(): Promise<void> {

@@ -143,6 +143,37 @@ describe('several processes on one store (lanes under a lease)', () => {
     return { a, b, customer };
   };
 
+  it('a process whose sweep hangs still says it is alive: its peer keeps sharing the lanes with it', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    let hang = false;
+    let hung = false;
+    let answer = () => undefined as void;
+    const stuck = { ...store, escalations: { ...store.escalations, unsettled: async (before: string, limit: number) => {
+      if (!hang) return store.escalations.unsettled(before, limit);
+      hung = true;
+      await new Promise<void>((r) => (answer = r)); // a store call that does not answer until the test ends
+      return [];
+    } } };
+    const a = await started(relayOn(store, recordingCustomer(), { ...shared, instanceId: 'a' }, clock).relay);
+    const b = relayOn(stuck as typeof store, recordingCustomer(), { ...shared, instanceId: 'b' }, clock).relay;
+    await b.start();
+    try {
+      await bothShared(a, b);
+      hang = true;
+      await until(() => hung);
+      const beat = async () => (await store.instances.instances()).find((i) => i.instance === 'b')?.until ?? 0;
+      skew += 10_000; // far past b's last heartbeat and a lease: only a heartbeat written since then keeps b alive
+      await until(async () => (await beat()) > clock.now());
+      await a.sweep();
+      assert.equal(a.shared(), true, 'b is seen alive while its sweep hangs');
+    } finally {
+      hang = false;
+      answer();
+      await b.stop();
+    }
+  });
+
   it('a line costs three writes (its lane entry, the line, the give-back) and one read of the lane, no query', async () => {
     const store = createMemoryStore();
     const { a } = await pair(store);
