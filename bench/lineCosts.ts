@@ -5,6 +5,9 @@
  * asked on every inbound activity and every send: parsing it with `new URL` against the remembered verdict. The
  * caches' hits (a thread's escalation, a recorded send): two generations against a strict LRU's move on every hit.
  * A skill turn's logger, which logs nothing for a relayed line: a pino child against one made only when used.
+ * A delivery state leased to this process: a literal that starts with a spread and adds keys (a slow path in Node 20's
+ * V8; overriding a key the spread brought is not) against Object.assign. The version of an escalation a thread's look-up
+ * read: remembered in a WeakMap keyed by the object against a small BoundedCache keyed by its id.
  */
 import { createHash, hash } from 'node:crypto';
 import pino from 'pino';
@@ -62,3 +65,16 @@ const fields = () => ({ escalationId: `e-${i % 300}`, direction: 'toCustomer' as
 timed('{ ...fields, + 4 properties }', () => ({ ...fields(), id: 'x', seq: 'y', at: 'z', delivery: 1 }));
 timed('Object.assign({}, fields, { 4 })', () => Object.assign({}, fields(), { id: 'x', seq: 'y', at: 'z', delivery: 1 }));
 timed('newEntry (sha256 id, seq, ISO time)', () => newEntry(Object.assign(fields(), { now: new Date() })));
+
+const delivery = { state: 'pending' as const, attempts: 0 };
+timed('{ ...delivery, 2 new keys }', () => ({ ...delivery, leaseOwner: 'me', leaseUntil: i++ }));
+timed('{ ...delivery, a key it has }', () => ({ ...delivery, attempts: i++ }));
+timed('Object.assign({}, delivery, { 2 new keys })', () => Object.assign({}, delivery, { leaseOwner: 'me', leaseUntil: i++ }));
+
+const versions = new WeakMap<object, string>();
+const recent = new BoundedCache<{ value: object; etag: string }>(256);
+timed('an escalation read, its version in a WeakMap', () => versions.set({ id: `e-${i++ % 300}` }, 'etag'));
+timed('an escalation read, its version in a BoundedCache(256)', () => {
+  const value = { id: `e-${i++ % 300}` };
+  recent.set(value.id, { value, etag: 'etag' });
+});

@@ -9,11 +9,17 @@ import { lookupKey, type EscalationStore, type LookupStore, type Versioned } fro
 
 /** Thread → escalation never changes once written; this many are remembered per process. */
 const THREAD_CACHE_SIZE = 5_000;
+/**
+ * The versions of the escalations byDesk handed out most recently: the request that read one writes it moments later,
+ * so a few hundred cover every request in progress. A WeakMap keyed by the object held no more, but its set cost
+ * more than the rest of the look-up (an ephemeron table, swept by the GC), and every agent line passes here.
+ */
+const VERSION_MEMORY = 256;
 
 export class EscalationFinder {
   private readonly threads = new BoundedCache<string>(THREAD_CACHE_SIZE);
-  /** The version of each escalation object handed out by byDesk (gone with the object): a later write needs no re-read. */
-  private readonly versions = new WeakMap<Escalation, string>();
+  /** The version of each escalation object handed out by byDesk lately: a later write needs no re-read. */
+  private readonly versions = new BoundedCache<Versioned<Escalation>>(VERSION_MEMORY);
 
   constructor(
     private readonly store: { escalations: EscalationStore; lookups: LookupStore },
@@ -29,14 +35,14 @@ export class EscalationFinder {
       this.threads.set(threadId, id);
     }
     const found = await this.store.escalations.get(id);
-    if (found) this.versions.set(found.value, found.etag);
+    if (found) this.versions.set(id, found);
     return found?.value;
   }
 
   /** `e` with its version, when `e` is the very object byDesk returned (so the version is the one it was read at). */
   versionOf(e: Escalation): Versioned<Escalation> | undefined {
-    const etag = this.versions.get(e);
-    return etag === undefined ? undefined : { value: e, etag };
+    const read = this.versions.get(e.id);
+    return read?.value === e ? read : undefined;
   }
 
   /** LiveChatConversationId names the escalation (one point read) when it belongs to the calling chat; else the look-up. */

@@ -17,7 +17,9 @@ export class ItemLeases {
 
   /** `delivery` leased to this process from now. */
   leased(delivery: Delivery): Delivery {
-    return { ...delivery, leaseOwner: this.me, leaseUntil: this.now() + this.leaseMs };
+    // Object.assign, not a literal that starts with a spread and adds keys: Node 20's V8 takes a slow path there
+    // (3.7 µs against 0.2 µs a call; node dist/bench/lineCosts.js), and every accepted line passes here.
+    return Object.assign({}, delivery, { leaseOwner: this.me, leaseUntil: this.now() + this.leaseMs });
   }
 
   /** Leases an item to this process: undefined when another process changed it first. */

@@ -17,36 +17,47 @@ export interface RetrySettings {
 /** Longest Retry-After honoured; longer asks are capped (the line is retried then). */
 const MAX_RETRY_AFTER_MS = 60_000;
 
+/** A send's retry policy, built once per settings (a policy holds no state of its own between runs). */
+export type SendRetry = <T>(attempt: () => Promise<T>, wait: (ms: number) => Promise<void>) => Promise<T>;
+
 /**
  * Runs `attempt` until it succeeds, a failure no retry can fix, or the attempts run out. Before an attempt that
  * follows a Retry-After, `wait(ms)` spends that time (renewing a lease meanwhile).
  */
-export async function withSendRetry<T>(settings: RetrySettings, attempt: () => Promise<T>, wait: (ms: number) => Promise<void>): Promise<T> {
-  let retryAfter = 0;
+export function sendRetry(settings: RetrySettings): SendRetry {
   const policy = retry(
     handleWhen((err) => !(err instanceof LeaseLostError) && (!(err instanceof DeliveryError) || err.retryable)),
     { maxAttempts: settings.retries, backoff: new ExponentialBackoff({ initialDelay: settings.minDelayMs, maxDelay: settings.maxDelayMs }) },
   );
-  return policy.execute(async () => {
-    if (retryAfter > 0) {
-      const ms = retryAfter;
-      retryAfter = 0;
-      await wait(ms);
-    }
-    try {
-      return await attempt();
-    } catch (err) {
-      if (err instanceof DeliveryError && err.retryAfterMs && err.retryAfterMs > 0) retryAfter = Math.min(err.retryAfterMs, MAX_RETRY_AFTER_MS);
-      throw err;
-    }
-  });
+  return (attempt, wait) => {
+    let retryAfter = 0;
+    return policy.execute(async () => {
+      if (retryAfter > 0) {
+        const ms = retryAfter;
+        retryAfter = 0;
+        await wait(ms);
+      }
+      try {
+        return await attempt();
+      } catch (err) {
+        if (err instanceof DeliveryError && err.retryAfterMs && err.retryAfterMs > 0) retryAfter = Math.min(err.retryAfterMs, MAX_RETRY_AFTER_MS);
+        throw err;
+      }
+    });
+  };
 }
+
+const storePolicies = new Map<number, ReturnType<typeof retry>>();
 
 /** Store writes of the delivery room (delivered state, the thread's place): retried while the store is unavailable. */
 export function withStoreRetry<T>(op: () => Promise<T>, attempts = 6): Promise<T> {
-  const policy = retry(handleWhen((err) => err instanceof StoreUnavailableError), {
-    maxAttempts: attempts,
-    backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 2_000 }),
-  });
+  let policy = storePolicies.get(attempts);
+  if (!policy) {
+    policy = retry(handleWhen((err) => err instanceof StoreUnavailableError), {
+      maxAttempts: attempts,
+      backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 2_000 }),
+    });
+    storePolicies.set(attempts, policy);
+  }
   return policy.execute(op);
 }

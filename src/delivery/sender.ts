@@ -13,7 +13,7 @@ import { isCard, newEntry, type Delivery, type FileRef, type OutboxItem } from '
 import { conversationText, transcriptMessages } from '../core/transcriptText';
 import { DeliveryError, LeaseLostError, describe } from './deliveryError';
 import type { AgentDesk, CustomerChannel, Fence, FileLink, Placement, Registry } from './ports';
-import { withSendRetry, withStoreRetry, type RetrySettings } from './retryPolicy';
+import { sendRetry, withStoreRetry, type RetrySettings, type SendRetry } from './retryPolicy';
 
 export interface Job {
   item: OutboxItem;
@@ -54,8 +54,14 @@ export class Sender {
   private readonly unrecorded = new BoundedCache<true>(UNRECORDED_MEMORY);
   private ledger?: Ledger;
   private outbox?: Outbox;
+  private readonly retry: SendRetry;
+  /** The renewals of the sends in progress here, run by one interval while there are any (not one timer per send). */
+  private readonly renewals = new Set<() => void>();
+  private renewTimer?: NodeJS.Timeout;
 
-  constructor(private readonly deps: SenderDeps) {}
+  constructor(private readonly deps: SenderDeps) {
+    this.retry = sendRetry(deps.retry);
+  }
 
   /** The core's ledger (state changes the delivery causes) and outbox (lines it adds): set by the composition root. */
   attach(ledger: Ledger, outbox: Outbox): void {
@@ -80,17 +86,16 @@ export class Sender {
         throw new LeaseLostError(`outbox item ${job.item.id}`);
       }
     };
-    const renewEvery = Math.max(50, Math.floor(this.deps.leaseMs / 4));
     try {
-      await withSendRetry(this.deps.retry, async () => {
+      await this.retry(async () => {
         await fence();
         attempts += 1;
         // A send may wait long in a rate limiter: the lease is renewed meanwhile, and the fence checks it at the end.
-        const renew = setInterval(() => void hold().then((ok) => void (ok || (lost = true)), () => undefined), renewEvery);
+        const done = this.renewWhileSending(() => void hold().then((ok) => void (ok || (lost = true)), () => undefined));
         try {
           await this.deliverOnce(e, job.item, fence);
         } finally {
-          clearInterval(renew);
+          done();
         }
       }, (ms) => this.waitHolding(ms, hold, () => (lost = true)));
     } catch (err) {
@@ -178,6 +183,21 @@ export class Sender {
   private async addLine(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string, kind: 'notice' | 'transcript' = 'notice'): Promise<void> {
     const entry = newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: new Date(this.deps.now()) });
     void this.outbox!.dispatch(e, await this.outbox!.record(entry, e));
+  }
+
+  /** Runs `renew` every quarter lease until the returned function is called. */
+  private renewWhileSending(renew: () => void): () => void {
+    this.renewals.add(renew);
+    this.renewTimer ??= setInterval(() => {
+      for (const r of this.renewals) r();
+    }, Math.max(50, Math.floor(this.deps.leaseMs / 4)));
+    return () => {
+      this.renewals.delete(renew);
+      if (this.renewals.size === 0 && this.renewTimer) {
+        clearInterval(this.renewTimer);
+        this.renewTimer = undefined;
+      }
+    };
   }
 
   /** Spends a Retry-After in slices that renew the lease, so no other process takes the item meanwhile. */

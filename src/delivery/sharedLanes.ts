@@ -78,7 +78,7 @@ export class SharedLanes {
 
   /** True while items this process queued behind another holder may still wait in the lane. */
   isParked(escalationId: string, direction: Outbound): boolean {
-    return this.parked.has(laneKey(escalationId, direction));
+    return this.parked.size > 0 && this.parked.has(laneKey(escalationId, direction));
   }
 
   /**

@@ -90,7 +90,7 @@ class Table<T> {
     const group = this.groupOf?.(value);
     const old = this.rows.get(id);
     if (old?.group !== undefined && old.group !== group) this.groups.get(old.group)?.delete(id);
-    if (group !== undefined) {
+    if (group !== undefined && old?.group !== group) {
       const ids = this.groups.get(group) ?? new Set<string>();
       ids.add(id);
       this.groups.set(group, ids);
