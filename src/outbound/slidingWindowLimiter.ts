@@ -44,6 +44,21 @@ export class SlidingWindowLimiter {
     });
   }
 
+  /**
+   * Takes a slot now when one is free and nobody waits for `key` (so never ahead of a waiter); false otherwise, and
+   * the caller waits with `acquire`. Most calls find a slot: they pay no promise and no waiter.
+   */
+  tryAcquire(key: string): boolean {
+    let state = this.keys.get(key);
+    if (state && (state.waiters.length > 0 || state.timer)) return false;
+    state ??= this.create(key);
+    const now = Date.now();
+    while (state.times.length > 0 && state.times[0] <= now - this.longest) state.times.shift();
+    if (this.wait(state.times, now) > 0) return false;
+    state.times.push(now);
+    return true;
+  }
+
   /** Milliseconds until `times` allows one more grant at `now` (0 when it does). */
   private wait(times: number[], now: number): number {
     let wait = 0;

@@ -52,8 +52,8 @@ export class TeamsRateLimiter {
    * Without a conversation (creating a new thread) only the tenant's budget applies.
    */
   async schedule<T>(conversationKey: string | undefined, tenantKey: string, call: () => Promise<T>): Promise<T> {
-    await this.tenant.acquire(tenantKey);
-    if (conversationKey) await this.conversation.acquire(conversationKey);
+    if (!this.tenant.tryAcquire(tenantKey)) await this.tenant.acquire(tenantKey);
+    if (conversationKey && !this.conversation.tryAcquire(conversationKey)) await this.conversation.acquire(conversationKey);
     return call();
   }
 

@@ -19,6 +19,27 @@ describe('SlidingWindowLimiter', () => {
   });
   afterEach(() => clock.restore());
 
+  it('tryAcquire takes a free slot at once, refuses a full window, and waiters keep their order', async () => {
+    const limiter = new SlidingWindowLimiter([{ limit: 2, ms: 100 }]);
+    assert.equal(limiter.tryAcquire('k'), true);
+    assert.equal(limiter.tryAcquire('k'), true);
+    assert.equal(limiter.tryAcquire('k'), false, 'the window is full');
+    const order: string[] = [];
+    const waiter = limiter.acquire('k').then(() => order.push('waiter'));
+    await clock.tickAsync(101); // a slot is free again, and the waiter's timer takes it
+    assert.equal(limiter.tryAcquire('k'), true, 'the second slot, the waiter having had the first');
+    await waiter;
+    assert.deepEqual(order, ['waiter']);
+    assert.equal(limiter.tryAcquire('k'), false);
+    const queued = limiter.acquire('k').then(() => order.push('queued'));
+    await clock.tickAsync(50); // still full: queued waits
+    assert.equal(limiter.tryAcquire('k'), false, 'still full, and a waiter is queued');
+    await clock.tickAsync(100);
+    await queued;
+    assert.deepEqual(order, ['waiter', 'queued']);
+    limiter.stop();
+  });
+
   it('never exceeds any window, serves in order, and runs at the allowed pace', async () => {
     const limiter = new SlidingWindowLimiter([
       { limit: 3, ms: 100 },
