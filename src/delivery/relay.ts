@@ -209,21 +209,21 @@ export class Relay implements Outbox {
   /** Says this process is alive, recovers what dead processes left, then sweeps periodically. */
   async start(): Promise<void> {
     if (this.options.sweepIntervalMs > 0) {
-      await this.heartbeat();
+      await this.beat();
       if (this.shared()) this.graceUntil = this.now() + 2 * this.options.sweepIntervalMs;
     }
     await this.sweep();
     if (this.options.sweepIntervalMs > 0) {
       // A sweep that runs long (a backlog, a slow store) must not silence this process: peers would think it dead and
       // stop sharing lanes it still serves. While one runs, the interval says this process is alive on its own.
-      this.sweepTimer = setInterval(() => void (this.sweeping ? this.beatWhileSweeping() : this.sweep()), this.options.sweepIntervalMs);
+      this.sweepTimer = setInterval(() => (this.sweeping ? this.beatWhileSweeping() : void this.sweep()), this.options.sweepIntervalMs);
       this.sweepTimer.unref();
     }
   }
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.all([this.sweeping, this.beating]);
+    await Promise.all([this.sweeping, this.beating?.catch(() => undefined)]);
     await this.idle();
   }
 
@@ -243,13 +243,16 @@ export class Relay implements Outbox {
     return this.sweeping;
   }
 
-  private beatWhileSweeping(): Promise<void> {
-    this.beating ??= this.heartbeat()
-      .catch((err) => this.log.warn({ err: describe(err) }, 'heartbeat failed'))
-      .finally(() => {
-        this.beating = undefined;
-      });
+  /** One heartbeat at a time: a late answer of an older one never overwrites what a newer one saw of the peers. */
+  private beat(): Promise<void> {
+    this.beating ??= this.heartbeat().finally(() => {
+      this.beating = undefined;
+    });
     return this.beating;
+  }
+
+  private beatWhileSweeping(): void {
+    void this.beat().catch((err) => this.log.warn({ err: describe(err) }, 'heartbeat failed'));
   }
 
   private async heartbeat(): Promise<void> {
@@ -263,7 +266,7 @@ export class Relay implements Outbox {
   }
 
   private async sweepOnce(): Promise<void> {
-    if (this.options.sweepIntervalMs > 0) await this.heartbeat();
+    if (this.options.sweepIntervalMs > 0) await this.beat();
     this.sharedLanes.prune();
     // Changes whose effects a failed request did not store: give the request a lease period to finish first.
     if (this.ledger) {

@@ -188,9 +188,10 @@ export class Sender {
   /** Runs `renew` every quarter lease until the returned function is called. */
   private renewWhileSending(renew: () => void): () => void {
     this.renewals.add(renew);
+    // Unref'd: the sends themselves keep the process alive while they run.
     this.renewTimer ??= setInterval(() => {
       for (const r of this.renewals) r();
-    }, Math.max(50, Math.floor(this.deps.leaseMs / 4)));
+    }, Math.max(50, Math.floor(this.deps.leaseMs / 4))).unref();
     return () => {
       this.renewals.delete(renew);
       if (this.renewals.size === 0 && this.renewTimer) {

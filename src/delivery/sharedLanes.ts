@@ -89,7 +89,10 @@ export class SharedLanes {
   async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
     const { serve } = await this.append(escalationId, direction, jobs.map((j) => j.item.id), known);
     // A release that fails leaves the lease to run out: the holder then takes the item over (later, not never).
-    if (!serve) for (const job of jobs) if (job.item.delivery.leaseOwner === this.deps.me) await this.deps.leases.release(job).catch(() => undefined);
+    // Only a lease still running: one that ran out (an orphan of this process the sweep found) needs no write, and a
+    // write at every sweep would change the item under the holder's take.
+    const live = (job: Job) => job.item.delivery.leaseOwner === this.deps.me && (job.item.delivery.leaseUntil ?? 0) > this.deps.now();
+    if (!serve) for (const job of jobs) if (live(job)) await this.deps.leases.release(job).catch(() => undefined);
     return { served: serve?.(fresh ? jobs : []) };
   }
 
@@ -286,10 +289,10 @@ export class SharedLanes {
       return 'skipped';
     }
     const leaseLive = (d.leaseUntil ?? 0) > before;
-    if (!queued && d.leaseOwner !== undefined && (d.leaseOwner !== this.deps.me || !leaseLive)) {
+    if (!queued && (d.leaseOwner !== this.deps.me || !leaseLive)) {
       // Its own lease is another process's (a lone process still sending it when a request for it was retried here):
-      // that process sends it. Once the lease has run out (an orphan the sweep queued here, whoever held it), it is
-      // taken over with a conditional write, then sent here.
+      // that process sends it. Once the lease has run out (an orphan the sweep queued here, whoever held it), or when
+      // it has none, it is taken with a conditional write, then sent here.
       if (leaseLive) return 'elsewhere';
       const taken = await this.deps.leases.take(job);
       if (!taken) return 'elsewhere';
