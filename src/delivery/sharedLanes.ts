@@ -301,7 +301,11 @@ export class SharedLanes {
     this.deps.local.inFlight.add(entry.id);
     try {
       // A queued item's delivered record is its entry's removal; one with its own state gets it written.
-      if ((await this.deps.sender.deliver(e, job, () => hold.keep(), { recordDelivered: !queued })) === 'lost') return 'lost';
+      // An item with a lease of its own keeps that lease too while it is sent: a process that thinks itself alone
+      // (it takes orphans by their lease, not through lanes) must not find it run out during a long send.
+      const own = job;
+      const keep = queued ? () => hold.keep() : async () => (await hold.keep()) && (await this.deps.leases.keep(own));
+      if ((await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued })) === 'lost') return 'lost';
     } finally {
       this.deps.local.inFlight.delete(entry.id);
     }

@@ -476,6 +476,38 @@ describe('several processes on one store (lanes under a lease)', () => {
     assert.deepEqual(writes, ['leased to a', 'delivered'], 'taken again with a conditional write, then sent');
   });
 
+  it('an item with its own lease sent through a lane keeps that lease: a process that thinks itself alone does not send it too', async () => {
+    const store = createMemoryStore();
+    // The first send takes longer than the lease; any later one (a second sender's) goes out at once.
+    const sent: string[] = [];
+    let calls = 0;
+    const customer = {
+      sent,
+      async send(_e: unknown, m: { text: string }, fence: () => Promise<void>) {
+        if (calls++ === 0) await new Promise((r) => setTimeout(r, 600));
+        await fence();
+        sent.push(m.text);
+      },
+    };
+    const { a, b } = await pair(store, customer as unknown as ReturnType<typeof recordingCustomer>);
+    const orphan = toCustomer('sent once');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(orphan);
+    void b.sweep(); // a or b (whichever sweeps first) serves the lane: takes the orphan's lease, then sends (600 ms)
+    const delivery = async () => (await store.transcripts.get('e', orphan.id))?.value.delivery;
+    await until(async () => ['a', 'b'].includes((await delivery())?.leaseOwner ?? ''));
+    const taken = clock.now();
+    // c has never seen the others (no heartbeats): alone, it takes orphans by their own lease.
+    const alone = { ...store, instances: { heartbeat: async () => undefined, instances: async () => [] } };
+    const c = await started(relayOn(alone, customer, { ...shared, sweepIntervalMs: 0, instanceId: 'c' }, clock).relay);
+    // Past the end of the lease taken (lane leases are renewed meanwhile), with the send still in progress.
+    await until(() => clock.now() > taken + shared.leaseMs + 50);
+    assert.deepEqual(customer.sent, [], 'still sending');
+    await c.sweep();
+    await Promise.all([a.idle(), b.idle(), c.idle()]);
+    assert.deepEqual(customer.sent, ['sent once']);
+  });
+
   it('an orphan both sweeps find while a third process holds its lane is sent once, after the line ahead of it', async () => {
     const store = createMemoryStore();
     await store.escalations.create(e);
