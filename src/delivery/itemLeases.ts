@@ -22,6 +22,11 @@ export class ItemLeases {
     return Object.assign({}, delivery, { leaseOwner: this.me, leaseUntil: this.now() + this.leaseMs });
   }
 
+  /** True while `delivery` is leased to this process and the lease has not run out. */
+  heldHere(delivery: Delivery): boolean {
+    return delivery.leaseOwner === this.me && (delivery.leaseUntil ?? 0) > this.now();
+  }
+
   /** Leases an item to this process: undefined when another process changed it first. */
   async take(job: Job): Promise<Job | undefined> {
     const taken = { ...job };

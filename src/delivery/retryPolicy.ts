@@ -47,17 +47,12 @@ export function sendRetry(settings: RetrySettings): SendRetry {
   };
 }
 
-const storePolicies = new Map<number, ReturnType<typeof retry>>();
+const storePolicy = retry(handleWhen((err) => err instanceof StoreUnavailableError), {
+  maxAttempts: 6,
+  backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 2_000 }),
+});
 
 /** Store writes of the delivery room (delivered state, the thread's place): retried while the store is unavailable. */
-export function withStoreRetry<T>(op: () => Promise<T>, attempts = 6): Promise<T> {
-  let policy = storePolicies.get(attempts);
-  if (!policy) {
-    policy = retry(handleWhen((err) => err instanceof StoreUnavailableError), {
-      maxAttempts: attempts,
-      backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 2_000 }),
-    });
-    storePolicies.set(attempts, policy);
-  }
-  return policy.execute(op);
+export function withStoreRetry<T>(op: () => Promise<T>): Promise<T> {
+  return storePolicy.execute(op);
 }

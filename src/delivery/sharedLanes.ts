@@ -91,8 +91,7 @@ export class SharedLanes {
     // A release that fails leaves the lease to run out: the holder then takes the item over (later, not never).
     // Only a lease still running: one that ran out (an orphan of this process the sweep found) needs no write, and a
     // write at every sweep would change the item under the holder's take.
-    const live = (job: Job) => job.item.delivery.leaseOwner === this.deps.me && (job.item.delivery.leaseUntil ?? 0) > this.deps.now();
-    if (!serve) for (const job of jobs) if (live(job)) await this.deps.leases.release(job).catch(() => undefined);
+    if (!serve) for (const job of jobs) if (this.deps.leases.heldHere(job.item.delivery)) await this.deps.leases.release(job).catch(() => undefined);
     return { served: serve?.(fresh ? jobs : []) };
   }
 
@@ -303,8 +302,7 @@ export class SharedLanes {
       // A queued item's delivered record is its entry's removal; one with its own state gets it written.
       // An item with a lease of its own keeps that lease too while it is sent: a process that thinks itself alone
       // (it takes orphans by their lease, not through lanes) must not find it run out during a long send.
-      const own = job;
-      const keep = queued ? () => hold.keep() : async () => (await hold.keep()) && (await this.deps.leases.keep(own));
+      const keep = queued ? () => hold.keep() : async () => (await hold.keep()) && (await this.deps.leases.keep(job));
       if ((await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued })) === 'lost') return 'lost';
     } finally {
       this.deps.local.inFlight.delete(entry.id);

@@ -53,10 +53,15 @@ export class SlidingWindowLimiter {
     if (state && (state.waiters.length > 0 || state.timer)) return false;
     state ??= this.create(key);
     const now = Date.now();
-    while (state.times.length > 0 && state.times[0] <= now - this.longest) state.times.shift();
+    this.forgetOld(state, now);
     if (this.wait(state.times, now) > 0) return false;
     state.times.push(now);
     return true;
+  }
+
+  /** Drops grants older than the longest window: they count in none. */
+  private forgetOld(state: KeyState, now: number): void {
+    while (state.times.length > 0 && state.times[0] <= now - this.longest) state.times.shift();
   }
 
   /** Milliseconds until `times` allows one more grant at `now` (0 when it does). */
@@ -75,7 +80,7 @@ export class SlidingWindowLimiter {
     state.timer = undefined;
     for (;;) {
       const now = Date.now();
-      while (state.times.length > 0 && state.times[0] <= now - this.longest) state.times.shift();
+      this.forgetOld(state, now);
       if (state.waiters.length === 0) {
         if (state.times.length === 0) this.keys.delete(key);
         return;

@@ -479,17 +479,8 @@ describe('several processes on one store (lanes under a lease)', () => {
   it('an item with its own lease sent through a lane keeps that lease: a process that thinks itself alone does not send it too', async () => {
     const store = createMemoryStore();
     // The first send takes longer than the lease; any later one (a second sender's) goes out at once.
-    const sent: string[] = [];
-    let calls = 0;
-    const customer = {
-      sent,
-      async send(_e: unknown, m: { text: string }, fence: () => Promise<void>) {
-        if (calls++ === 0) await new Promise((r) => setTimeout(r, 600));
-        await fence();
-        sent.push(m.text);
-      },
-    };
-    const { a, b } = await pair(store, customer as unknown as ReturnType<typeof recordingCustomer>);
+    const customer = recordingCustomer([], (call) => (call === 0 ? 600 : 0));
+    const { a, b } = await pair(store, customer);
     const orphan = toCustomer('sent once');
     orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
     await store.transcripts.append(orphan);

@@ -34,13 +34,19 @@ export function sampleEscalation(overrides: Partial<Escalation> = {}): Escalatio
   };
 }
 
-/** A customer channel at the edge: fails as told (`failures`, in order), calls the fence like a real edge, records. */
-export function recordingCustomer(failures: Error[] = [], delayMs = 0): CustomerChannel & { sent: string[] } {
+/**
+ * A customer channel at the edge: fails as told (`failures`, in order), calls the fence like a real edge, records.
+ * `delayMs` is every send's time, or each send's by its number (0 for the first).
+ */
+export function recordingCustomer(failures: Error[] = [], delayMs: number | ((call: number) => number) = 0): CustomerChannel & { sent: string[] } {
   const sent: string[] = [];
+  let calls = 0;
   return {
     sent,
     async send(_e, m, fence: Fence) {
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      const ms = typeof delayMs === 'number' ? delayMs : delayMs(calls);
+      calls += 1;
+      if (ms) await new Promise((r) => setTimeout(r, ms));
       await fence();
       const f = failures.shift();
       if (f) throw f;
