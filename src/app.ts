@@ -109,7 +109,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const channels = new AgentChannelRegistry(store.settings, config.agentChannel, undefined, config.agentQueues);
   // The registries of desks and customer channels: an escalation names the ones that serve it.
   const clock: Clock = options.clock ?? (() => new Date());
-  const roster = new TeamRoster(deskConnector, () => clock().getTime());
+  // Epoch ms without a Date per reading when the real clock is used (the delivery room reads it several times a line).
+  const nowMs = options.clock ? () => clock().getTime() : () => Date.now();
+  const roster = new TeamRoster(deskConnector, nowMs);
   const mentions = new TeamsMentions(roster, log);
   const desks = new Map<string, AgentDesk>([[TEAMS_CHANNEL_DESK, new TeamsChannelDesk(deskConnector, channels, config.noteMarker, mentions, clock, config.supervisors)]]);
   const liveChat = config.desks.liveChat;
@@ -125,8 +127,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log,
     options: { instanceId: config.instanceId, leaseMs: config.deliveryLeaseMs, sweepIntervalMs: config.sweepIntervalMs, ...options.relay },
     memory: new LaneRateMemory(limiter),
-    now: () => clock().getTime(),
-    fileLinks: (f) => ({ url: links.url(f.id, clock().getTime()), contentType: f.contentType, name: f.name }),
+    now: nowMs,
+    fileLinks: (f) => ({ url: links.url(f.id, nowMs()), contentType: f.contentType, name: f.name }),
   });
   const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
   const handover = new Handover({ store, outbox: relay, log, clock, deskFor, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing });
@@ -182,7 +184,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       },
     },
     manifest: () => loadSkillManifest(root, endpointUrl, config.skill?.appId),
-    files: fileRoute(files, links, () => clock().getTime()),
+    files: fileRoute(files, links, nowMs),
     liveChat: liveChat ? liveChatWebhook({ handover, lookups: store.lookups, secret: liveChat.webhookSecret, log }) : undefined,
     health: async () => (await store.ping(), { sweeps: relay.sweeps }),
   });

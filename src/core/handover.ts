@@ -131,7 +131,6 @@ export class Handover {
       e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()), found)).escalation;
       known = undefined;
     }
-    const files = line.files?.length ? { files: line.files } : {};
     let duplicate = false;
     if (line.refusedFiles) {
       const refusal = newEntry({ escalationId: e.id, direction: 'toCustomer', kind: 'notice', text: notices.fileRefusedToCustomer(), sourceActivityId: line.activityId && `refused|${line.activityId}`, now: this.clock() });
@@ -149,11 +148,12 @@ export class Handover {
       text: line.text,
       sourceActivityId: line.activityId,
       now: this.clock(),
-      ...files,
+      files: line.files,
     });
     const recorded = await this.outbox.record(entry, e);
     void this.outbox.dispatch(e, recorded);
-    await this.noteLine(e, 'customer', entry.at, known);
+    const noted = this.noteLine(e, 'customer', entry.at, known);
+    if (noted) await noted;
     return { kind: recorded.duplicate ? 'duplicate' : 'relayed', escalation: e };
   }
 
@@ -232,7 +232,7 @@ export class Handover {
     let e = found;
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
     const entryOf = (direction: 'internal' | 'toCustomer', kind: 'note' | 'agent') =>
-      newEntry({ escalationId: e.id, direction, kind, author: agent, text, sourceActivityId: options.activityId, now: this.clock(), ...(options.files?.length ? { files: options.files } : {}) });
+      newEntry({ escalationId: e.id, direction, kind, author: agent, text, sourceActivityId: options.activityId, now: this.clock(), files: options.files });
     if (options.note) {
       const { duplicate } = await this.outbox.record(entryOf('internal', 'note'), e);
       return { kind: duplicate ? 'duplicate' : 'note', escalation: e };
@@ -253,7 +253,8 @@ export class Handover {
     const line = entryOf('toCustomer', 'agent');
     const recorded = await this.outbox.record(line, e);
     void this.outbox.dispatch(e, recorded);
-    await this.noteLine(e, 'agent', line.at, this.find.versionOf(e)); // the first answer: no re-read before its write
+    const noted = this.noteLine(e, 'agent', line.at, this.find.versionOf(e)); // the first answer: no re-read before its write
+    if (noted) await noted;
     return recorded.duplicate ? { kind: 'duplicate', escalation: e } : { kind: 'relayed', escalation: e, claimed };
   }
 
@@ -265,10 +266,13 @@ export class Handover {
     };
   }
 
-  /** Moves the conversation's timer when a line makes something due sooner; usually nothing is written. */
-  private async noteLine(e: Escalation, by: 'customer' | 'agent', at: string, known?: Versioned<Escalation>): Promise<void> {
-    if (noteLine(e, by, at, this.timers).events.length === 0) return;
-    await this.ledger.apply(e.id, (x) => noteLine(x, by, at, this.timers), known);
+  /**
+   * Moves the conversation's timer when a line makes something due sooner. Usually nothing is written, and then
+   * nothing is returned to wait for (no promise on every line).
+   */
+  private noteLine(e: Escalation, by: 'customer' | 'agent', at: string, known?: Versioned<Escalation>): Promise<unknown> | undefined {
+    if (noteLine(e, by, at, this.timers).events.length === 0) return undefined;
+    return this.ledger.apply(e.id, (x) => noteLine(x, by, at, this.timers), known);
   }
 
   /** Posts a service notice into the escalation's desk thread (e.g. "owned by X"); stored like any line. */

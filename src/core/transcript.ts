@@ -142,7 +142,8 @@ export function newEntry(fields: Omit<TranscriptEntry, 'id' | 'seq' | 'at' | 'de
   if ('sourceActivityId' in fields) entry.sourceActivityId = fields.sourceActivityId;
   if ('event' in fields) entry.event = fields.event;
   if ('ask' in fields) entry.ask = fields.ask;
-  if ('files' in fields) entry.files = fields.files;
+  // Images only when there are some: callers pass their list as it came, often empty (no spread at their call).
+  if (fields.files?.length) entry.files = fields.files;
   return entry;
 }
 

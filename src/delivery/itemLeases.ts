@@ -38,8 +38,11 @@ export class ItemLeases {
     await this.replaceIfCurrent(job, { ...job.item.delivery, leaseUntil: 0 });
   }
 
-  /** A hold on an item under its own lease: renewed when it runs low; false when another process has taken it over. */
-  async keep(job: Job): Promise<boolean> {
+  /**
+   * A hold on an item under its own lease: renewed when it runs low; false when another process has taken it over.
+   * Answered at once (no promise) while the lease is far from running out, as it is before nearly every send.
+   */
+  keep(job: Job): boolean | Promise<boolean> {
     if ((job.item.delivery.leaseUntil ?? 0) - this.now() > this.leaseMs / 2) return true;
     return this.replaceIfCurrent(job, this.leased(job.item.delivery));
   }

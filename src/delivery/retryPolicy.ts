@@ -3,7 +3,7 @@
  * edge's Retry-After, and a shorter one for store writes. Waits go through `sleep`, so a long Retry-After is spent in
  * slices that renew the caller's lease.
  */
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { StoreUnavailableError } from '../core/errors';
 import { DeliveryError, LeaseLostError } from './deliveryError';
 
@@ -31,7 +31,10 @@ export function sendRetry(settings: RetrySettings): SendRetry {
   );
   return (attempt, wait) => {
     let retryAfter = 0;
-    return policy.execute(async () => {
+    const noteRetryAfter = (err: unknown) => {
+      if (err instanceof DeliveryError && err.retryAfterMs && err.retryAfterMs > 0) retryAfter = Math.min(err.retryAfterMs, MAX_RETRY_AFTER_MS);
+    };
+    const again = async () => {
       if (retryAfter > 0) {
         const ms = retryAfter;
         retryAfter = 0;
@@ -40,10 +43,11 @@ export function sendRetry(settings: RetrySettings): SendRetry {
       try {
         return await attempt();
       } catch (err) {
-        if (err instanceof DeliveryError && err.retryAfterMs && err.retryAfterMs > 0) retryAfter = Math.min(err.retryAfterMs, MAX_RETRY_AFTER_MS);
+        noteRetryAfter(err);
         throw err;
       }
-    });
+    };
+    return afterFirstFailure(policy, attempt, again, noteRetryAfter);
   };
 }
 
@@ -54,5 +58,28 @@ const storePolicy = retry(handleWhen((err) => err instanceof StoreUnavailableErr
 
 /** Store writes of the delivery room (delivered state, the thread's place): retried while the store is unavailable. */
 export function withStoreRetry<T>(op: () => Promise<T>): Promise<T> {
-  return storePolicy.execute(op);
+  return afterFirstFailure(storePolicy, op, op);
+}
+
+/**
+ * The first attempt runs outside the policy, which takes over only when it fails: a policy run costs about a dozen
+ * promises, and nearly every send and store write succeeds at once (docs/BENCHMARKS.md). The policy is handed that
+ * first failure as its own first attempt, so its backoff, its attempt count and what it retries stay as configured.
+ */
+function afterFirstFailure<T>(policy: RetryPolicy, first: () => Promise<T>, again: () => Promise<T>, onFailure?: (err: unknown) => void): Promise<T> {
+  let attempt: Promise<T>;
+  try {
+    attempt = first();
+  } catch (err) {
+    attempt = Promise.reject(err);
+  }
+  return attempt.catch((failure: unknown) => {
+    onFailure?.(failure);
+    let replay = true;
+    return policy.execute(() => {
+      if (!replay) return again();
+      replay = false;
+      return Promise.reject(failure);
+    });
+  });
 }

@@ -23,8 +23,14 @@ export interface Job {
 /** Whether a delivery ended: done (delivered or reported failed), or stopped because this process lost it. */
 export type Outcome = 'done' | 'lost';
 
-/** True while this process may deliver the item (its lease, or its lane's, is still its own). */
-export type Hold = () => Promise<boolean>;
+/**
+ * True while this process may deliver the item (its lease, or its lane's, is still its own). A plain boolean when no
+ * store call was needed to know (a lease far from running out), so the fence before each send costs no promise.
+ */
+export type Hold = () => boolean | Promise<boolean>;
+
+/** The fence's answer when the hold is known at once (shared: it allocates nothing). */
+const HELD: Promise<void> = Promise.resolve();
 
 export interface SenderDeps {
   escalations: EscalationStore;
@@ -80,18 +86,23 @@ export class Sender {
     if (this.unrecorded.get(job.item.id)) return 'done';
     let attempts = job.item.delivery.attempts;
     let lost = false;
-    const fence: Fence = async () => {
-      if (lost || !(await hold())) {
-        lost = true;
-        throw new LeaseLostError(`outbox item ${job.item.id}`);
-      }
+    const lose = (): Promise<void> => {
+      lost = true;
+      return Promise.reject(new LeaseLostError(`outbox item ${job.item.id}`));
+    };
+    const fence: Fence = () => {
+      if (lost) return lose();
+      const held = hold();
+      if (held === true) return HELD;
+      if (held === false) return lose();
+      return held.then((ok) => (ok ? undefined : lose()));
     };
     try {
       await this.retry(async () => {
         await fence();
         attempts += 1;
         // A send may wait long in a rate limiter: the lease is renewed meanwhile, and the fence checks it at the end.
-        const done = this.renewWhileSending(() => void hold().then((ok) => void (ok || (lost = true)), () => undefined));
+        const done = this.renewWhileSending(() => void Promise.resolve().then(hold).then((ok) => void (ok || (lost = true)), () => undefined));
         try {
           await this.deliverOnce(e, job.item, fence);
         } finally {
@@ -207,7 +218,7 @@ export class Sender {
     for (let left = ms; left > 0; left -= slice) {
       await this.deps.sleep(Math.min(left, slice));
       // A store error here is no reason to give the item up; the fence decides before the next send.
-      if (!(await hold().catch(() => true))) return onLost();
+      if (!(await Promise.resolve().then(hold).catch(() => true))) return onLost();
     }
   }
 

@@ -54,6 +54,10 @@ export class TeamsCustomerChannel implements CustomerChannel {
   }
 }
 
+const MARKDOWN = /[\\`*_{}[\]()#+\-.!<>|~]/;
+const MARKDOWN_ALL = /([\\`*_{}[\]()#+\-.!<>|~])/g;
+
+/** An agent's name as literal text; most names have nothing to escape, and a test is cheaper than a replace. */
 function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+\-.!<>|~])/g, '\\$1');
+  return MARKDOWN.test(text) ? text.replace(MARKDOWN_ALL, '\\$1') : text;
 }

@@ -12,7 +12,9 @@ import type { HandoverStore } from '../handoverStore';
  * A frozen copy all the way down, with JSON's meaning (what Cosmos would store and give back): `toJSON` is used,
  * undefined and functions are dropped (null in arrays), non-finite numbers become null. One pass instead of a JSON
  * round trip and a second pass to freeze: the benchmark's profile had that round trip as our code's largest cost
- * per line in the in-memory mode (docs/BENCHMARKS.md).
+ * per line in the in-memory mode (docs/BENCHMARKS.md). A frozen object is one this store made (nothing else in the
+ * service freezes what it stores) and is shared as it is: a line's delivered state reuses every part of the stored line
+ * but its delivery, so only that part is copied.
  */
 export function frozenCopy(value: unknown): unknown {
   if (value === null) return null;
@@ -27,6 +29,7 @@ export function frozenCopy(value: unknown): unknown {
     default:
       return undefined;
   }
+  if (Object.isFrozen(value)) return value;
   const v = value as { toJSON?: () => unknown };
   if (typeof v.toJSON === 'function') return frozenCopy(v.toJSON());
   if (Array.isArray(value)) {

@@ -27,4 +27,18 @@ describe('in-memory store', () => {
     await assert.rejects(store.transcripts.replace({ ...first.value, text: 'four' }, first.etag), ConcurrencyError);
     assert.equal((await store.transcripts.get('e1', entry.id))?.value.text, 'three');
   });
+
+  it('shares the frozen parts of a stored row in the next version of it, and copies only what is new', async () => {
+    const store = createMemoryStore();
+    const entry = newEntry({ escalationId: 'e1', direction: 'toCustomer', kind: 'agent', author: { id: 'a1', name: 'Ann' }, text: 'one', now: new Date() });
+    const first = await store.transcripts.append(entry);
+    assert.notEqual(first.value.author, entry.author); // the caller's object is copied
+    const delivery = { ...first.value.delivery, state: 'delivered' as const };
+    const second = await store.transcripts.replace({ ...first.value, delivery }, first.etag);
+    assert.equal(second.value.author, first.value.author); // already stored (frozen): shared, not copied again
+    assert.notEqual(second.value.delivery, delivery);
+    assert.ok(Object.isFrozen(second.value.delivery));
+    delivery.state = 'failed' as never;
+    assert.equal((await store.transcripts.get('e1', entry.id))?.value.delivery.state, 'delivered');
+  });
 });
