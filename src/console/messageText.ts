@@ -1,6 +1,10 @@
+const MARKUP = /[<&]/;
+
 /** What an agent typed, without the bot's @mention and Teams' markup around it. */
 export function agentText(text: string | undefined): string {
-  return (text ?? '')
+  // Plain text (most lines) has neither markup nor entities: ten replaces would find nothing.
+  if (!text || !MARKUP.test(text)) return (text ?? '').trim();
+  return text
     .replace(/<at[^>]*>.*?<\/at>/gi, '')
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/?(p|div|span)[^>]*>/gi, '')
