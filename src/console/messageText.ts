@@ -2,7 +2,7 @@ const MARKUP = /[<&]/;
 
 /** What an agent typed, without the bot's @mention and Teams' markup around it. */
 export function agentText(text: string | undefined): string {
-  // Plain text (most lines) has neither markup nor entities: ten replaces would find nothing.
+  // Plain text (most lines) has neither markup nor entities: nine replaces would find nothing.
   if (!text || !MARKUP.test(text)) return (text ?? '').trim();
   return text
     .replace(/<at[^>]*>.*?<\/at>/gi, '')

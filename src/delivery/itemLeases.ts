@@ -8,6 +8,9 @@ import type { Delivery, OutboxItem } from '../core/transcript';
 import type { Job } from './sender';
 
 export class ItemLeases {
+  /** Renewals under way, by the hold they renew: the fence and the renewal timer may both ask while the lease runs low. */
+  private readonly renewing = new WeakMap<Job, Promise<boolean>>();
+
   constructor(
     private readonly storeOf: (item: OutboxItem) => DeliveryItemStore<OutboxItem>,
     private readonly me: string,
@@ -40,11 +43,17 @@ export class ItemLeases {
 
   /**
    * A hold on an item under its own lease: renewed when it runs low; false when another process has taken it over.
-   * Answered at once (no promise) while the lease is far from running out, as it is before nearly every send.
+   * Answered at once (no promise) while the lease is far from running out, as it is before nearly every send. A
+   * second ask while a renewal is under way shares it: two writes on one version would make the later one fail, and
+   * this process would give up an item it had just renewed.
    */
   keep(job: Job): boolean | Promise<boolean> {
     if ((job.item.delivery.leaseUntil ?? 0) - this.now() > this.leaseMs / 2) return true;
-    return this.replaceIfCurrent(job, this.leased(job.item.delivery));
+    const pending = this.renewing.get(job);
+    if (pending) return pending;
+    const renewal = this.replaceIfCurrent(job, this.leased(job.item.delivery)).finally(() => this.renewing.delete(job));
+    this.renewing.set(job, renewal);
+    return renewal;
   }
 
   /** Writes `delivery` on the version `job` holds, updating `job`; false when the item changed meanwhile. */

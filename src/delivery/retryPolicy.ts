@@ -62,9 +62,10 @@ export function withStoreRetry<T>(op: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The first attempt runs outside the policy, which takes over only when it fails: a policy run costs about a dozen
- * promises, and nearly every send and store write succeeds at once (docs/BENCHMARKS.md). The policy is handed that
- * first failure as its own first attempt, so its backoff, its attempt count and what it retries stay as configured.
+ * The first attempt runs outside the policy, which takes over only when it fails: a policy run costs about eight
+ * promises, and nearly every send and store write succeeds at once (docs/BENCHMARKS.md, fifth session). The policy is
+ * handed that first failure as its own first attempt, so its backoff, its attempt count and what it retries stay as
+ * configured.
  */
 function afterFirstFailure<T>(policy: RetryPolicy, first: () => Promise<T>, again: () => Promise<T>, onFailure?: (err: unknown) => void): Promise<T> {
   let attempt: Promise<T>;

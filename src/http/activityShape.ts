@@ -12,8 +12,8 @@ export const activityShape = z.object({
 
 /**
  * What `activityShape` accepts, asked without a parse: nearly every request is well formed, and zod builds a result and
- * its context for each (about 20 µs a request in the service's profile, docs/BENCHMARKS.md). Anything this does not
- * accept goes to zod, which decides and says why; a test holds that this never accepts what zod refuses.
+ * its context for each (about 20 µs a request in the service's profile; docs/BENCHMARKS.md, fifth session). Anything
+ * this does not accept goes to zod, which decides and says why; a test holds that this never accepts what zod refuses.
  */
 function plainlyWellFormed(body: Record<string, unknown>): boolean {
   const conversation = body.conversation as { id?: unknown } | null | undefined;

@@ -40,6 +40,18 @@ describe('an item\'s own lease', () => {
     assert.equal(await a.keep(held), false);
   });
 
+  it('two asks while it runs low (the fence and the renewal timer) share one renewal: neither loses it', async () => {
+    const { store, job, a } = await setup();
+    const held = (await a.take(job))!;
+    now += leaseMs * 0.6;
+    const writes: Array<string | undefined> = [];
+    const replace = store.transcripts.replace.bind(store.transcripts);
+    store.transcripts.replace = async (item, etag) => (writes.push(etag), replace(item, etag));
+    assert.deepEqual(await Promise.all([a.keep(held), a.keep(held)]), [true, true]);
+    assert.equal(writes.length, 1);
+    assert.equal(await a.keep(held), true, 'renewed: plenty left again');
+  });
+
   it('is given up at once (another process may take it now); a changed item is left as it is', async () => {
     const { store, job, a, b } = await setup();
     const held = (await a.take(job))!;

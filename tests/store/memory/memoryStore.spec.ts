@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createMemoryStore, frozenCopy } from '../../../src/store/memory/memoryStore';
 import { ConcurrencyError } from '../../../src/core/errors';
 import { newEntry } from '../../../src/core/transcript';
@@ -40,5 +42,16 @@ describe('in-memory store', () => {
     assert.ok(Object.isFrozen(second.value.delivery));
     delivery.state = 'failed' as never;
     assert.equal((await store.transcripts.get('e1', entry.id))?.value.delivery.state, 'delivered');
+  });
+
+  it('no other code freezes what could be stored: a frozen object is taken as one this store made', () => {
+    // frozenCopy shares frozen objects as they are, without JSON's normalisation. The one other freeze in the service
+    // is the service-URL verdict, which is never stored.
+    const src = join(__dirname, '..', '..', '..', '..', 'src');
+    const freezing = (readdirSync(src, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts') && readFileSync(join(src, f), 'utf8').includes('Object.freeze('))
+      .map((f) => f.split('\\').join('/'))
+      .sort();
+    assert.deepEqual(freezing, ['outbound/serviceUrlPolicy.ts', 'store/memory/memoryStore.ts']);
   });
 });
