@@ -9,7 +9,7 @@
  * Mode `cosmos2` runs two instances on one Cosmos-compatible server with requests alternating between them (a load
  * balancer without affinity): what sharing lanes across instances costs.
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (300),
- * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_PAIRED_ROUNDS (6, 0 = none),
+ * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_PAIRED_ROUNDS (12, 0 = none),
  * BENCH_PAIRED_SECONDS (4), BENCH_PAIRED_CALIBRATE (1: the floor paired against a second floor process too),
  * BENCH_NODE_FLAGS (flags for every service process, e.g. `--max-semi-space-size=32`), BENCH_PIN (CPUs for the services, e.g. `1`; run the driver with `taskset -c 0`), BENCH_CPU_PROF (a folder: each service process writes a V8 CPU profile of each
  * saturating run there).
@@ -29,7 +29,7 @@ const options: Options = {
 };
 const RSS_ESCALATIONS = Number(process.env.BENCH_RSS_ESCALATIONS ?? 10_000);
 const MODES = (process.env.BENCH_MODES ?? 'floor,memory,cosmos,cosmos2').split(',') as Mode[];
-const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 6);
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 12);
 const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 4);
 const CALIBRATE = process.env.BENCH_PAIRED_CALIBRATE === '1';
 
