@@ -13,6 +13,7 @@ import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
 import type { Outbound } from '../core/transcript';
+import { describe } from './deliveryError';
 import type { ItemLeases } from './itemLeases';
 import { emptyLane, givenBack, laneKey, parseLaneKey, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
@@ -303,7 +304,11 @@ export class SharedLanes {
       // An item with a lease of its own keeps that lease too while it is sent: a process that thinks itself alone
       // (it takes orphans by their lease, not through lanes) must not find it run out during a long send.
       const keep = queued ? () => hold.keep() : async () => (await hold.keep()) && (await this.deps.leases.keep(job));
-      if ((await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued })) === 'lost') return 'lost';
+      const outcome = await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued });
+      // Lost while its own lease is still held here: given back (a write on the version held), so the lane's new holder
+      // need not wait for it to run out.
+      if (outcome === 'lost' && !queued) await this.deps.leases.release(job).catch((err) => this.deps.warn({ itemId: entry.id, err: describe(err) }, 'could not give back an item lease'));
+      if (outcome === 'lost') return 'lost';
     } finally {
       this.deps.local.inFlight.delete(entry.id);
     }

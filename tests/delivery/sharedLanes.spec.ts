@@ -499,6 +499,25 @@ describe('several processes on one store (lanes under a lease)', () => {
     assert.deepEqual(customer.sent, ['sent once']);
   });
 
+  it('a holder that loses the lane while an item with its own lease waits to be sent gives that lease back at once', async () => {
+    const store = createMemoryStore();
+    // The first send waits (as in a rate limiter) longer than a lane lease; meanwhile another process takes the lane.
+    const customer = recordingCustomer([], (call) => (call === 0 ? 400 : 0));
+    const { b } = await pair(store, customer);
+    const orphan = toCustomer('not sent by the loser');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
+    await store.transcripts.append(orphan);
+    void b.sweep(); // a or b serves the lane: takes the orphan's lease, then waits 400 ms before the send
+    const delivery = async () => (await store.transcripts.get('e', orphan.id))?.value.delivery;
+    await until(async () => ['a', 'b'].includes((await delivery())?.leaseOwner ?? ''));
+    const key = laneKey('e', 'toCustomer');
+    const lane = (await store.lanes.get(key))!;
+    await store.lanes.put(key, { ...lane.value, holder: 'c', until: clock.now() + 60_000 }, lane.etag);
+    // The loser's fence stops the send; the item's lease is given back instead of being held until it runs out.
+    await until(async () => (await delivery())?.leaseUntil === 0);
+    assert.deepEqual(customer.sent, []);
+  });
+
   it('an orphan both sweeps find while a third process holds its lane is sent once, after the line ahead of it', async () => {
     const store = createMemoryStore();
     await store.escalations.create(e);
