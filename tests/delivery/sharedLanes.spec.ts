@@ -501,13 +501,14 @@ describe('several processes on one store (lanes under a lease)', () => {
 
   it('a holder that loses the lane while an item with its own lease waits to be sent gives that lease back at once', async () => {
     const store = createMemoryStore();
-    // The first send waits (as in a rate limiter) longer than a lane lease; meanwhile another process takes the lane.
-    const customer = recordingCustomer([], (call) => (call === 0 ? 400 : 0));
+    // The first send waits (as in a rate limiter) for less than the item's lease; meanwhile another process takes the
+    // lane. The loser finds out at the fence, while the item's lease (not renewed once the lane is lost) still runs.
+    const customer = recordingCustomer([], (call) => (call === 0 ? 200 : 0));
     const { b } = await pair(store, customer);
     const orphan = toCustomer('not sent by the loser');
     orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() - 1 };
     await store.transcripts.append(orphan);
-    void b.sweep(); // a or b serves the lane: takes the orphan's lease, then waits 400 ms before the send
+    void b.sweep(); // a or b serves the lane: takes the orphan's lease, then waits 200 ms before the send
     const delivery = async () => (await store.transcripts.get('e', orphan.id))?.value.delivery;
     await until(async () => ['a', 'b'].includes((await delivery())?.leaseOwner ?? ''));
     const key = laneKey('e', 'toCustomer');
