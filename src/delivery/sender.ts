@@ -32,6 +32,9 @@ export type Hold = () => boolean | Promise<boolean>;
 /** The fence's answer when the hold is known at once (shared: it allocates nothing). */
 const HELD: Promise<void> = Promise.resolve();
 
+/** The hold's answer as a promise, for the callers that wait anyway (a plain answer, or a throw, becomes one). */
+const asked = (hold: Hold): Promise<boolean> => Promise.resolve().then(hold);
+
 export interface SenderDeps {
   escalations: EscalationStore;
   lookups: LookupStore;
@@ -102,7 +105,7 @@ export class Sender {
         await fence();
         attempts += 1;
         // A send may wait long in a rate limiter: the lease is renewed meanwhile, and the fence checks it at the end.
-        const done = this.renewWhileSending(() => void Promise.resolve().then(hold).then((ok) => void (ok || (lost = true)), () => undefined));
+        const done = this.renewWhileSending(() => void asked(hold).then((ok) => void (ok || (lost = true)), () => undefined));
         try {
           await this.deliverOnce(e, job.item, fence);
         } finally {
@@ -218,7 +221,7 @@ export class Sender {
     for (let left = ms; left > 0; left -= slice) {
       await this.deps.sleep(Math.min(left, slice));
       // A store error here is no reason to give the item up; the fence decides before the next send.
-      if (!(await Promise.resolve().then(hold).catch(() => true))) return onLost();
+      if (!(await asked(hold).catch(() => true))) return onLost();
     }
   }
 

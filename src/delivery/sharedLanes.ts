@@ -304,11 +304,11 @@ export class SharedLanes {
       // An item with a lease of its own keeps that lease too while it is sent: a process that thinks itself alone
       // (it takes orphans by their lease, not through lanes) must not find it run out during a long send.
       const keep = queued ? () => hold.keep() : async () => (await hold.keep()) && (await this.deps.leases.keep(job));
-      const outcome = await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued });
-      // Lost while its own lease is still held here: given back (a write on the version held), so the lane's new holder
-      // need not wait for it to run out.
-      if (outcome === 'lost' && !queued) await this.deps.leases.release(job).catch((err) => this.deps.warn({ itemId: entry.id, err: describe(err) }, 'could not give back an item lease'));
-      if (outcome === 'lost') return 'lost';
+      if ((await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued })) === 'lost') {
+        // Its own lease is given back (a write on the version held), so the lane's new holder need not wait it out.
+        if (!queued) await this.deps.leases.release(job).catch((err) => this.deps.warn({ itemId: entry.id, err: describe(err) }, 'could not give back an item lease'));
+        return 'lost';
+      }
     } finally {
       this.deps.local.inFlight.delete(entry.id);
     }

@@ -35,22 +35,21 @@ export class TeamsCustomerChannel implements CustomerChannel {
   async send(e: Escalation, message: OutboundMessage, fence: Fence): Promise<void> {
     const c = teamsAddressOf(e.customer);
     const conversationId = e.customer.conversationId;
-    // The conversation reference, applied as BotBuilder's continueConversation would.
-    const envelope: Record<string, unknown> = {
+    const envelope = {
       from: { id: c.botId, name: c.botName },
       recipient: { id: c.userId, name: c.userName, aadObjectId: c.aadObjectId },
       conversation: { id: conversationId, tenantId: c.tenantId },
       channelId: c.channelId,
+      ...(c.tenantId ? { channelData: { tenant: { id: c.tenantId } } } : {}),
     };
-    if (c.tenantId) envelope.channelData = { tenant: { id: c.tenantId } };
     if (message.ask === 'rating') {
       const card = renderSurveyCard(surveyCardModel(message.text));
-      await this.connector.send(c.serviceUrl, conversationId, Object.assign({ type: 'message', text: '', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }] }, envelope), fence);
+      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', text: '', attachments: [{ contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: card }], ...envelope }, fence);
       return;
     }
     const prefix = message.from ? `**${escapeMarkdown(message.from)}**: ` : '';
     for (const part of teamsMessageParts(prefix, message.text, message.files)) {
-      await this.connector.send(c.serviceUrl, conversationId, Object.assign({ type: 'message' }, part, { textFormat: 'markdown' }, envelope), fence);
+      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...part, textFormat: 'markdown', ...envelope }, fence);
     }
   }
 }
