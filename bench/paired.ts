@@ -9,7 +9,7 @@
 import type { ConnectorStub } from '../tests/helpers/connectorStub';
 import type { Agent } from '../tests/helpers/activities';
 import { median as medianOf } from '../src/core/queueWatch';
-import { windowsReached, type RunSpan } from './conversationLoad';
+import { limitsAtFloorRate, type RunSpan } from './conversationLoad';
 import { measure, type Clock, type Direction, type Options, type RunResult, type Setup } from './driver';
 
 /** The middle value; with an even count, the mean of the two middle values (never asked of an empty list here). */
@@ -48,13 +48,11 @@ export async function pairedStep(base: Setup, other: Setup, ctx: { clock: Clock;
       `paired saturating ${direction}, ${rounds} rounds of ${seconds} s: ${label} ${ratios.map((x) => x.toFixed(2)).join(', ')}; median ${median(ratios).toFixed(2)}× ` +
         `(${base.mode} median ${median(rates.get(base)!).toFixed(0)} msg/s, ${other.mode} median ${median(rates.get(other)!).toFixed(0)} msg/s)`,
     );
-    // The floor keeps no Teams limits; a service that reached them waited, and its pairs do not measure our code.
-    for (const setup of [base, other]) {
-      const reached = windowsReached(spans.get(setup)!, setup.chats.length);
-      if (setup.mode !== 'floor' && reached.length > 0) {
-        out.push(`  NOT COMPARABLE: with ${setup.chats.length} chats, ${setup.mode} came within Teams' per-conversation limits (${reached.map((w) => `${w.perChat.toFixed(1)} lines a chat in ${w.ms / 1000} s, limit ${w.limit}`).join('; ')}): its rate limiter held lines; run again with more chats (BENCH_ESCALATIONS)`);
-      }
+    const reached = base.mode === 'floor' && other.mode !== 'floor' ? limitsAtFloorRate(spans.get(base)!, spans.get(other)!, other.chats.length) : [];
+    if (reached.length > 0) {
+      out.push(`  NOT COMPARABLE: at the floor's rate, ${other.mode} with ${other.chats.length} chats would reach Teams' per-conversation limits (${reached.map((w) => `${w.perChat.toFixed(1)} lines a chat in ${w.ms / 1000} s, limit ${w.limit}`).join('; ')}): its rate limiter must hold lines there; run again with more chats (BENCH_ESCALATIONS)`);
     }
   }
   return out;
 }
+

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { windowsReached } from '../../bench/conversationLoad';
+import { limitsAtFloorRate, windowsReached } from '../../bench/conversationLoad';
 
 describe('bench: could a load reach Teams per-conversation limits', () => {
   const round = (startS: number, seconds: number, rate: number) => ({ startMs: startS * 1000, endMs: (startS + seconds) * 1000, lines: rate * seconds });
@@ -30,5 +30,17 @@ describe('bench: could a load reach Teams per-conversation limits', () => {
     const runs = [{ startMs: 0, endMs: 1000, lines: 30 }, { startMs: 29_000, endMs: 40_000, lines: 11 }];
     const [w] = windowsReached(runs, 1, [{ limit: 30, ms: 30_000 }]);
     assert.ok(w && Math.abs(w.perChat - 31) < 1e-9, JSON.stringify(w));
+  });
+
+  it('judges a pair at the floor rate: a service its limiter held just under a limit still counts as reaching it', () => {
+    // The 300-chat case: the floor at 1,329 lines/s (8.9 a chat in 2 s), the service held at 1,040 (6.9, limit 7).
+    const floor = [round(0, 4, 1329), round(9, 4, 1329)];
+    const service = [round(4.5, 4, 1040), round(13.5, 4, 1040)];
+    assert.deepEqual(windowsReached(service, 300), [], 'the held service alone shows no limit passed');
+    const reached = limitsAtFloorRate(floor, service, 300);
+    assert.deepEqual(reached.map((w) => w.ms), [2000]);
+    assert.ok(Math.abs(reached[0].perChat - 8.86) < 0.01, String(reached[0].perChat));
+    // With 1,000 chats the same pairs compare our code.
+    assert.deepEqual(limitsAtFloorRate(floor, service, 1000), []);
   });
 });
