@@ -3,14 +3,17 @@
  * one costs nothing) and short saturating rounds alternate between them, in the order floor, memory, memory, floor,
  * …, so a change in the machine's speed during the benchmark falls on both alike. Run one after the other, a minute
  * apart, the floor's own rate varied from 439 to 800 msg/s between runs (docs/BENCHMARKS.md). Each pair's ratio is
- * memory msg/s over floor msg/s; the median of the pairs is the figure. A first pair per direction warms both up and
- * is not counted.
+ * memory msg/s over floor msg/s; the median of the pairs is the figure. Three pairs per direction first
+ * (BENCH_PAIRED_WARMUP) warm both up and are not counted.
  */
 import type { ConnectorStub } from '../tests/helpers/connectorStub';
 import type { Agent } from '../tests/helpers/activities';
 import { median as medianOf } from '../src/core/queueWatch';
 import { limitsAtFloorRate, type RunSpan } from './conversationLoad';
 import { measure, type Clock, type Direction, type Options, type RunResult, type Setup } from './driver';
+
+/** Pairs run before the counted ones (BENCH_PAIRED_WARMUP). */
+const WARMUP_PAIRS = Number(process.env.BENCH_PAIRED_WARMUP ?? 3);
 
 /** The middle value; with an even count, the mean of the two middle values (never asked of an empty list here). */
 const median = (xs: number[]) => medianOf(xs) ?? NaN;
@@ -32,8 +35,9 @@ export async function pairedStep(base: Setup, other: Setup, ctx: { clock: Clock;
       spans.get(setup)!.push({ startMs, endMs: startMs + res.seconds * 1000, lines: res.delivered });
       return res;
     };
-    // One pair first that is not counted: the direction's code is warm in both processes before the pairs count.
-    for (const setup of [base, other]) await run(setup, false);
+    // Pairs first that are not counted, so the direction's code is warm in both processes before the pairs count. With
+    // one, the floor was still speeding up over the next rounds, and the first counted pair read high in most runs.
+    for (let w = 0; w < WARMUP_PAIRS; w++) for (const setup of [base, other]) await run(setup, false);
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? [base, other] : [other, base];
       for (const setup of order) {

@@ -10,7 +10,7 @@
  * balancer without affinity): what sharing lanes across instances costs.
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (1000),
  * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_PAIRED_ROUNDS (12, 0 = none),
- * BENCH_PAIRED_SECONDS (4), BENCH_PAIRED_CALIBRATE (1: the floor paired against a second floor process too),
+ * BENCH_PAIRED_SECONDS (4), BENCH_PAIRED_WARMUP (3 pairs not counted), BENCH_PAIRED_CALIBRATE (1: the floor paired against a second floor process too),
  * BENCH_NODE_FLAGS (flags for every service process, e.g. `--max-semi-space-size=32`), BENCH_PIN (CPUs for the services, e.g. `1`; run the driver with `taskset -c 0`), BENCH_CPU_PROF (a folder: each service process writes a V8 CPU profile of each
  * saturating run there).
  */
