@@ -59,4 +59,3 @@ export async function pairedStep(base: Setup, other: Setup, ctx: { clock: Clock;
   }
   return out;
 }
-
