@@ -22,7 +22,13 @@ export function deskSettingsOf(v: RawSettings, queues: AgentQueue[], mode: { pro
   const used = v.DESK === 'livechat' || queues.some((q) => q.desk === 'livechat');
   if (!used) return { desk: v.DESK };
   if (!v.LIVECHAT_BASE_URL) problems.push('LIVECHAT_BASE_URL: required when a live-chat desk is used (DESK=livechat or a queue with "desk": "livechat")');
-  else if (mode.production && !v.LIVECHAT_BASE_URL.startsWith('https://')) problems.push('LIVECHAT_BASE_URL: must be https in production');
+  else {
+    const url = new URL(v.LIVECHAT_BASE_URL); // a URL already (config.ts)
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('LIVECHAT_BASE_URL: must be an http(s) URL');
+    else if (mode.production && url.protocol !== 'https:') problems.push('LIVECHAT_BASE_URL: must be https in production');
+    // fetch refuses such URLs on every call, and the password would sit in the environment for nothing.
+    if (url.username || url.password) problems.push('LIVECHAT_BASE_URL: must not carry a user name or password; use LIVECHAT_API_KEY or LIVECHAT_BEARER_TOKEN');
+  }
   if (!mode.localMode && !v.LIVECHAT_WEBHOOK_SECRET) {
     problems.push("LIVECHAT_WEBHOOK_SECRET: required when a live-chat desk is used outside local mode (the desk signs its webhooks with it, Standard Webhooks' whsec_… form)");
   }

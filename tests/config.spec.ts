@@ -113,5 +113,7 @@ describe('config', () => {
     const ok = loadConfig({ ...creds, DESK: 'livechat', LIVECHAT_BASE_URL: 'https://desk.example.com', LIVECHAT_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}` });
     assert.deepEqual([ok.desks.desk, ok.desks.liveChat?.baseUrl], ['livechat', 'https://desk.example.com']);
     assert.equal(loadConfig({ DESK: 'livechat', LIVECHAT_BASE_URL: 'http://127.0.0.1:9' }).desks.liveChat?.webhookSecret, undefined, 'local mode: unsigned allowed');
+    assert.ok(problems({ DESK: 'livechat', LIVECHAT_BASE_URL: 'https://deskuser:S3cret@desk.example.com/' }).some((p) => /^LIVECHAT_BASE_URL: must not carry a user name or password/.test(p)));
+    assert.ok(problems({ DESK: 'livechat', LIVECHAT_BASE_URL: 'ftp://desk.example.com/' }).some((p) => /^LIVECHAT_BASE_URL: must be an http\(s\) URL/.test(p)));
   });
 });

@@ -68,13 +68,22 @@ export class AgentChannelRegistry {
     return chosen;
   }
 
-  /** "use this channel for <queue>": only for a configured queue whose channel the settings do not fix. */
-  async chooseForQueue(name: string, channel: AgentChannel): Promise<'chosen' | 'unknown' | 'fixed'> {
-    if (name === DEFAULT_QUEUE) return (await this.choose(channel), 'chosen');
+  /**
+   * "use this channel for <queue>": only for a configured queue whose channel the settings do not fix, and never away
+   * from the team whose channel serves it now (anyone in the tenant could otherwise take a queue's chats to theirs).
+   */
+  async chooseForQueue(name: string, channel: AgentChannel): Promise<'chosen' | 'unknown' | 'fixed' | 'otherTeam'> {
+    if (name === DEFAULT_QUEUE) {
+      const current = await this.current();
+      if (current && current.teamId !== channel.teamId) return 'otherTeam';
+      return (await this.choose(channel), 'chosen');
+    }
     const q = this.queues.find((x) => x.name === name);
     if (!q) return 'unknown';
     if (q.channelId) return 'fixed';
     if (q.teamId && q.teamId !== channel.teamId) return 'fixed';
+    const serving = await this.settings.get<AgentChannel>(queueKey(name));
+    if (serving && serving.teamId !== channel.teamId) return 'otherTeam';
     await this.settings.put(queueKey(name), channel);
     this.chosenForQueue.set(name, { channel, until: this.now() + CHOSEN_TTL_MS });
     return 'chosen';

@@ -242,14 +242,11 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       return;
     }
     const channel = { teamId: cd.team.id, channelId: cd.channel.id, tenantId, serviceUrl: ctx.activity.serviceUrl };
-    if (queue === DEFAULT_QUEUE) {
-      const current = await deps.channels.current();
-      if (current && current.teamId !== cd.team.id) {
-        await reply(ctx, 'Escalations already go to a channel of another team; an admin can change AGENT_TEAM_ID there.');
-        return;
-      }
-    }
     const outcome = await deps.channels.chooseForQueue(queue, channel);
+    if (outcome === 'otherTeam') {
+      await reply(ctx, queue === DEFAULT_QUEUE ? 'Escalations already go to a channel of another team; an admin can change AGENT_TEAM_ID there.' : `The ${queue} queue's escalations already go to a channel of another team; an admin can set its team in AGENT_QUEUES.`);
+      return;
+    }
     if (outcome === 'unknown') {
       await reply(ctx, `There is no queue "${queue}". The queues are: ${deps.channels.queueNames().join(', ')} (AGENT_QUEUES).`);
       return;

@@ -45,7 +45,8 @@ export class ConflictError extends CodedError {
 /** The store cannot be reached or keeps failing: the edge answers 503 so the caller may retry. */
 export class StoreUnavailableError extends CodedError {
   readonly code = 'store_unavailable';
-  constructor(message: string, override readonly cause?: unknown) {
+  /** `reason`: what the caller is told, when the edge's general one (a message not stored) is not what happened. */
+  constructor(message: string, override readonly cause?: unknown, readonly reason?: string) {
     super(message);
     this.name = 'StoreUnavailableError';
   }

@@ -143,12 +143,20 @@ export function afterOpenSeconds(hours: OfficeHours | undefined, from: Date, sec
   return at;
 }
 
-/** The end of the open window that contains `instant` (which must be open). */
+/** Adjacent windows are followed this far at most: an office open all week never closes, and the wait is then plain time. */
+const LONGEST_STRETCH_MS = 8 * 24 * 3600_000;
+
+/** The end of the open window that contains `instant` (which must be open); adjacent windows form one stretch. */
 function closingAfter(hours: OfficeHours, instant: Date): Date {
-  const l = localTime(instant, hours.timeZone);
-  const w = hours.windows.find((x) => x.day === l.weekday && l.minutes >= x.from && l.minutes < x.to);
-  if (!w) return instant;
-  // Adjacent windows (e.g. 08:00-12:00 and 12:00-18:00) form one stretch.
-  const end = instantOf(l.year, l.month, l.day, w.to, hours.timeZone);
-  return isOpenAt(hours, end) ? closingAfter(hours, end) : end;
+  let at = instant;
+  while (at.getTime() - instant.getTime() < LONGEST_STRETCH_MS) {
+    const l = localTime(at, hours.timeZone);
+    const w = hours.windows.find((x) => x.day === l.weekday && l.minutes >= x.from && l.minutes < x.to);
+    if (!w) return at;
+    // e.g. 08:00-12:00 then 12:00-18:00, or Mon 00:00-24:00 then Tue 00:00-24:00
+    const end = instantOf(l.year, l.month, l.day, w.to, hours.timeZone);
+    if (end.getTime() <= at.getTime() || !isOpenAt(hours, end)) return end;
+    at = end;
+  }
+  return at;
 }

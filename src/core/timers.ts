@@ -7,7 +7,7 @@
  * Pure: the facts that need the store (queue position, the last lines' times) are gathered by the timekeeper and
  * passed in.
  */
-import type { AgentRef, Decision, Escalation } from './escalation';
+import { queueOf, type AgentRef, type Decision, type Escalation } from './escalation';
 import type { EscalationEvent } from './events';
 import type { MentionTarget } from './mentions';
 import { afterOpenSeconds, type OfficeHours } from './officeHours';
@@ -79,7 +79,9 @@ export function withDueAt(e: Escalation): Escalation {
  */
 export function retime(before: Escalation | undefined, d: Decision, p: TimerPolicy, now: string): Decision {
   const e = d.escalation;
-  if (d.events.length === 0 || (before && before.status === e.status)) return d;
+  // A queued chat moved to another queue (a supervisor's reassign) starts a queued period there: that team's
+  // reminders, its wait counted from now, not the old queue's spent ones.
+  if (d.events.length === 0 || (before && before.status === e.status && (e.status !== 'queued' || queueOf(before) === queueOf(e)))) return d;
   let next: Escalation;
   if (e.status === 'queued') {
     const from = new Date(now);
@@ -108,6 +110,11 @@ function positionTold(events: EscalationEvent[]): number | undefined {
   return undefined;
 }
 
+function uniqueTargets(targets: MentionTarget[]): MentionTarget[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => !seen.has(`${t.kind}|${t.id}`) && seen.add(`${t.kind}|${t.id}`));
+}
+
 /** Drops undefined timer fields so stored documents stay small and comparable. */
 function compact(e: Escalation): Escalation {
   if (!e.timers) return e;
@@ -133,15 +140,15 @@ export function fireTimers(e: Escalation, now: string, facts: TimerFacts, p: Tim
         timers.toldPosition = facts.position;
       }
     }
-    if (due('claimReminder')) {
-      timers.claimReminder = undefined;
-      timers.claimOverdue = 'notify';
-      events.push({ type: 'claimOverdue', level: 'notify', waitedSeconds, mentions: p.notify });
-    }
-    if (due('leadReminder')) {
-      timers.leadReminder = undefined;
-      timers.claimOverdue = 'leads';
-      events.push({ type: 'claimOverdue', level: 'leads', waitedSeconds, mentions: p.leads });
+    const [notifyDue, leadsDue] = [due('claimReminder'), due('leadReminder')];
+    if (notifyDue) timers.claimReminder = undefined;
+    if (leadsDue) timers.leadReminder = undefined;
+    if (notifyDue || leadsDue) {
+      // Both at once (a late sweep, or equal SLAs): one event tells both, as a change has one event of each type
+      // (its id names the type), so a second would be taken for a retry of the first and dropped.
+      const level = leadsDue ? 'leads' : 'notify';
+      timers.claimOverdue = level;
+      events.push({ type: 'claimOverdue', level, waitedSeconds, mentions: notifyDue && leadsDue ? uniqueTargets([...p.notify, ...p.leads]) : leadsDue ? p.leads : p.notify });
     }
   } else if (e.status === 'claimed' && due('activity')) {
     const result = lookAtConversation(e, now, facts.lines ?? {}, p);

@@ -4,7 +4,7 @@
  */
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { Logger } from '../core/logger';
-import { activityProblem } from './activityShape';
+import { activityProblem, type ShapeNeeds } from './activityShape';
 import { sendError } from './errorResponse';
 import { policyPage } from './policyPages';
 
@@ -44,16 +44,26 @@ export const routes = {
 export function createServer(parts: ServerParts): Server {
   const { log } = parts;
   const server = restify.createServer({ name: 'teams-live-handover', handleUncaughtExceptions: false });
+  // restify's body parser limits the compressed bytes it reads and then inflates without any limit: one small gzip
+  // body, sent before any token is checked, could take a gigabyte. Neither Teams nor Copilot Studio compresses.
+  server.pre((req: Request, res: Response, next: (proceed?: false) => void) => {
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      res.send(415, { error: 'unsupported_media_type', reason: `request bodies are accepted uncompressed only (content-encoding: ${encoding.slice(0, 40)})` });
+      return next(false);
+    }
+    return next();
+  });
   server.use(restify.plugins.bodyParser({ maxBodySize: parts.maxBodyBytes, mapParams: false, mapFiles: false }));
 
-  const activityRoute = (endpoint: ActivityEndpoint) => async (req: Request, res: Response) => {
+  const activityRoute = (endpoint: ActivityEndpoint, needs: ShapeNeeds = {}) => async (req: Request, res: Response) => {
     try {
       if (!req.is('json') && !req.is('application/*+json')) {
         res.send(415, { error: 'unsupported_media_type', reason: 'send the activity as application/json' });
         return;
       }
       if (!(await endpoint.gate(req, res))) return;
-      const problem = activityProblem(req.body);
+      const problem = activityProblem(req.body, needs);
       if (problem) {
         res.send(400, { error: 'bad_request', reason: problem });
         return;
@@ -65,7 +75,7 @@ export function createServer(parts: ServerParts): Server {
   };
 
   server.post(routes.skill, activityRoute(parts.skill));
-  server.post(routes.console, activityRoute(parts.console));
+  server.post(routes.console, activityRoute(parts.console, { teamsAiIds: true }));
 
   server.get(routes.manifest, async (_req: Request, res: Response) => {
     res.send(200, parts.manifest());

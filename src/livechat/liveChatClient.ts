@@ -22,7 +22,7 @@ export class LiveChatClient {
   }
 
   /**
-   * POSTs JSON to `path` under the base URL; the answer as JSON, or as text when it is not JSON. `key` goes out as
+   * POSTs JSON to `path` under the base URL; the answer as JSON (undefined when it is none, or not JSON). `key` goes out as
    * `Idempotency-Key`: the same on every retry, so a desk that saw the first attempt can drop the repeat.
    */
   async post(path: string, body: unknown, fence: Fence, key?: string): Promise<unknown> {
@@ -37,23 +37,53 @@ export class LiveChatClient {
     try {
       res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), redirect: 'error', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
-      throw new DeliveryError(`the live-chat desk did not answer (${(err as Error).message})`);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      // The desk may have acted on it: retried with the same key, never taken as a final answer.
-      throw new DeliveryError(`the live-chat desk's answer could not be read (${(err as Error).message})`);
+      // The reason's code only: fetch's messages may quote the URL, and nothing of it belongs in logs or stored errors.
+      throw new DeliveryError(`the live-chat desk did not answer (${reasonOf(err)})`);
     }
     if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
       const retryAfter = res.headers.get('retry-after');
       throw new DeliveryError(`the live-chat desk answered ${res.status}`, { status: res.status, retryable: RETRYABLE(res.status), retryAfterMs: retryAfter ? parseRetryAfter(retryAfter) : undefined });
     }
+    let text: string;
+    try {
+      text = await readCapped(res, MAX_ANSWER_BYTES);
+    } catch (err) {
+      // The desk may have acted on it: retried with the same key, never taken as a final answer.
+      throw new DeliveryError(`the live-chat desk's answer could not be read (${reasonOf(err)})`);
+    }
+    // Only JSON is an answer: a web page from a wrong LIVECHAT_BASE_URL must not become a conversation id.
     try {
       return text ? JSON.parse(text) : undefined;
     } catch {
-      return text;
+      return undefined;
     }
   }
+}
+
+/** The contract's answers are a few hundred bytes; a desk or proxy answering more must not exhaust memory. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+async function readCapped(res: Response, maxBytes: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    size += next.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`the answer is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function reasonOf(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string } };
+  if (e?.cause?.code) return e.cause.code;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
+  if (e?.message?.startsWith('the answer is larger')) return e.message;
+  return e?.name ?? 'unknown error';
 }

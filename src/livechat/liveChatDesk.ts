@@ -30,6 +30,8 @@ export class LiveChatDesk implements AgentDesk {
     const found = typeof answer === 'string' ? answer : (answer as { conversationId?: unknown; ConversationId?: unknown } | undefined)?.conversationId ?? (answer as { ConversationId?: unknown } | undefined)?.ConversationId;
     if (typeof found !== 'string' || !found.trim()) throw new DeliveryError('the live-chat desk answered start without a conversationId', { retryable: false });
     const conversationId = found.trim();
+    // The webhook addresses the chat by this id (at most 200 characters): one it could never name is no place.
+    if (conversationId.length > 200 || /\p{Cc}/u.test(conversationId)) throw new DeliveryError('the live-chat desk answered start with a conversationId its webhook cannot use (over 200 characters, or control characters)', { retryable: false });
     return { ref: { desk: LIVECHAT_DESK, threadId: liveChatThreadId(conversationId), address: { conversationId } }, followUps: [] };
   }
 

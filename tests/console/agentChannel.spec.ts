@@ -31,4 +31,22 @@ describe('AgentChannelRegistry', () => {
     await registry.choose({ ...channel, channelId: '19:here' });
     assert.equal((await registry.current())?.channelId, '19:here', 'this instance\'s own choice at once');
   });
+  it('a queue\'s channel, once chosen, cannot be taken to another team\'s channel; its own team may move it', async () => {
+    const store = createMemoryStore();
+    const registry = new AgentChannelRegistry(store.settings, {}, Date.now, [{ name: 'billing' }]);
+    assert.equal(await registry.chooseForQueue('billing', channel), 'chosen');
+    assert.equal(await registry.chooseForQueue('billing', { ...channel, teamId: '19:other', channelId: '19:theirs' }), 'otherTeam');
+    assert.equal(await new AgentChannelRegistry(store.settings, {}, Date.now, [{ name: 'billing' }]).chooseForQueue('billing', { ...channel, teamId: '19:other' }), 'otherTeam', 'another instance (no cache) refuses too');
+    assert.equal((await registry.forQueue('billing'))?.channelId, '19:channel');
+    assert.equal(await registry.chooseForQueue('billing', { ...channel, channelId: '19:moved' }), 'chosen');
+    assert.equal((await registry.forQueue('billing'))?.channelId, '19:moved');
+  });
+
+  it('the default queue\'s channel likewise stays with its team', async () => {
+    const store = createMemoryStore();
+    const registry = new AgentChannelRegistry(store.settings, {});
+    assert.equal(await registry.chooseForQueue('default', channel), 'chosen');
+    assert.equal(await registry.chooseForQueue('default', { ...channel, teamId: '19:other' }), 'otherTeam');
+    assert.equal((await registry.current())?.teamId, '19:team');
+  });
 });

@@ -45,4 +45,10 @@ describe('office hours', () => {
     assert.equal(afterOpenSeconds(berlin, at('2026-12-06T12:00:00Z'), 300).toISOString(), '2026-12-07T07:05:00.000Z');
     assert.equal(afterOpenSeconds(undefined, at('2026-12-06T12:00:00Z'), 300).toISOString(), '2026-12-06T12:05:00.000Z');
   });
+  it('an office open all week (Mon-Sun 00:00-24:00) never closes: a wait is plain time, not a stack overflow', () => {
+    const always = parseOfficeHours('Mon-Sun 00:00-24:00', 'Europe/Berlin', '')!;
+    const from = new Date('2026-12-07T09:00:00Z');
+    assert.equal(afterOpenSeconds(always, from, 300).toISOString(), '2026-12-07T09:05:00.000Z');
+    assert.equal(afterOpenSeconds(always, from, 30 * 24 * 3600).toISOString(), '2027-01-06T09:00:00.000Z');
+  });
 });

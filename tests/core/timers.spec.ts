@@ -3,6 +3,7 @@ import * as rules from '../../src/core/escalation';
 import type { Escalation } from '../../src/core/escalation';
 import { parseOfficeHours } from '../../src/core/officeHours';
 import { fireTimers, lineFactsOf, noteLine, retime, type TimerPolicy } from '../../src/core/timers';
+import { transfer } from '../../src/core/transfer';
 import { sampleEscalation } from '../helpers/fixtures';
 
 const policy: TimerPolicy = {
@@ -122,5 +123,30 @@ describe('timers (rules)', () => {
     const hours = parseOfficeHours('Mon-Fri 10:00-18:00', 'UTC', '');
     const e = queuedAt(0, { ...policy, hours }); // Monday 09:00 UTC: opens at 10:00
     assert.equal(e.timers?.claimReminder, T(3600 + 300));
+  });
+  it('both unclaimed reminders due in one sweep (a late sweep): one event that mentions both, so the leads are told', () => {
+    const d = fireTimers(queuedAt(0), T(1000), { position: 2 }, policy);
+    const overdue = d.events.filter((x) => x.type === 'claimOverdue');
+    assert.equal(overdue.length, 1, 'one event of a type per change: a second would share its id and be dropped as a retry');
+    assert.deepEqual(overdue[0], { type: 'claimOverdue', level: 'leads', waitedSeconds: 1000, mentions: [...policy.notify, ...policy.leads] });
+    assert.equal(d.escalation.timers?.claimOverdue, 'leads');
+    assert.equal(d.escalation.timers?.claimReminder, undefined);
+    assert.equal(d.escalation.timers?.leadReminder, undefined);
+  });
+
+  it('equal SLAs for the first reminder and the leads\' one do not mention anyone twice', () => {
+    const same = { ...policy, leadSeconds: 300, leads: [...policy.leads, policy.notify[0]] };
+    const [overdue] = fireTimers(queuedAt(0, same), T(300), {}, same).events.filter((x) => x.type === 'claimOverdue');
+    assert.deepEqual(overdue && 'mentions' in overdue ? overdue.mentions : [], [...policy.notify, ...policy.leads]);
+  });
+
+  it('a queued chat reassigned to another queue starts a queued period there: fresh reminders, its wait from now', () => {
+    const spent = fireTimers(queuedAt(0), T(1000), { position: 2 }, policy).escalation;
+    assert.equal(spent.timers?.claimOverdue, 'leads');
+    const moved = retime(spent, transfer(spent, { id: '29:sue', name: 'Sue' }, { kind: 'queue', queue: 'billing' }, T(1100), true), policy, T(1100)).escalation;
+    assert.equal(moved.queuedAt, T(1100));
+    assert.equal(moved.timers?.claimOverdue, undefined, 'the new queue\'s card must not say its leads were told');
+    assert.equal(moved.timers?.claimReminder, T(1400));
+    assert.equal(moved.timers?.leadReminder, T(2000));
   });
 });

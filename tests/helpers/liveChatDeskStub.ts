@@ -22,6 +22,10 @@ export class LiveChatDeskStub {
   down?: RegExp;
   /** Answer start with a plain JSON string (as the reference sample does) instead of `{ conversationId }`. */
   plainStart = false;
+  /** Answer start with this conversation id every time (a desk that restarted its count). */
+  sameId?: string;
+  /** Answer start with this body as text/html, as a web server at a wrong base URL would. */
+  pageStart?: string;
   private server?: Server;
   private next = 1;
 
@@ -49,7 +53,12 @@ export class LiveChatDeskStub {
     this.calls.push({ path, body, apiKey: req.headers['x-api-key'] as string | undefined, idempotencyKey: req.headers['idempotency-key'] as string | undefined, status });
     let answer: unknown = {};
     if (status === 200 && path === '/api/chat/start') {
-      const id = `lc-${this.next++}`;
+      if (this.pageStart !== undefined) {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(this.pageStart);
+        return;
+      }
+      const id = this.sameId ?? `lc-${this.next++}`;
       answer = this.plainStart ? id : { conversationId: id };
     }
     // Not chained: restify, loaded in the same process, replaces writeHead with one that returns nothing.

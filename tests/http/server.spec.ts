@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { strict as assert } from 'node:assert';
 import { ConnectorStub } from '../helpers/connectorStub';
 import { newCustomer, skill } from '../helpers/activities';
@@ -52,15 +53,34 @@ describe('HTTP server', () => {
         const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
         assert.equal(res.status, 415);
       });
+
+      it('415 for a compressed body, which would be inflated past MAX_BODY_BYTES before any check', async () => {
+        // 3 KB on the wire, 40 KB inflated: under the limit as sent, ten times over it as parsed.
+        const activity = { ...skill.message(newCustomer(), 'x'.repeat(40_000)), serviceUrl: `${stub.url}/x/` };
+        const body = gzipSync(JSON.stringify(activity));
+        assert.ok(body.length < 4096);
+        const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+        assert.equal(res.status, 415);
+        assert.match(((await res.json()) as { reason: string }).reason, /uncompressed/);
+      });
+
+      it('400 with a reason for an activity the SDK would fail on (a from of null)', async () => {
+        const res = await svc.post(path, { ...skill.message(newCustomer(), 'hi'), serviceUrl: `${stub.url}/x/`, from: null });
+        assert.equal(res.status, 400);
+        assert.equal(res.body.reason, 'activity.from: Expected object, received null');
+      });
     });
   }
 
-  it('stays up after bad input', async () => {
-    const res = await fetch(`${svc.url}/healthz`);
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { status: string; sweeps: unknown };
-    assert.equal(body.status, 'ok');
-    assert.equal(typeof body.sweeps, 'number');
+  // Declared after the routes' suites so that it runs after them (mocha runs a suite's own tests first).
+  describe('after bad input', () => {
+    it('stays up', async () => {
+      const res = await fetch(`${svc.url}/healthz`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { status: string; sweeps: unknown };
+      assert.equal(body.status, 'ok');
+      assert.equal(typeof body.sweeps, 'number');
+    });
   });
 
   it('serves the privacy and terms pages that the Teams app manifest links to', async () => {

@@ -41,6 +41,8 @@ describe('the live-chat desk (REST contract, signed webhooks) over HTTP', () => 
     desk.failures.clear();
     desk.down = undefined;
     desk.plainStart = false;
+    desk.sameId = undefined;
+    desk.pageStart = undefined;
   });
 
   async function escalate(value: Record<string, string> = {}): Promise<{ id: string; customer: Customer; conversationId: string }> {
@@ -128,6 +130,13 @@ describe('the live-chat desk (REST contract, signed webhooks) over HTTP', () => 
     await svc.relay.idle();
     assert.deepEqual([first.status, again.status, again.body.status], [200, 200, 'duplicate']);
     assert.equal(toCustomer(o.customer).filter((t) => t === '**Jane Agent**: only once').length, 1);
+    // A replayed joined or ended is stopped by its webhook id alone (no stored line would catch it).
+    for (const type of ['joined', 'ended'] as const) {
+      const r = signed({ conversationId: o.conversationId, sender: 'Jane Agent', type }, { id: `msg_replayed-${type}` });
+      assert.equal((await svc.post('/api/livechat/messages', r.raw, r.headers)).status, 200);
+      const replay = await svc.post('/api/livechat/messages', r.raw, r.headers);
+      assert.deepEqual([replay.status, replay.body.status], [200, 'duplicate'], type);
+    }
   });
 
   it('an unknown conversationId is 404; a malformed body is 400 with a reason', async () => {
@@ -155,6 +164,31 @@ describe('the live-chat desk (REST contract, signed webhooks) over HTTP', () => 
     const firsts = mine.filter((c) => c.body.message === 'first');
     assert.equal(firsts.length, 3);
     assert.ok(firsts[0].idempotencyKey && firsts.every((c) => c.idempotencyKey === firsts[0].idempotencyKey && c.body.id === firsts[0].idempotencyKey));
+  });
+
+  it('a desk that gives a second chat the conversation id of a first: the second is not placed there, its customer is told', async () => {
+    const alice = await escalate();
+    desk.sameId = alice.conversationId; // the desk restarted its count
+    const bob = newCustomer();
+    const res = await svc.post('/api/messages', skill.start(bob, { ProblemDescription: 'Where is my refund?' }, expectReplies));
+    const bobId = res.body.activities[0].value.LiveChatConversationId as string;
+    await svc.relay.idle();
+    assert.equal((await svc.handover.get(bobId))?.deskRef, undefined, 'never placed where Alice is');
+    assert.match(toCustomer(bob).at(-1)!, /could not reach the support team|no agent could take/i);
+    // The desk's agent answers on that conversation: it reaches Alice, never Bob.
+    assert.equal((await hook({ conversationId: alice.conversationId, message: 'Hello Alice', sender: 'Dee' })).status, 200);
+    assert.equal(toCustomer(bob).some((t) => t.includes('Hello Alice')), false);
+    assert.ok(toCustomer(alice.customer).some((t) => t.includes('Hello Alice')));
+  });
+
+  it('a web page as the answer to start (a wrong LIVECHAT_BASE_URL) is no conversation id: the customer is told', async () => {
+    desk.pageStart = '<html><body>Welcome to nginx!</body></html>';
+    const customer = newCustomer();
+    const res = await svc.post('/api/messages', skill.start(customer, { ProblemDescription: 'help' }, expectReplies));
+    const id = res.body.activities[0].value.LiveChatConversationId as string;
+    await svc.relay.idle();
+    assert.equal((await svc.handover.get(id))?.deskRef, undefined);
+    assert.ok(toCustomer(customer).length > 0 && /could not reach the support team|no agent could take/i.test(toCustomer(customer).at(-1)!), toCustomer(customer).join(' | '));
   });
 
   it('a desk that stays down: the customer is told, and the line stays stored, marked failed', async () => {

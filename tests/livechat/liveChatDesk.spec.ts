@@ -16,9 +16,16 @@ describe('LiveChatDesk and its client', () => {
 
   it('a bearer token instead of the API key; a desk that redirects elsewhere is not followed', async () => {
     let auth: string | undefined;
+    const elsewhere: string[] = [];
+    const other = createServer((req, res) => {
+      elsewhere.push(`${req.url} ${req.headers.authorization ?? ''}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"conversationId":"taken-over"}');
+    });
+    const otherUrl = await listenOnLoopback(other);
     const server = createServer((req, res) => {
       auth = req.headers.authorization;
-      res.writeHead(307, { location: 'https://elsewhere.example.net/api/chat/start' });
+      res.writeHead(307, { location: `${otherUrl}/api/chat/start` });
       res.end();
     });
     const url = await listenOnLoopback(server);
@@ -26,7 +33,52 @@ describe('LiveChatDesk and its client', () => {
       const client = new LiveChatClient(url, { bearerToken: 'desk-token' });
       await assert.rejects(client.post('api/chat/start', {}, open), /did not answer/);
       assert.equal(auth, 'Bearer desk-token');
+      assert.deepEqual(elsewhere, [], 'the redirect target (a loopback server that answers) never got the request or the token');
       await assert.rejects(client.post('https://elsewhere.example.net/api/chat/start', {}, open), /not the live-chat desk's origin/);
+    } finally {
+      await closeServer(server);
+      await closeServer(other);
+    }
+  });
+
+  it('an answer larger than the contract could need is refused, not read into memory; a page is no answer', async () => {
+    let body = '';
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    const url = await listenOnLoopback(server);
+    try {
+      const client = new LiveChatClient(url, {});
+      body = JSON.stringify({ conversationId: 'x'.repeat(200_000) });
+      await assert.rejects(client.post('api/chat/receive', {}, open), /could not be read \(the answer is larger than 65536 bytes\)/);
+      body = '<html>Welcome to nginx!</html>';
+      assert.equal(await client.post('api/chat/receive', {}, open), undefined);
+      body = '"lc-7"';
+      assert.equal(await client.post('api/chat/start', {}, open), 'lc-7');
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('a desk that cannot be reached is said so without its URL (which must never reach logs or stored errors)', async () => {
+    const probe = createServer();
+    const url = await listenOnLoopback(probe);
+    await closeServer(probe);
+    const err = await new LiveChatClient(`${url}/secret-path/`, { apiKey: 'k' }).post('api/chat/start', {}, open).catch((e: Error) => e);
+    assert.ok(err instanceof Error);
+    assert.match(err.message, /^the live-chat desk did not answer \(ECONNREFUSED\)$/);
+  });
+
+  it('a start answered with an id its webhook could never name is no place', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ conversationId: 'y'.repeat(201) }));
+    });
+    const url = await listenOnLoopback(server);
+    try {
+      const desk = new LiveChatDesk(new LiveChatClient(url, {}));
+      await assert.rejects(desk.announce(sampleEscalation(), open), (e: Error & { retryable?: boolean }) => /cannot use/.test(e.message) && e.retryable === false);
     } finally {
       await closeServer(server);
     }

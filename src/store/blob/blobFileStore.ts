@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import { StoreUnavailableError } from '../../core/errors';
 import type { FileStore, StoredFile } from '../../files/ports';
 
 export interface BlobSettings {
@@ -26,7 +27,8 @@ export async function connectBlobStore(settings: BlobSettings): Promise<FileStor
   return new BlobFileStore(container);
 }
 
-class BlobFileStore implements FileStore {
+/** The store over a container that exists (connectBlobStore creates it). */
+export class BlobFileStore implements FileStore {
   constructor(private readonly container: ContainerClient) {}
 
   async put(id: string, file: StoredFile): Promise<void> {
@@ -39,7 +41,8 @@ class BlobFileStore implements FileStore {
       return { bytes: await readAll(res.readableStreamBody as Readable | undefined), contentType: res.contentType ?? 'application/octet-stream' };
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 404) return undefined;
-      throw err;
+      // Storage that does not answer is an outage the viewer may retry (503), not a bug of ours (500).
+      throw new StoreUnavailableError(`the file store failed: ${(err as Error).message}`.slice(0, 300), err, 'the file could not be read now; retry later');
     }
   }
 }
