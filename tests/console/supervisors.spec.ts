@@ -75,6 +75,13 @@ describe('supervisors over HTTP', () => {
     assert.deepEqual([(await svc.handover.get(o.id))?.status, (await svc.handover.get(o.id))?.owner?.id], ['claimed', BOB.id]);
     const ann = member('Ann');
     assert.match((await act(ann, o, 'handover.reassign', { reassignTo: `agent:${BOB.aadObjectId}` })).body.value, /Only supervisors/);
+    // A chat another agent has claimed: the supervisor takes it from Ann and gives it to Bob.
+    const claimed = await escalate();
+    await act(ann, claimed, 'handover.claim');
+    assert.equal((await svc.handover.get(claimed.id))?.owner?.id, ann.id);
+    await act(SUE, claimed, 'handover.reassign', { reassignTo: `agent:${BOB.aadObjectId}` });
+    const after = await svc.handover.get(claimed.id);
+    assert.deepEqual([after?.status, after?.owner?.id], ['claimed', BOB.id]);
   });
 
   it('the board: supervisors get a view of their own with Close on each row; closing there answers with the board', async () => {
