@@ -63,7 +63,9 @@ export class AgentChannelRegistry {
     }
     const known = this.chosenForQueue.get(name);
     if (known && known.until > this.now()) return known.channel;
-    const chosen = await this.settings.get<AgentChannel>(queueKey(name));
+    const stored = await this.settings.get<AgentChannel>(queueKey(name));
+    // Chosen before an admin set the queue's team: not that team's channel, so no longer the queue's.
+    const chosen = stored && (!q.teamId || stored.teamId === q.teamId) ? stored : undefined;
     if (chosen) this.chosenForQueue.set(name, { channel: chosen, until: this.now() + CHOSEN_TTL_MS });
     return chosen;
   }
@@ -82,7 +84,8 @@ export class AgentChannelRegistry {
     if (!q) return 'unknown';
     if (q.channelId) return 'fixed';
     if (q.teamId && q.teamId !== channel.teamId) return 'fixed';
-    const serving = await this.settings.get<AgentChannel>(queueKey(name));
+    // A team set in AGENT_QUEUES decides which team may choose (above); otherwise the team serving it now does.
+    const serving = q.teamId ? undefined : await this.settings.get<AgentChannel>(queueKey(name));
     if (serving && serving.teamId !== channel.teamId) return 'otherTeam';
     await this.settings.put(queueKey(name), channel);
     this.chosenForQueue.set(name, { channel, until: this.now() + CHOSEN_TTL_MS });

@@ -181,21 +181,20 @@ export class Sender {
       this.placed.set(e.id, placement);
     }
     const ref = placement.ref;
-    // The place's look-up first: a desk that hands out a conversation id twice (one that restarted its count) must
-    // not get a second chat there, or its agents' answers would reach the first chat's customer.
-    const holder = await withStoreRetry(() => this.deps.lookups.create(lookupKey.desk(ref.threadId), e.id).then(
-      () => e.id,
-      async (err) => {
-        if (!(err instanceof ConflictError)) throw err;
-        return (await this.deps.lookups.get(lookupKey.desk(ref.threadId)))?.value;
-      },
-    ));
+    // A desk that hands out a conversation id twice (one that restarted its count) must not get a second chat there,
+    // or its agents' answers would reach the first chat's customer. Asked before the place is stored, and the
+    // look-up written after it as before: a crash in between leaves no look-up to a thread the retry replaces.
+    const key = lookupKey.desk(ref.threadId);
+    const holder = (await withStoreRetry(() => this.deps.lookups.get(key)))?.value;
     if (holder !== undefined && holder !== e.id) {
       this.placed.delete(e.id);
       throw new DeliveryError(`the desk placed this chat where another chat already is (${ref.threadId.slice(0, 120)})`, { retryable: false });
     }
     const { escalation } = await withStoreRetry(() => this.ledger!.apply(e.id, (x) => placeOnDesk(x, ref, new Date(this.deps.now()).toISOString())));
     this.placed.delete(e.id);
+    await withStoreRetry(() => this.deps.lookups.create(key, e.id).catch((err) => {
+      if (!(err instanceof ConflictError)) throw err;
+    }));
     // Follow-ups (e.g. the full details a card shortens) are lines of their own: retried alone, never re-announced.
     // A chat transferred here brings the conversation so far.
     const history = escalation.transferredFrom ? [`${notices.transferredFrom(escalation.transferredFrom)}\n\n${conversationText(await this.deps.transcripts.list(e.id))}`] : [];

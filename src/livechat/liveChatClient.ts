@@ -77,7 +77,7 @@ async function readCapped(res: Response, maxBytes: number): Promise<string> {
     }
     chunks.push(next.value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new TextDecoder().decode(Buffer.concat(chunks)); // as res.text() does: UTF-8, a leading BOM dropped
 }
 
 function reasonOf(err: unknown): string {

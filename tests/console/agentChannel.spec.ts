@@ -49,4 +49,12 @@ describe('AgentChannelRegistry', () => {
     assert.equal(await registry.chooseForQueue('default', { ...channel, teamId: '19:other' }), 'otherTeam');
     assert.equal((await registry.current())?.teamId, '19:team');
   });
+  it('an admin who sets a queue\'s team in AGENT_QUEUES moves it there: that team may choose, the old choice no longer serves', async () => {
+    const store = createMemoryStore();
+    await new AgentChannelRegistry(store.settings, {}, Date.now, [{ name: 'billing' }]).chooseForQueue('billing', { ...channel, teamId: '19:y' });
+    const pinned = new AgentChannelRegistry(store.settings, {}, Date.now, [{ name: 'billing', teamId: '19:x' }]); // after the restart
+    assert.equal(await pinned.forQueue('billing'), undefined, 'team y\'s channel is not team x\'s queue\'s');
+    assert.equal(await pinned.chooseForQueue('billing', { ...channel, teamId: '19:x', channelId: '19:x-channel' }), 'chosen');
+    assert.equal((await pinned.forQueue('billing'))?.channelId, '19:x-channel');
+  });
 });

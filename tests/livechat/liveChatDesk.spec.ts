@@ -56,6 +56,8 @@ describe('LiveChatDesk and its client', () => {
       assert.equal(await client.post('api/chat/receive', {}, open), undefined);
       body = '"lc-7"';
       assert.equal(await client.post('api/chat/start', {}, open), 'lc-7');
+      body = '\uFEFF{"conversationId":"lc-8"}'; // a leading BOM, as some servers write
+      assert.deepEqual(await client.post('api/chat/start', {}, open), { conversationId: 'lc-8' });
     } finally {
       await closeServer(server);
     }
