@@ -146,7 +146,7 @@ export class Sender {
     const on = item.target ? { ...latest, deskRef: item.target } : latest;
     if (isCard(item)) {
       if (item.target) await this.deskOf(on).refresh(on, { transferredTo: item.transferredTo }, fence);
-      else if (latest.deskRef) await this.deskOf(latest).refresh(latest, { lastLineAt: await this.deps.transcripts.lastLineAt(e.id) }, fence);
+      else if (latest.deskRef && !this.placed.get(e.id)) await this.deskOf(latest).refresh(latest, { lastLineAt: await this.deps.transcripts.lastLineAt(e.id) }, fence);
       else await this.place(latest, item.id, fence);
       return;
     }
@@ -191,7 +191,6 @@ export class Sender {
       throw new DeliveryError(`the desk placed this chat where another chat already is (${ref.threadId.slice(0, 120)})`, { retryable: false });
     }
     const { escalation } = await withStoreRetry(() => this.ledger!.apply(e.id, (x) => placeOnDesk(x, ref, new Date(this.deps.now()).toISOString())));
-    this.placed.delete(e.id);
     await withStoreRetry(() => this.deps.lookups.create(key, e.id).catch((err) => {
       if (!(err instanceof ConflictError)) throw err;
     }));
@@ -199,6 +198,8 @@ export class Sender {
     // A chat transferred here brings the conversation so far.
     const history = escalation.transferredFrom ? [`${notices.transferredFrom(escalation.transferredFrom)}\n\n${conversationText(await this.deps.transcripts.list(e.id))}`] : [];
     for (const [i, text] of [...placement.followUps, ...history].entries()) await this.addLine(escalation, 'toDesk', text, `placed|${itemId}|${i}`);
+    // Forgotten only now: a retry after a failure above comes back here (the place is stored; ids make it once).
+    this.placed.delete(e.id);
     // The escalation changed while the card was being posted: show its current state.
     if (escalation.rev > e.rev + 1 && escalation.deskRef) await this.deskOf(escalation).refresh(escalation, {}, fence);
   }
@@ -236,6 +237,8 @@ export class Sender {
 
   /** Failures reach the other side as lines of their own (stored, so they are not lost either). */
   private async reportFailure(e: Escalation, item: OutboxItem, reason: string, err: unknown): Promise<void> {
+    // A report that failed is not reported back: with both sides unreachable they would bounce without end.
+    if (!isCard(item) && item.sourceActivityId?.startsWith('failed|')) return;
     try {
       if (item.direction === 'toCustomer') {
         if (err instanceof DeliveryError && err.unreachable) await this.ledger!.apply(e.id, (x) => customerUnreachable(x, reason, new Date(this.deps.now()).toISOString()));

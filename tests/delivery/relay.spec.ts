@@ -4,8 +4,8 @@ import { loadConfig } from '../../src/config';
 import { DeliveryError } from '../../src/delivery/deliveryError';
 import type { CustomerChannel } from '../../src/delivery/ports';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
-import { newEntry } from '../../src/core/transcript';
-import { recordingCustomer } from '../helpers/fixtures';
+import { newCardItem, newEntry } from '../../src/core/transcript';
+import { recordingCustomer, recordingDesk, sampleEscalation } from '../helpers/fixtures';
 import { e, relayOn, toCustomer, until } from '../helpers/relays';
 
 describe('Relay (the delivery room)', () => {
@@ -142,5 +142,42 @@ describe('Relay (the delivery room)', () => {
     await b.start(); // the new process's first sweep: the line is leased to the old one, not to it
     await Promise.all([delivery, b.stop(), a.idle()]);
     assert.deepEqual(customer.sent, ['once']);
+  });
+  it('both sides unreachable: a failed line is reported once to the other side, and that failed report is not reported back', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const gone = () => new DeliveryError('removed', { status: 403, retryable: false, unreachable: true });
+    const customer: CustomerChannel = { async send() { throw gone(); } };
+    const append = store.transcripts.append.bind(store.transcripts);
+    let appended = 0;
+    // Without the stop the reports bounced without end (the relay never went idle): this guard ends such a loop.
+    store.transcripts.append = async (item) => {
+      if (++appended > 50) throw new StoreUnavailableError('stopped by the test');
+      return append(item);
+    };
+    const { relay } = relayOn(store, customer, {}, { desk: recordingDesk(() => gone()) });
+    void relay.dispatch(e, await relay.record(toCustomer('hello'), e));
+    await relay.idle();
+    const lines = (await store.transcripts.list('e')).map((l) => `${l.direction} ${l.delivery.state}`);
+    assert.deepEqual(lines, ['toCustomer failed', 'toDesk failed']);
+  });
+
+  it('a follow-up of the announcement (the full details) that cannot be stored at first is stored and posted on the retry', async () => {
+    const store = createMemoryStore();
+    const fresh = sampleEscalation({ problem: 'x'.repeat(80) }); // the test desk returns a follow-up line for it
+    await store.escalations.create(fresh);
+    const append = store.transcripts.append.bind(store.transcripts);
+    let failures = 1;
+    store.transcripts.append = async (item) => {
+      if (item.text === 'full details' && failures-- > 0) throw new StoreUnavailableError('the store blinked');
+      return append(item);
+    };
+    const { relay, desk } = relayOn(store, recordingCustomer());
+    const card = newCardItem('e', 'ev-1', new Date());
+    await relay.dispatch(fresh, await relay.record(card, fresh));
+    await relay.idle();
+    assert.equal(desk.threads.length, 1, 'announced once');
+    assert.deepEqual(desk.posts, ['full details']);
+    assert.equal((await store.outbox.get('e', card.id))?.value.delivery.state, 'delivered');
   });
 });
