@@ -136,6 +136,12 @@ export class Relay implements Outbox {
       return { item: saved.value, etag: saved.etag, duplicate: false };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
+      // Stored by this very call when the store's answer was lost and its retry found the item (Cosmos: 409 after a
+      // reset connection): pending under this process's lease and queued by nobody. It is delivered now, in its place,
+      // not left to the sweep after its lease runs out, with later lines overtaking it.
+      const found = direction ? await this.readJob(item.escalationId, item.id) : undefined;
+      const d = found?.item.delivery;
+      if (found && d?.state === 'pending' && this.leases.heldHere(d) && !this.local.inFlight.has(item.id)) return { item: found.item, etag: found.etag, duplicate: false };
       return { item, etag: '', duplicate: true };
     }
   }

@@ -42,10 +42,15 @@ describe('Relay (the delivery room)', () => {
   });
 
   it('reports a duplicate intake instead of storing it twice', async () => {
-    const { relay } = relayOn();
+    const { relay, desk } = relayOn();
     const entry = newEntry({ escalationId: 'e', direction: 'toDesk', kind: 'customer', text: 'x', sourceActivityId: 'act-1', now: new Date() });
-    assert.equal((await relay.record(entry, e)).duplicate, false);
-    assert.equal((await relay.record({ ...entry }, e)).duplicate, true);
+    const first = await relay.record(entry, e);
+    assert.equal(first.duplicate, false);
+    void relay.dispatch(e, first);
+    assert.equal((await relay.record({ ...entry }, e)).duplicate, true, 'while it is being delivered');
+    await relay.idle();
+    assert.equal((await relay.record({ ...entry }, e)).duplicate, true, 'once it was delivered');
+    assert.deepEqual(desk.posts, ['x']);
   });
 
   it('gives up, visibly in the transcript, on an orphan whose escalation no longer exists', async () => {
