@@ -74,9 +74,12 @@ export class TeamsChannelDesk implements AgentDesk {
       await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', text: `${at ? `${at} ` : ''}${prefix}${message.text}`, entities }, fence);
       return;
     }
-    for (const part of teamsMessageParts(prefix, message.text, message.files)) {
+    const parts = teamsMessageParts(prefix, message.text, message.files);
+    // A retry of this delivery goes on from the first part not yet sent.
+    for (let i = message.progress?.partsSent ?? 0; i < parts.length; i++) {
       // Plain text: customer input is never rendered as markdown or HTML in the thread.
-      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', ...part, textFormat: 'plain' }, fence);
+      await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', ...parts[i], textFormat: 'plain' }, fence);
+      if (message.progress) message.progress.partsSent = i + 1;
     }
   }
 

@@ -27,6 +27,11 @@ export interface OutboundMessage {
   files?: FileLink[];
   /** The outbox item's id: the same on every retry of this message (an idempotency key for desks that take one). */
   key?: string;
+  /**
+   * Parts of a message the edge split (Teams' size limit) already sent: kept across the retries of one delivery, so
+   * a retry after a later part failed does not send the earlier ones again. The edge counts it up as it sends.
+   */
+  progress?: { partsSent: number };
 }
 
 /** A stored image as a link the other side can open for a while (FILE_LINK_MINUTES). */

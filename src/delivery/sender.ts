@@ -89,6 +89,7 @@ export class Sender {
     if (this.unrecorded.get(job.item.id)) return 'done';
     let attempts = job.item.delivery.attempts;
     let lost = false;
+    const progress = { partsSent: 0 };
     const lose = (): Promise<void> => {
       lost = true;
       return Promise.reject(new LeaseLostError(`outbox item ${job.item.id}`));
@@ -107,7 +108,7 @@ export class Sender {
         // A send may wait long in a rate limiter: the lease is renewed meanwhile, and the fence checks it at the end.
         const done = this.renewWhileSending(() => void asked(hold).then((ok) => void (ok || (lost = true)), () => undefined));
         try {
-          await this.deliverOnce(e, job.item, fence);
+          await this.deliverOnce(e, job.item, fence, progress);
         } finally {
           done();
         }
@@ -133,9 +134,9 @@ export class Sender {
     await this.saveState(job, { ...job.item.delivery, state: 'failed', lastError: reason });
   }
 
-  private async deliverOnce(e: Escalation, item: OutboxItem, fence: Fence): Promise<void> {
+  private async deliverOnce(e: Escalation, item: OutboxItem, fence: Fence, progress: { partsSent: number }): Promise<void> {
     if (item.direction === 'toCustomer') {
-      const message = { text: item.text, from: item.kind === 'agent' ? item.author?.name : undefined, ask: item.ask, files: this.linksOf(item.files) };
+      const message = { text: item.text, from: item.kind === 'agent' ? item.author?.name : undefined, ask: item.ask, files: this.linksOf(item.files), progress };
       await this.customerOf(e).send(e, message, fence);
       return;
     }
@@ -152,7 +153,7 @@ export class Sender {
     }
     if (!on.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
     const kind = item.kind === 'note' || item.kind === 'customer' || item.kind === 'transcript' ? item.kind : 'notice';
-    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions, files: this.linksOf(item.files), key: item.id }, fence);
+    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions, files: this.linksOf(item.files), key: item.id, progress }, fence);
   }
 
   /**

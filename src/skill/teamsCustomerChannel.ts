@@ -48,8 +48,11 @@ export class TeamsCustomerChannel implements CustomerChannel {
       return;
     }
     const prefix = message.from ? `**${escapeMarkdown(message.from)}**: ` : '';
-    for (const part of teamsMessageParts(prefix, message.text, message.files)) {
-      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...part, textFormat: 'markdown', ...envelope }, fence);
+    const parts = teamsMessageParts(prefix, message.text, message.files);
+    // A retry of this delivery goes on from the first part not yet sent.
+    for (let i = message.progress?.partsSent ?? 0; i < parts.length; i++) {
+      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...parts[i], textFormat: 'markdown', ...envelope }, fence);
+      if (message.progress) message.progress.partsSent = i + 1;
     }
   }
 }

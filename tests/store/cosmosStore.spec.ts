@@ -142,13 +142,17 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     const base = { escalationId: 'r1', direction: 'toCustomer' as const, kind: 'agent' as const, now: new Date() };
     const lease = (e: ReturnType<typeof newEntry>, owner: string, until: number) => ({ ...e, delivery: { ...e.delivery, leaseOwner: owner, leaseUntil: until } });
     const now = Date.now();
-    await store.transcripts.append(lease(newEntry({ ...base, text: 'expired' }), 'dead', now - 1));
+    // Made in order, stored in the reverse: the answer must come sorted by the lines' order, not by writing.
+    const older = lease(newEntry({ ...base, text: 'expired' }), 'dead', now - 1);
+    const newer = lease(newEntry({ ...base, text: 'expired later' }), 'dead', now - 1);
+    await store.transcripts.append(newer);
+    await store.transcripts.append(older);
     await store.transcripts.append(lease(newEntry({ ...base, text: 'live other' }), 'other', now + 60_000));
     await store.transcripts.append(lease(newEntry({ ...base, text: 'mine' }), 'me', now + 60_000));
     const done = newEntry({ ...base, text: 'done' });
     await store.transcripts.append({ ...done, delivery: { state: 'delivered', attempts: 1 } });
-    const found = (await store.transcripts.reclaimable(now, 10)).map((v) => v.value.text).filter((t) => ['expired', 'live other', 'mine', 'done'].includes(t));
-    assert.deepEqual(found, ['expired']);
+    const found = (await store.transcripts.reclaimable(now, 10)).map((v) => v.value.text).filter((t) => ['expired', 'expired later', 'live other', 'mine', 'done'].includes(t));
+    assert.deepEqual(found, ['expired', 'expired later']);
   });
 
   it('heartbeats list the instances', async () => {

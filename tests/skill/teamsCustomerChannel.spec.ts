@@ -1,0 +1,36 @@
+/** The customer's Teams chat over HTTP to the connector stub: a long line in parts, and a retry after a later part failed. */
+import { strict as assert } from 'node:assert';
+import { Ledger } from '../../src/core/ledger';
+import { newEntry } from '../../src/core/transcript';
+import { Relay } from '../../src/delivery/relay';
+import { Connector } from '../../src/outbound/connector';
+import { TeamsCustomerChannel } from '../../src/skill/teamsCustomerChannel';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
+import { ConnectorStub } from '../helpers/connectorStub';
+import { recordingDesk, sampleEscalation, silent } from '../helpers/fixtures';
+
+describe('the customer Teams channel', () => {
+  let stub: ConnectorStub;
+  before(async () => (stub = await new ConnectorStub().start()));
+  after(() => stub.stop());
+
+  it('a reply over Teams\' size in parts: when the second is refused (503), the retry sends it, not the first again', async () => {
+    const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => '' });
+    const store = createMemoryStore();
+    const base = sampleEscalation();
+    const e = sampleEscalation({ status: 'claimed', customer: { ...base.customer, channel: 'teams', conversationId: 'a:long', address: { userId: 'u', serviceUrl: `${stub.url}/teams/`, botId: 'b', channelId: 'msteams' } }, deskRef: { desk: 'test-desk', threadId: 't', address: {} } });
+    await store.escalations.create(e);
+    const relay = new Relay({ store, customers: new Map([['teams', new TeamsCustomerChannel(connector)]]), desks: new Map([['test-desk', recordingDesk()]]), log: silent, options: { sweepIntervalMs: 0, minDelayMs: 1, maxDelayMs: 5 } });
+    relay.attach(new Ledger(store.escalations, relay, () => new Date()));
+    let sends = 0;
+    stub.inject((c) => c.kind === 'send' && c.conversationId === 'a:long' && ++sends === 2, { status: 503 });
+    const line = newEntry({ escalationId: e.id, direction: 'toCustomer', kind: 'agent', text: 'a'.repeat(30 * 1024), now: new Date(), author: { id: 'a', name: 'Ann' } });
+    await relay.dispatch(e, await relay.record(line, e));
+    const parts = stub.successful('send').filter((c) => c.conversationId === 'a:long').map((c) => String(c.body.text));
+    const attempts = stub.calls.filter((c) => c.kind === 'send' && c.conversationId === 'a:long').map((c) => c.status);
+    assert.deepEqual(attempts, [200, 503, 200], 'part one, part two refused, part two again');
+    assert.equal(parts.length, 2, `each part once: ${JSON.stringify(parts.map((p) => p.length))}`);
+    assert.equal(parts.join('').match(/a/g)?.length, 30 * 1024, 'all of the text (the name is "Ann", no lowercase a)');
+    assert.equal((await store.transcripts.get(e.id, line.id))?.value.delivery.state, 'delivered');
+  });
+});
