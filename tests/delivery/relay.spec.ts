@@ -133,7 +133,10 @@ describe('Relay (the delivery room)', () => {
     assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
   });
 
-  it('two overlapping processes of one App Service instance (same WEBSITE_INSTANCE_ID) never deliver the same line', async () => {
+  // What this guards is the names: the delivery half below passes with equal names too (the line's lease is live, so
+  // no sweep takes it). Equal names matter where a process trusts its own name: shared lanes' holders and a lost
+  // create's answer (record). Distinct names are what loadConfig must give.
+  it('two overlapping processes of one App Service instance (same WEBSITE_INSTANCE_ID) get distinct lease names; a line is delivered once', async () => {
     const env = { NODE_ENV: 'test', WEBSITE_INSTANCE_ID: 'abc123' };
     const [first, second] = [loadConfig(env).instanceId, loadConfig(env).instanceId];
     assert.notEqual(first, second);
