@@ -18,6 +18,8 @@ param cosmosCapacityMode string = 'serverless'
 param cosmosMaxThroughput int = 4000
 param cosmosDatabaseName string = 'handover'
 param retentionDays string = '30'
+@description('Largest accepted request body in bytes (MAX_BODY_BYTES).')
+param maxBodyBytes string = '262144'
 param logLevel string = 'info'
 param deliveryLeaseSeconds string = '60'
 param sweepIntervalSeconds string = '5'
@@ -87,12 +89,16 @@ param liveChatWebhookSecret string = ''
 @secure()
 param fileLinkSecret string
 
-// Empty tenant ids mean the tenant this is deployed in.
+// Empty tenant ids: the Microsoft 365 tenant the registrations were made in (provisioning writes the skill's, and the
+// console's is made by the same sign-in), else the tenant this is deployed in. The Azure sign-in's tenant can differ
+// from the Microsoft 365 one, so it is the last resort. The agents are the console's tenant's people unless set.
+var m365Tenant = empty(skillAppTenantId) ? tenant().tenantId : skillAppTenantId
+var consoleTenant = empty(consoleAppTenantId) ? m365Tenant : consoleAppTenantId
 var tenantOf = {
-  console: empty(consoleAppTenantId) ? tenant().tenantId : consoleAppTenantId
-  skill: empty(skillAppTenantId) ? tenant().tenantId : skillAppTenantId
+  console: consoleTenant
+  skill: m365Tenant
   copilot: empty(copilotAppTenantId) ? tenant().tenantId : copilotAppTenantId
-  agents: empty(agentTenantId) ? tenant().tenantId : agentTenantId
+  agents: empty(agentTenantId) ? consoleTenant : agentTenantId
 }
 // Globally unique names even when RESOURCE_SUFFIX is left empty; stable for one resource group.
 var baseName = '${resourceBaseName}-${take(uniqueString(resourceGroup().id), 6)}'
@@ -144,7 +150,8 @@ resource cosmosContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/co
 }]
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: take('${baseName}-kv', 24)
+  // Key Vault names end with a letter or digit: cut before the suffix, never leaving a trailing hyphen.
+  name: '${take(replace(baseName, '-', ''), 21)}-kv'
   location: location
   properties: {
     tenantId: tenant().tenantId
@@ -265,7 +272,7 @@ resource service 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'HOST', value: '0.0.0.0' }
         { name: 'LOG_LEVEL', value: logLevel }
         { name: 'PUBLIC_BASE_URL', value: publicBaseUrl }
-        { name: 'MAX_BODY_BYTES', value: '262144' }
+        { name: 'MAX_BODY_BYTES', value: maxBodyBytes }
         { name: 'SKILL_APP_ID', value: skillAppId }
         { name: 'SKILL_APP_PASSWORD', value: '@Microsoft.KeyVault(SecretUri=${skillSecret.properties.secretUri})' }
         { name: 'SKILL_APP_TENANT_ID', value: tenantOf.skill }

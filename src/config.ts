@@ -3,6 +3,7 @@
  * stops the start with a message naming it. Documented in README.md and env/.env.local / env/.env.dev.
  */
 import { randomBytes } from 'node:crypto';
+import { productionProblems } from './productionSettings';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -231,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('COSMOS_KEY: required with COSMOS_ENDPOINT unless COSMOS_USE_MANAGED_IDENTITY=true');
   }
   if (v.ALLOWED_CALLERS.includes('*') && production) problems.push("ALLOWED_CALLERS: '*' is not allowed in production");
+  if (production) productionProblems(v, problems);
   const queues = parseAgentQueues(v.AGENT_QUEUES, problems);
   const config: Config = {
     production,

@@ -87,6 +87,30 @@ describe('config', () => {
     assert.equal(ok.allowLoopbackServiceUrls, false);
   });
 
+  it('production refuses the local and test stand-ins: loopback or http endpoints, the emulator CA file, Azurite', () => {
+    const env = {
+      NODE_ENV: 'production', SKILL_APP_ID: 'a', SKILL_APP_PASSWORD: 'x', CONSOLE_APP_ID: 'b', CONSOLE_APP_PASSWORD: 'x', COPILOT_APP_ID: 'c', COPILOT_APP_PASSWORD: 'x',
+      ALLOWED_CALLERS: 'c', COSMOS_ENDPOINT: 'https://x.documents.azure.com/', COSMOS_USE_MANAGED_IDENTITY: 'true', PUBLIC_BASE_URL: 'https://h.example',
+      BLOB_ENDPOINT: 'https://acct.blob.core.windows.net/', FILE_LINK_SECRET: 'x'.repeat(32),
+    };
+    assert.deepEqual(problems(env), []);
+    const refused: Array<[Record<string, string>, RegExp]> = [
+      [{ COSMOS_ENDPOINT: 'https://127.0.0.1:8081/' }, /^COSMOS_ENDPOINT: must not be a loopback address/],
+      [{ COSMOS_CA_FILE: '/tmp/ca.pem' }, /^COSMOS_CA_FILE: not in production/],
+      [{ BLOB_ENDPOINT: 'http://127.0.0.1:10000/devstoreaccount1' }, /^BLOB_ENDPOINT: must be https/],
+      [{ BLOB_ENDPOINT: '', BLOB_CONNECTION_STRING: 'UseDevelopmentStorage=true' }, /^BLOB_CONNECTION_STRING: Azurite/],
+      [{ BLOB_ENDPOINT: '', BLOB_CONNECTION_STRING: 'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k;BlobEndpoint=https://localhost:10000/a;' }, /^BLOB_CONNECTION_STRING \(BlobEndpoint\): must not be a loopback/],
+      [{ PUBLIC_BASE_URL: 'http://localhost:3978' }, /^PUBLIC_BASE_URL: must be https/],
+      [{ ENTRA_AUTHORITY: 'http://127.0.0.1:9999' }, /^ENTRA_AUTHORITY: must be https/],
+      [{ BOTFRAMEWORK_OPENID_METADATA_URL: 'http://127.0.0.1:9999/openid' }, /^BOTFRAMEWORK_OPENID_METADATA_URL: must be https/],
+    ];
+    for (const [change, reason] of refused) {
+      const found = problems({ ...env, ...change });
+      assert.ok(found.some((p) => reason.test(p)), `${JSON.stringify(change)}: ${found.join(' | ')}`);
+    }
+    assert.deepEqual(problems({ ...env, NODE_ENV: 'test', COSMOS_ENDPOINT: 'https://127.0.0.1:8081/', ENTRA_AUTHORITY: 'http://127.0.0.1:9999' }).filter((p) => /loopback|https/.test(p)), [], 'tests and local runs keep them');
+  });
+
   it('images: production needs Blob Storage, and outside local mode a link secret of 32+ characters', () => {
     const creds = { SKILL_APP_ID: 'a', CONSOLE_APP_ID: 'b', COPILOT_APP_ID: 'c', ALLOWED_CALLERS: 'c' };
     assert.deepEqual(problems(creds), ['FILE_LINK_SECRET: required outside local mode (signs the links to stored images; the same on every instance)']);

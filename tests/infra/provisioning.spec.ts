@@ -64,11 +64,18 @@ describe('provisioning files', () => {
     ['teamsapp.yml', 'env/.env.dev'],
     ['teamsapp.local.yml', 'env/.env.local'],
   ]) {
-    it(`every placeholder that ${yml} and the files it names use is defined (${envFile}, an action's output, or a secret)`, () => {
+    it(`every placeholder that ${yml} and the files it names use has a value (${envFile}, an action's output, a secret, or one you fill in)`, () => {
       const doc = parse(read(yml));
       const env = read(envFile);
-      const defined = new Set([...env.matchAll(/^(\w+)=/gm)].map((m) => m[1]));
+      // Teams Toolkit stops at a placeholder whose value is empty: a name with no value there does not count.
+      const defined = new Set([...env.matchAll(/^(\w+)=(.+)$/gm)].map((m) => m[1]));
       defined.add('TEAMSFX_ENV');
+      // Asked for by the Toolkit (subscription, resource group; it makes up a suffix), or the README's steps have you
+      // fill them in (the Copilot Studio agent's ids, the tunnel's URL for a local run).
+      for (const n of ['AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP_NAME', 'RESOURCE_SUFFIX', 'COPILOT_APP_ID', 'ALLOWED_CALLERS', ...(yml === 'teamsapp.local.yml' ? ['PUBLIC_BASE_URL'] : [])]) {
+        assert.ok(read('README.md').includes(n) || n.startsWith('AZURE_') || n === 'RESOURCE_SUFFIX', `${n} is one the README has you fill in`);
+        defined.add(n);
+      }
       // Written back by the actions that run earlier (registrations, Teams app, Bicep outputs).
       for (const action of [...doc.provision, ...(doc.deploy ?? [])]) for (const v of Object.values(action.writeToEnvironmentFile ?? {})) defined.add(String(v));
       if (yml === 'teamsapp.yml') for (const m of read('infra/azure.bicep').matchAll(/^output (\w+) /gm)) defined.add(m[1]);
@@ -81,13 +88,16 @@ describe('provisioning files', () => {
     });
   }
 
-  it('teamsapp.local.yml writes every setting the service reads into .localConfigs', () => {
+  it('a local Teams run reads every setting: env/.env.local first, then .localConfigs (registrations and secrets) over it', () => {
     const doc = parse(read('teamsapp.local.yml'));
     const write = doc.deploy.find((a: any) => a.uses === 'file/createOrUpdateEnvironmentFile');
     assert.equal(write.with.target, './.localConfigs');
-    const missing = SETTING_NAMES.filter((n) => !PLATFORM_SETTINGS.includes(n) && !(n in write.with.envs));
+    assert.match(read('package.json'), /"start:local": "[^"]*node --env-file=env\/\.env\.local --env-file=\.localConfigs /);
+    const local = read('env/.env.local');
+    const missing = SETTING_NAMES.filter((n) => !PLATFORM_SETTINGS.includes(n) && !(n in write.with.envs) && !new RegExp(`^(# )?${n}=`, 'm').test(local));
     assert.deepEqual(missing, []);
-    assert.match(read('package.json'), /--env-file=\.localConfigs/);
+    // What provisioning writes and the registrations' secrets, which a run in Teams cannot do without.
+    for (const n of ['SKILL_APP_ID', 'SKILL_APP_PASSWORD', 'CONSOLE_APP_ID', 'CONSOLE_APP_PASSWORD', 'COPILOT_APP_PASSWORD', 'FILE_LINK_SECRET']) assert.ok(n in write.with.envs, n);
   });
 
   it('the Bicep file creates the containers the service uses, with their partition keys and TTL', () => {
@@ -113,10 +123,14 @@ describe('provisioning files', () => {
         assert.deepEqual(missing, []);
       });
     }
-    it('in the Bicep app settings', () => {
+    it('in the Bicep app settings, from a parameter unless Azure fixes it', () => {
       const bicep = read('infra/azure.bicep');
       const missing = settings.filter((n) => !bicep.includes(`{ name: '${n}', value:`));
       assert.deepEqual(missing, []);
+      // Fixed by design in Azure: production mode, the platform's port, managed identity, no emulator or local stand-in.
+      const fixed = ['NODE_ENV', 'PORT', 'HOST', 'ALLOW_LOOPBACK_SERVICE_URLS', 'COSMOS_USE_MANAGED_IDENTITY', 'COSMOS_KEY', 'COSMOS_CA_FILE', 'BLOB_CONNECTION_STRING', 'LIVECHAT_BEARER_TOKEN', 'INSTANCE_ID'];
+      const literal = settings.filter((n) => !fixed.includes(n) && new RegExp(`\\{ name: '${n}', value: '(?!@Microsoft\\.KeyVault)`).test(bicep));
+      assert.deepEqual(literal, [], 'a setting written as a literal never takes the value set in env/.env.dev');
     });
     it('in the README settings table', () => {
       const readme = read('README.md');
@@ -125,10 +139,18 @@ describe('provisioning files', () => {
     });
   });
 
+  it('the parameters file gives exactly Bicep parameters, every one without a default among them', () => {
+    const bicep = read('infra/azure.bicep');
+    const params = [...bicep.matchAll(/^param (\w+) \w+( = )?/gm)].map((m) => ({ name: m[1], required: !m[2] }));
+    const given = Object.keys(JSON.parse(read('infra/azure.parameters.json')).parameters);
+    assert.deepEqual(given.filter((g) => !params.some((p) => p.name === g)), [], 'unknown parameters');
+    assert.deepEqual(params.filter((p) => p.required && !given.includes(p.name)).map((p) => p.name), [], 'required parameters not given');
+  });
+
   it('secrets appear in no committed env file with a value', () => {
     for (const file of ['env/.env.local', 'env/.env.dev']) {
       for (const line of read(file).split('\n')) {
-        const m = /^(\w*(PASSWORD|KEY|SECRET)\w*)=(.*)$/.exec(line);
+        const m = /^(\w*(PASSWORD|KEY|SECRET|CONNECTION_STRING|TOKEN)\w*)=(.*)$/.exec(line);
         if (m) assert.equal(m[3], '', `${file}: ${m[1]} has a value`);
       }
     }
