@@ -4,7 +4,7 @@
  * relayed whatever happens to its files.
  */
 import { hash, randomUUID } from 'node:crypto';
-import { FileRefusedError } from '../core/errors';
+import { FileRefusedError, StoreUnavailableError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { FileRef } from '../core/transcript';
 import { hostOf } from '../outbound/serviceUrlPolicy';
@@ -57,8 +57,15 @@ export class ImageIntake {
         const id = source.activityId ? hash('sha256', `${source.activityId}|${index}`, 'hex').slice(0, 40) : this.newId();
         intake.files.push(await this.takeOne(a, download, id));
       } catch (err) {
-        if (!(err instanceof FileRefusedError)) this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) ?? 'not a URL' }, 'an attachment could not be taken in');
-        intake.refused.push(name);
+        // Refused for what it is, or where it is (a host off the allow-list: an error no retry changes).
+        if (err instanceof FileRefusedError || (err as { retryable?: unknown }).retryable === false) {
+          intake.refused.push(name);
+          continue;
+        }
+        // Not the file's fault (storage or the network failed): not "refused", and not accepted without it either.
+        // The request is answered 503, so its sender retries; the ids derive from the activity, so nothing is kept twice.
+        this.log.warn({ err: (err as Error).message, contentType: a.contentType, host: hostOf(a.contentUrl) ?? 'not a URL' }, 'an attachment could not be taken in now');
+        throw new StoreUnavailableError(`an attachment could not be taken in: ${(err as Error).message}`.slice(0, 300), err, 'the attached image could not be stored now; retry later');
       }
     }
     return intake;

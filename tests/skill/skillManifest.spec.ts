@@ -50,6 +50,9 @@ describe('skill manifest', () => {
     assert.ok(m.definitions.sendMessageInput.properties.LiveChatConversationId);
     assert.ok(m.definitions.sendMessageInput.properties.ProblemDescription);
     assert.ok(m.definitions.endConversationInput.properties.LiveChatConversationId);
+    // The hand-back after a close answers sendMessage with these (skillBot.ts): declared, so a topic can bind them.
+    assert.equal(m.activities.sendMessage.resultValue.$ref, '#/definitions/sendMessageOutput');
+    assert.deepEqual(Object.keys(m.definitions.sendMessageOutput.properties), ['LiveChatConversationId', 'Reason', 'ClosedBy', 'Rating']);
     assert.deepEqual(copilotStudioProblems(m), []);
   });
 

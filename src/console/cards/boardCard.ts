@@ -7,7 +7,7 @@ import { queueOf, type Escalation } from '../../core/escalation';
 import { duration } from '../../core/notices';
 import { TEAMS_CHANNEL_DESK, threadOf } from '../teamsChannelDesk';
 import template from './boardCard.json';
-import { cut } from './escalationCard';
+import { CARD_MAX_BYTES, cut } from './escalationCard';
 
 /** Rows shown per board; the rest are counted (the card must stay under Teams' size limit). */
 export const BOARD_MAX_ROWS = 40;
@@ -49,7 +49,8 @@ export function boardCardModel(open: Escalation[], queues: string[], now: Date, 
   return {
     summary: `${open.length} open as of ${now.toISOString().slice(11, 16)} UTC`,
     queues: sections,
-    more: open.length > shown ? `…and ${open.length - shown} more not shown.` : '',
+    openCount: open.length,
+    more: moreLine(open.length, shown),
     supervisor: !!viewer.supervisor,
     refreshUserIds: (viewer.watchers ?? []).slice(0, 60),
   };
@@ -74,6 +75,19 @@ function threadLink(e: Escalation, tenantId?: string): string {
   return `https://teams.microsoft.com/l/message/${encodeURIComponent(channel)}/${encodeURIComponent(t.rootActivityId)}?${q.toString()}`;
 }
 
+const moreLine = (open: number, shown: number) => (open > shown ? `…and ${open - shown} more not shown.` : '');
+
+/**
+ * The card, under Teams' size limit whatever its rows hold: the row cap is a first cut, and rows are then dropped from
+ * the end (and counted in "more") until the card fits. A supervisor's rows carry a Close action each and weigh more.
+ */
 export function renderBoardCard(model: ReturnType<typeof boardCardModel>): Record<string, unknown> {
-  return new ACData.Template(template).expand({ $root: model }) as Record<string, unknown>;
+  let m = model;
+  for (;;) {
+    const card = new ACData.Template(template).expand({ $root: m }) as Record<string, unknown>;
+    const last = [...m.queues].reverse().find((q) => q.rows.length > 0);
+    if (!last || Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES) return card;
+    const queues = m.queues.map((q) => (q === last ? { ...q, rows: q.rows.slice(0, -1) } : q));
+    m = { ...m, queues, more: moreLine(m.openCount, queues.reduce((n, q) => n + q.rows.length, 0)) };
+  }
 }

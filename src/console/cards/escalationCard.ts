@@ -58,7 +58,10 @@ const CONTEXT_LABELS: Record<string, string> = {
 /** True when the card shows a shortened problem or context: the thread then gets the full text. */
 export function cardCutsText(e: Escalation): boolean {
   const entries = Object.entries(e.context);
+  // Past this many bytes of text the card may have to drop some of it to fit (renderEscalationCard).
+  const textBytes = Buffer.byteLength(e.problem) + entries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   return (
+    textBytes > 12 * 1024 ||
     [...e.problem].length > LIMITS.problem ||
     entries.length > LIMITS.contextItems ||
     entries.some(([k, v]) => [...v].length > LIMITS.contextValue || [...k].length > LIMITS.contextLabel)
@@ -188,12 +191,21 @@ function transferChoices(e: Escalation, queues: string[], anyQueue = false): Arr
   return others.length ? others : [{ title: "Type a colleague's name", value: 'agent:' }];
 }
 
-/** The card as JSON; throws when it would exceed Teams' size limit (the view model's cuts keep it far below). */
+/**
+ * The card as JSON, under Teams' size limit. The view model's cuts count characters, and a character can take four
+ * bytes (emoji): a card still too large loses context rows from the end, then half its problem text at a time (the
+ * thread has the full details then, see cardCutsText). Only a card that cannot fit even so is an error.
+ */
 export function renderEscalationCard(model: EscalationCardModel): Record<string, unknown> {
-  const card = dropNulls(new ACData.Template(template).expand({ $root: model })) as Record<string, unknown>;
-  const bytes = Buffer.byteLength(JSON.stringify(card));
-  if (bytes > CARD_MAX_BYTES) throw new Error(`escalation card is ${bytes} bytes, over ${CARD_MAX_BYTES}`);
-  return card;
+  let m = model;
+  for (;;) {
+    const card = dropNulls(new ACData.Template(template).expand({ $root: m })) as Record<string, unknown>;
+    const bytes = Buffer.byteLength(JSON.stringify(card));
+    if (bytes <= CARD_MAX_BYTES) return card;
+    if (m.context.length > 0) m = { ...m, context: m.context.slice(0, -1) };
+    else if ([...m.problem].length > 40) m = { ...m, problem: cut(m.problem, Math.floor([...m.problem].length / 2)) };
+    else throw new Error(`escalation card is ${bytes} bytes, over ${CARD_MAX_BYTES}`);
+  }
 }
 
 /** `$when: false` on an object property leaves a null behind; renderers reject it. */

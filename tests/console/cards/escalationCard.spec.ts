@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { claim, customerLeft, resolve, type Escalation } from '../../../src/core/escalation';
-import { CARD_MAX_BYTES, escalationCardModel, renderEscalationCard } from '../../../src/console/cards/escalationCard';
+import { CARD_MAX_BYTES, cardCutsText, escalationCardModel, renderEscalationCard } from '../../../src/console/cards/escalationCard';
 import { renderSurveyCard, surveyCardModel } from '../../../src/skill/cards/surveyCard';
 import { artifactDir } from '../../helpers/artifacts';
 import { launchChromium, loopbackContext } from '../../helpers/browser';
@@ -139,12 +139,33 @@ describe('escalation card in the Adaptive Cards renderer (headless chromium)', f
     assert.match(result.errors.join('\n'), /Unknown element type "Gauge"/);
   });
 
-  it('a card filled to every input limit still renders under 28 KB', async () => {
-    const card = renderEscalationCard(escalationCardModel(largest, new Date(at(15)), '/note', { lastLineAt }));
-    assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES);
-    const result = await render(page, card);
-    assert.deepEqual(result.errors, []);
-    assert.ok(result.rendered);
+  it('a board of 40 chats, a supervisor\'s with a Close on each row, stays under 28 KB: rows past the limit are counted', async () => {
+    const many = Array.from({ length: 45 }, (_, i) => ({ ...states.claimed, id: `esc-${i}-${'x'.repeat(30)}`, createdAt: at(i), customer: { ...states.claimed.customer, name: `Customer with a rather long name number ${i}` }, owner: { id: `29:${'a'.repeat(60)}`, name: 'An agent with a long display name' } }));
+    for (const viewer of [{}, { supervisor: true, watchers: Array.from({ length: 60 }, (_, i) => `29:${'s'.repeat(80)}${i}`) }]) {
+      const card = renderBoardCard(boardCardModel(many, ['default'], new Date(at(60)), 'tenant-0000-0000-0000-000000000000', viewer));
+      assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES, `${Buffer.byteLength(JSON.stringify(card))} bytes`);
+      const text = JSON.stringify(card);
+      const shown = (text.match(/Customer with a rather long name number/g) ?? []).length;
+      assert.ok(shown >= 10, `${shown} rows shown`);
+      assert.ok(text.includes(`…and ${45 - shown} more not shown.`), 'the rest are counted');
+      const result = await render(page, card);
+      assert.deepEqual(result.errors, []);
+    }
+  });
+
+  it('a card filled to every input limit still renders under 28 KB, with 4-byte characters and a supervisor\'s view', async () => {
+    const emoji: Escalation = { ...largest, problem: '😀'.repeat(4000), context: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`key-${i}-${'😀'.repeat(90)}`, '😀'.repeat(2000)])) };
+    for (const e of [largest, emoji]) {
+      const watchers = Array.from({ length: 60 }, (_, i) => `29:${'w'.repeat(80)}${i}`);
+      for (const view of [{ lastLineAt }, { lastLineAt, watchers, supervisor: true }]) {
+        const card = renderEscalationCard(escalationCardModel(e, new Date(at(15)), "/note", view));
+        assert.ok(Buffer.byteLength(JSON.stringify(card)) <= CARD_MAX_BYTES, `${Buffer.byteLength(JSON.stringify(card))} bytes`);
+        const result = await render(page, card);
+        assert.deepEqual(result.errors, []);
+        assert.ok(result.rendered);
+      }
+      assert.equal(cardCutsText(e), true, 'the thread gets the full details');
+    }
   });
 });
 
