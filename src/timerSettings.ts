@@ -11,6 +11,8 @@ export function timerPolicyOf(v: RawSettings, problems: string[]): TimerPolicy {
   if (v.SLA_CLAIM_SECONDS > 0 && v.SLA_LEAD_SECONDS > 0 && v.SLA_LEAD_SECONDS <= v.SLA_CLAIM_SECONDS) {
     problems.push(`SLA_LEAD_SECONDS: must be longer than SLA_CLAIM_SECONDS (${v.SLA_CLAIM_SECONDS}): the leads' reminder comes after the team's`);
   }
+  // Holidays are days the office hours skip: without office hours the office is always open and they would mean nothing.
+  if (v.HOLIDAYS.trim() && !v.OFFICE_HOURS.trim()) problems.push('HOLIDAYS: needs OFFICE_HOURS (without office hours the office never closes)');
   let hours: OfficeHours | undefined;
   try {
     hours = parseOfficeHours(v.OFFICE_HOURS, v.OFFICE_TIMEZONE, v.HOLIDAYS);

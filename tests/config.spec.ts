@@ -58,6 +58,8 @@ describe('config', () => {
     assert.throws(() => loadConfig({ OFFICE_HOURS: 'weekdays' }), /OFFICE_HOURS:/);
     assert.throws(() => loadConfig({ OFFICE_HOURS: 'Mon 08:00-18:00', OFFICE_TIMEZONE: 'Berlin' }), /OFFICE_TIMEZONE:/);
     assert.throws(() => loadConfig({ HOLIDAYS: 'Christmas' }), /HOLIDAYS:/);
+    assert.throws(() => loadConfig({ HOLIDAYS: '2026-12-25' }), /HOLIDAYS: needs OFFICE_HOURS/, 'ignored without office hours: refused, not silently');
+    assert.throws(() => loadConfig({ OFFICE_HOURS: 'Mon-Fri 08:00-18:00', HOLIDAYS: '2026-02-30' }), /HOLIDAYS: "2026-02-30" is not a date/);
     const c = loadConfig({ SLA_NOTIFY: '0b8f0c2e-4c1a-4f7e-9d53-2f1f5a0c9e11, dee@contoso.com, tag:19abc:Night shift', OFFICE_HOURS: 'Mon-Fri 08:00-18:00', OFFICE_TIMEZONE: 'Europe/Berlin' });
     assert.deepEqual(c.timers.notify.map((m) => m.kind), ['person', 'person', 'tag']);
     assert.equal(c.timers.hours?.timeZone, 'Europe/Berlin');

@@ -169,7 +169,7 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   });
 
   app.activity('message', async (ctx) => {
-    const text = agentText(ctx.activity.text);
+    const text = agentText(ctx.activity.text, botMentionsOf(ctx.activity));
     if (BOARD.test(text)) return postBoard(ctx);
     const use = USE_THIS_CHANNEL.exec(text);
     if (use) return chooseChannel(ctx, use[1]?.toLowerCase() ?? DEFAULT_QUEUE);
@@ -265,4 +265,10 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   });
 
   return app;
+}
+
+/** The texts of the activity's mentions of this bot (the recipient): removed from what an agent typed. */
+function botMentionsOf(a: { entities?: unknown[]; recipient?: { id?: string } }): string[] {
+  const mentions = (a.entities ?? []) as Array<{ type?: string; text?: unknown; mentioned?: { id?: string } }>;
+  return mentions.filter((m) => m?.type === 'mention' && m.mentioned?.id === a.recipient?.id && typeof m.text === 'string').map((m) => m.text as string);
 }

@@ -1,11 +1,17 @@
 const MARKUP = /[<&]/;
 
-/** What an agent typed, without the bot's @mention and Teams' markup around it. */
-export function agentText(text: string | undefined): string {
+/**
+ * What an agent typed, without the bot's @mention and Teams' markup around it. `botMentions`: the mention texts that
+ * name the bot (its entities' `text`, e.g. `<at>Console</at>`): removed. Anyone else @mentioned keeps their name as
+ * plain text ("ask Ann Smith about it"). Without them every mention is taken for the bot's, as Teams names no one else.
+ */
+export function agentText(text: string | undefined, botMentions?: string[]): string {
   // Plain text (most lines) has neither markup nor entities: nine replaces would find nothing.
   if (!text || !MARKUP.test(text)) return (text ?? '').trim();
-  return text
-    .replace(/<at[^>]*>.*?<\/at>/gi, '')
+  let t = text;
+  if (botMentions) for (const m of botMentions) if (m) t = t.split(m).join('');
+  return t
+    .replace(/<at[^>]*>(.*?)<\/at>/gi, botMentions ? '$1' : '')
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/?(p|div|span)[^>]*>/gi, '')
     .replace(/&nbsp;/g, ' ')

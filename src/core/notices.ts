@@ -10,14 +10,13 @@ export function duration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
 }
 
-/** When agents are back, in the customer's locale and the office's time zone ("Monday 08:00 CET"). */
-export function openingTime(iso: string, timeZone: string, locale?: string): string {
+/**
+ * When agents are back, in the office's time zone ("Monday 08:00 CET"), in the notices' own language: a German day
+ * name inside an English sentence reads as a mistake. `locale` is for the day the sentences are translated too.
+ */
+export function openingTime(iso: string, timeZone: string, _locale?: string): string {
   const options: Intl.DateTimeFormatOptions = { timeZone, weekday: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
-  try {
-    return new Intl.DateTimeFormat(locale || 'en-US', options).format(new Date(iso));
-  } catch {
-    return new Intl.DateTimeFormat('en-US', options).format(new Date(iso)); // an unknown locale tag
-  }
+  return new Intl.DateTimeFormat('en-US', options).format(new Date(iso));
 }
 
 function standingText(s: QueueStanding, locale?: string): string {

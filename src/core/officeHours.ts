@@ -52,7 +52,9 @@ export function parseOfficeHours(spec: string, timeZone: string, holidays: strin
   }
   const days = new Set<string>();
   for (const h of holidays.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(`${h}T00:00:00Z`))) throw new OfficeHoursError(`"${h}" is not a date (YYYY-MM-DD)`);
+    // Date.parse takes 2026-02-30 as March 2nd: a real date is one that reads back the same.
+    const at = Date.parse(`${h}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== h) throw new OfficeHoursError(`"${h}" is not a date (YYYY-MM-DD)`);
     days.add(h);
   }
   if (!spec.trim()) return undefined;

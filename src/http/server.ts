@@ -41,6 +41,9 @@ export const routes = {
   terms: '/terms',
 } as const;
 
+/** restify's own refusals (the body parser, routing) in our codes. */
+const RESTIFY_CODES: Record<number, string> = { 400: 'bad_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
 export function createServer(parts: ServerParts): Server {
   const { log } = parts;
   const server = restify.createServer({ name: 'teams-live-handover', handleUncaughtExceptions: false });
@@ -119,6 +122,10 @@ export function createServer(parts: ServerParts): Server {
     // Body parser errors (malformed JSON, too large) keep their 4xx and say why.
     if (err.statusCode && err.statusCode < 500) log.warn({ path: req.path(), status: err.statusCode, reason: err.message }, 'rejected request');
     else log.error({ path: req.path(), err: err.message }, 'request failed');
+    // The same body as every other refusal: `{ error, reason }` (restify's own is `{ code, message }`).
+    const status = err.statusCode ?? 500;
+    const reason = status < 500 ? err.message : 'unexpected error; it was logged';
+    (err as Error & { toJSON?: () => unknown }).toJSON = () => ({ error: RESTIFY_CODES[status] ?? (status < 500 ? 'bad_request' : 'internal'), reason });
     next();
   });
   return server;

@@ -93,6 +93,8 @@ export class Connector {
     const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'error', signal: AbortSignal.timeout(30_000) });
     if (!res.ok || Number(res.headers.get('content-length') ?? 0) > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
+      // A host that is busy or failing now (408, 429, 5xx) is no verdict on the file: retryable, so the line is retried.
+      if (res.status === 408 || res.status === 429 || res.status >= 500) throw new DeliveryError(`the file's host answered ${res.status}`, { status: res.status });
       throw new FileRefusedError(res.ok ? `the file is larger than ${maxBytes} bytes` : `the file could not be downloaded (HTTP ${res.status})`);
     }
     const chunks: Buffer[] = [];

@@ -48,10 +48,13 @@ export class TeamsCustomerChannel implements CustomerChannel {
       return;
     }
     const prefix = message.from ? `**${escapeMarkdown(message.from)}**: ` : '';
+    // The service's own notices carry no formatting but may carry names (an agent's, a queue's): sent as plain text,
+    // so no name is ever rendered as markdown. An agent's line is markdown (its bold name, their own formatting).
+    const textFormat = message.from ? 'markdown' : 'plain';
     const parts = teamsMessageParts(prefix, message.text, message.files);
     // A retry of this delivery goes on from the first part not yet sent.
     for (let i = message.progress?.partsSent ?? 0; i < parts.length; i++) {
-      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...parts[i], textFormat: 'markdown', ...envelope }, fence);
+      await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...parts[i], textFormat, ...envelope }, fence);
       if (message.progress) message.progress.partsSent = i + 1;
     }
   }

@@ -24,7 +24,8 @@ describe('HTTP server', () => {
       it('400 with a reason for malformed JSON', async () => {
         const res = await svc.post(path, '{"type": "message",');
         assert.equal(res.status, 400);
-        assert.match(res.text, /JSON/);
+        assert.equal(res.body.error, 'bad_request');
+        assert.match(res.body.reason, /JSON/);
       });
 
       it('400 with a reason for a missing type', async () => {
@@ -47,6 +48,8 @@ describe('HTTP server', () => {
       it('413 for a body over MAX_BODY_BYTES', async () => {
         const res = await svc.post(path, { ...skill.message(newCustomer(), 'x'.repeat(10_000)) });
         assert.equal(res.status, 413);
+        assert.equal(res.body.error, 'payload_too_large');
+        assert.equal(typeof res.body.reason, 'string');
       });
 
       it('415 for a body that is not JSON', async () => {

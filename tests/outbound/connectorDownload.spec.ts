@@ -2,6 +2,8 @@
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:http';
 import { DEFAULT_SERVICE_URL_HOSTS } from '../../src/config';
+import { FileRefusedError } from '../../src/core/errors';
+import { DeliveryError } from '../../src/delivery/deliveryError';
 import { Connector } from '../../src/outbound/connector';
 import { closeServer, listenOnLoopback } from '../helpers/loopback';
 
@@ -29,6 +31,26 @@ describe('Connector.download', () => {
       await assert.rejects(connector.download(`${url}/a.png`, 4096, [host]), /larger than 4096 bytes/);
       assert.equal(auth, 'Bearer tok');
       assert.equal((await connector.download(`${url}/a.png`, 20_000, [host])).length, 10 * 1024);
+    } finally {
+      await closeServer(server);
+    }
+  });
+  it('a host that is busy or failing now (503, 429) is retryable, not a refusal of the file; a 404 is a refusal', async () => {
+    let status = 503;
+    const server = createServer((_req, res) => {
+      res.writeHead(status);
+      res.end();
+    });
+    const url = await listenOnLoopback(server);
+    try {
+      const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => 'tok' });
+      const host = new URL(url).host;
+      for (const s of [503, 429]) {
+        status = s;
+        await assert.rejects(connector.download(`${url}/a.png`, 4096, [host]), (err: unknown) => err instanceof DeliveryError && err.retryable && err.status === s);
+      }
+      status = 404;
+      await assert.rejects(connector.download(`${url}/a.png`, 4096, [host]), (err: unknown) => err instanceof FileRefusedError);
     } finally {
       await closeServer(server);
     }

@@ -33,4 +33,15 @@ describe('the customer Teams channel', () => {
     assert.equal(parts.join('').match(/a/g)?.length, 30 * 1024, 'all of the text (the name is "Ann", no lowercase a)');
     assert.equal((await store.transcripts.get(e.id, line.id))?.value.delivery.state, 'delivered');
   });
+  it('the service\'s notices go as plain text (a name in one is never markdown); an agent\'s line as markdown', async () => {
+    const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => '' });
+    const channel = new TeamsCustomerChannel(connector);
+    const base = sampleEscalation();
+    const e = sampleEscalation({ customer: { ...base.customer, channel: 'teams', conversationId: 'a:formats', address: { userId: 'u', serviceUrl: `${stub.url}/teams/`, botId: 'b', channelId: 'msteams' } } });
+    const open = async () => undefined;
+    await channel.send(e, { text: '*Ann* [x](https://e.example) joined the chat.' }, open);
+    await channel.send(e, { text: 'hello', from: 'Ann' }, open);
+    const sent = stub.successful('send').filter((c) => c.conversationId === 'a:formats').map((c) => [c.body.textFormat, c.body.text]);
+    assert.deepEqual(sent, [['plain', '*Ann* [x](https://e.example) joined the chat.'], ['markdown', '**Ann**: hello']]);
+  });
 });
