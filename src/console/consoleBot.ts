@@ -6,7 +6,7 @@ import { Application, type TurnState } from '@microsoft/teams-ai';
 import type { TeamsAdapter } from '@microsoft/teams-ai';
 import type { TurnContext } from 'botbuilder';
 import { DEFAULT_QUEUE, queueOf, TransitionError, type Escalation } from '../core/escalation';
-import { UnknownQueueError } from '../core/errors';
+import { StoreUnavailableError, UnknownQueueError } from '../core/errors';
 import type { Handover } from '../core/handover';
 import type { EscalationStore } from '../core/ports';
 import type { TransferTarget } from '../core/transfer';
@@ -189,7 +189,14 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
     let intake: Awaited<ReturnType<ImageIntake['take']>> | undefined;
     if (deps.images && ctx.activity.attachments?.length) {
       const from = hostOf(ctx.activity.serviceUrl);
-      intake = await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max, from ? [from] : []), { activityId: ctx.activity.id && `${ctx.activity.conversation.id}|${ctx.activity.id}` });
+      try {
+        intake = await deps.images.take(ctx.activity.attachments, (url, max) => deps.connector.download(url, max, from ? [from] : []), { activityId: ctx.activity.id && `${ctx.activity.conversation.id}|${ctx.activity.id}` });
+      } catch (err) {
+        // Storage or the image's host failed now. Teams does not retry a bot's message, so a 503 would lose the text
+        // too: the text goes on, and the agent is told to paste the image again.
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        await handover.deskNotice(e, notices.fileNotTakenNowToAgent(), `untaken|${ctx.activity.id}`);
+      }
     }
     if (intake?.refused.length) await handover.deskNotice(e, notices.fileRefusedToAgent(intake.refused), `refused|${ctx.activity.id}`);
     if (!text && !intake?.files.length) return;

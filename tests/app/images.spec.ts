@@ -124,6 +124,16 @@ describe('images both ways over HTTP (Azurite, signed links)', () => {
     assert.deepEqual(sent.map((b) => [b.text, b.attachments]), [['**Ann**: two files for you', undefined]]);
   });
 
+  it('an agent\'s image whose host is busy (503): the text still reaches the customer, and the agent is asked to paste it again', async () => {
+    stub.files.set('busy-1', { bytes: PNG, contentType: 'image/png', token: 'console-token', status: 503 });
+    const before = await stored();
+    const r = await agentPosts('here is the screenshot', [{ contentType: 'image/png', contentUrl: stub.fileUrl('busy-1'), name: 'shot.png' }]);
+    assert.equal(r.status < 300, true, `answered ${r.status}: Teams would not retry, so the text must not be lost`);
+    assert.equal(await stored(), before);
+    assert.deepEqual(toCustomer().at(-1)?.text, '**Ann**: here is the screenshot');
+    assert.match(inThread().at(-1)?.text ?? '', /could not be stored just now, so it was not sent; your text was/);
+  });
+
   it('an image on a host outside the service-URL allow-list is never fetched: refused, and no token leaves', async () => {
     const before = await stored();
     await agentPosts('from elsewhere', [{ contentType: 'image/png', contentUrl: 'https://images.example.net/pasted.png', name: 'pasted.png' }]);

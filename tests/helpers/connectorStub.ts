@@ -125,7 +125,7 @@ export class ConnectorStub {
    * Files the stub serves as Teams does pasted images (`<base>/v3/attachments/<id>/views/original`): only to a caller
    * with the given bearer token. Every download is recorded.
    */
-  readonly files = new Map<string, { bytes: Buffer; contentType: string; token?: string }>();
+  readonly files = new Map<string, { bytes: Buffer; contentType: string; token?: string; /** answered instead of the file (a busy host) */ status?: number }>();
   readonly downloads: Array<{ id: string; authorization?: string; status: number }> = [];
 
   fileUrl(id: string, base = '/teams'): string {
@@ -134,7 +134,7 @@ export class ConnectorStub {
 
   private serveFile(id: string, req: IncomingMessage, res: ServerResponse): void {
     const file = this.files.get(id);
-    const status = !file ? 404 : file.token && req.headers.authorization !== `Bearer ${file.token}` ? 401 : 200;
+    const status = !file ? 404 : file.token && req.headers.authorization !== `Bearer ${file.token}` ? 401 : (file.status ?? 200);
     this.downloads.push({ id, authorization: req.headers.authorization, status });
     // Not chained: restify (loaded in the same process) replaces writeHead with one that returns nothing.
     if (status !== 200 || !file) {
