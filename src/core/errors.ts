@@ -22,6 +22,8 @@ export type ErrorCode =
 
 export abstract class CodedError extends Error {
   abstract readonly code: ErrorCode;
+  /** What the caller is told, when the edge's general reason for the code is not what happened. */
+  readonly reason?: string;
 }
 
 /** A conditional write lost a race (HTTP 412 from Cosmos). Re-read and re-apply. */
@@ -45,8 +47,8 @@ export class ConflictError extends CodedError {
 /** The store cannot be reached or keeps failing: the edge answers 503 so the caller may retry. */
 export class StoreUnavailableError extends CodedError {
   readonly code = 'store_unavailable';
-  /** `reason`: what the caller is told, when the edge's general one (a message not stored) is not what happened. */
-  constructor(message: string, override readonly cause?: unknown, readonly reason?: string) {
+  /** `reason`: e.g. a file that could not be read, where the edge's general reason says a message was not stored. */
+  constructor(message: string, override readonly cause?: unknown, override readonly reason?: string) {
     super(message);
     this.name = 'StoreUnavailableError';
   }

@@ -3,7 +3,7 @@
  * anything else is a bug in our own code: 500, logged with its stack, never passed off as the caller's fault.
  */
 import type { Response } from 'restify';
-import { StoreUnavailableError, codeOf, type ErrorCode } from '../core/errors';
+import { CodedError, codeOf, type ErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
 
 const statusOf: Record<ErrorCode, number> = {
@@ -45,5 +45,5 @@ export function sendError(res: Response, err: unknown, log: Logger): void {
   const status = statusOf[code];
   if (status >= 500) log.error({ code, err: e?.message, stack: e?.stack }, 'request failed');
   if (status === 503) res.header('Retry-After', '5');
-  res.send(status, { error: code, reason: (err instanceof StoreUnavailableError ? err.reason : undefined) ?? reasons[code] ?? e?.message ?? code });
+  res.send(status, { error: code, reason: (err instanceof CodedError ? err.reason : undefined) ?? reasons[code] ?? e?.message ?? code });
 }

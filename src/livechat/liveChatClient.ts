@@ -6,13 +6,13 @@
 import { DeliveryError } from '../delivery/deliveryError';
 import type { Fence } from '../delivery/ports';
 import { parseRetryAfter } from '../outbound/connector';
+import { busyOrFailing, readAtMost } from '../outbound/httpAnswers';
 
 export interface LiveChatAuth {
   apiKey?: string;
   bearerToken?: string;
 }
 
-const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
 
 export class LiveChatClient {
   private readonly base: URL;
@@ -43,11 +43,13 @@ export class LiveChatClient {
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
       const retryAfter = res.headers.get('retry-after');
-      throw new DeliveryError(`the live-chat desk answered ${res.status}`, { status: res.status, retryable: RETRYABLE(res.status), retryAfterMs: retryAfter ? parseRetryAfter(retryAfter) : undefined });
+      throw new DeliveryError(`the live-chat desk answered ${res.status}`, { status: res.status, retryable: busyOrFailing(res.status), retryAfterMs: retryAfter ? parseRetryAfter(retryAfter) : undefined });
     }
     let text: string;
     try {
-      text = await readCapped(res, MAX_ANSWER_BYTES);
+      const bytes = await readAtMost(res, MAX_ANSWER_BYTES);
+      if (!bytes) throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+      text = new TextDecoder().decode(bytes); // as res.text() does: UTF-8, a leading BOM dropped
     } catch (err) {
       // The desk may have acted on it: retried with the same key, never taken as a final answer.
       throw new DeliveryError(`the live-chat desk's answer could not be read (${reasonOf(err)})`);
@@ -63,22 +65,6 @@ export class LiveChatClient {
 
 /** The contract's answers are a few hundred bytes; a desk or proxy answering more must not exhaust memory. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  const reader = res.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    size += next.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`the answer is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(next.value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks)); // as res.text() does: UTF-8, a leading BOM dropped
-}
 
 function reasonOf(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string } };

@@ -8,6 +8,7 @@ import { ConnectorClient } from '@microsoft/agents-hosting';
 import { FileRefusedError } from '../core/errors';
 import { DeliveryError } from '../delivery/deliveryError';
 import type { Fence } from '../delivery/ports';
+import { busyOrFailing, readAtMost } from './httpAnswers';
 import { assertServiceUrl, hostOf, type ServiceUrlPolicy } from './serviceUrlPolicy';
 import { TEAMS_RETRYABLE_STATUSES, TEAMS_UNREACHABLE_STATUSES } from './teamsLimits';
 import type { TeamsRateLimiter } from './teamsRateLimiter';
@@ -94,21 +95,12 @@ export class Connector {
     if (!res.ok || Number(res.headers.get('content-length') ?? 0) > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       // A host that is busy or failing now (408, 429, 5xx) is no verdict on the file: retryable, so the line is retried.
-      if (res.status === 408 || res.status === 429 || res.status >= 500) throw new DeliveryError(`the file's host answered ${res.status}`, { status: res.status });
+      if (busyOrFailing(res.status)) throw new DeliveryError(`the file's host answered ${res.status}`, { status: res.status });
       throw new FileRefusedError(res.ok ? `the file is larger than ${maxBytes} bytes` : `the file could not be downloaded (HTTP ${res.status})`);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const reader = res.body?.getReader();
-    for (let next = await reader?.read(); reader && next && !next.done; next = await reader.read()) {
-      size += next.value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(Buffer.from(next.value));
-    }
-    return Buffer.concat(chunks);
+    const bytes = await readAtMost(res, maxBytes);
+    if (!bytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
+    return bytes;
   }
 
   /**
