@@ -53,6 +53,11 @@ export interface DeliveryItemStore<T extends OutboxItem> {
   get(escalationId: string, id: string): Promise<Versioned<T> | undefined>;
   /** Undelivered items whose lease ran out before `nowMs`, oldest first: the query does the filtering (the sweep). */
   reclaimable(nowMs: number, limit: number): Promise<Array<Versioned<T>>>;
+  /**
+   * Undelivered items under another process's lease that still runs, oldest first: what a process that just started
+   * must not overtake (a lone or dead process was still sending them).
+   */
+  leasedElsewhere(me: string, nowMs: number, limit: number): Promise<Array<Versioned<T>>>;
 }
 
 /** The escalation's transcript: what was said, in order, each line with its delivery state. */

@@ -32,6 +32,27 @@ export function withEntries(doc: LaneDoc, ids: string[], now: number): { next: L
   return { next: { ...doc, queue: [...doc.queue, ...added], last }, entries, added: added.length };
 }
 
+/**
+ * The lane with entries for items that carry their own state (accepted by a lone process, or left by a dead one),
+ * each placed before the entries appended after its intake, so it is not overtaken by lines that came later. Its
+ * entry's time is that intake time. An id already listed keeps its entry.
+ */
+export function withEntriesByIntake(doc: LaneDoc, items: ReadonlyArray<{ id: string; at: number }>): { next: LaneDoc; entries: Map<string, LaneEntry>; added: number } {
+  const queue = [...doc.queue];
+  const entries = new Map(queue.filter((q) => items.some((i) => i.id === q.id)).map((q) => [q.id, q]));
+  let last = doc.last ?? Math.max(0, ...queue.map((q) => q.seq));
+  let added = 0;
+  for (const { id, at } of items) {
+    if (entries.has(id)) continue;
+    const entry = { id, seq: ++last, at };
+    const later = queue.findIndex((q) => q.at > at);
+    queue.splice(later < 0 ? queue.length : later, 0, entry);
+    entries.set(id, entry);
+    added++;
+  }
+  return { next: { ...doc, queue, last }, entries, added };
+}
+
 export const sameEntry = (a: { id: string; seq: number }, b: { id: string; seq: number }) => a.id === b.id && a.seq === b.seq;
 
 /** Given back: no holder, no entries; the numbering, the dropped ones and the recent sends stay for the next holder. */

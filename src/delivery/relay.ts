@@ -11,7 +11,7 @@ import type { Escalation } from '../core/escalation';
 import { ConflictError } from '../core/errors';
 import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
-import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore } from '../core/ports';
+import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore, Versioned } from '../core/ports';
 import { CARD_ITEM_PREFIX, bySeq, type Outbound, type OutboxItem } from '../core/transcript';
 import { describe } from './deliveryError';
 import { ItemLeases } from './itemLeases';
@@ -19,6 +19,8 @@ import { LocalLanes } from './localLanes';
 import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
 import type { RetrySettings } from './retryPolicy';
 import { Sender, type Job, type SenderDeps } from './sender';
+import { acceptInLane, type LaneIntake } from './laneIntake';
+import { Peers } from './peers';
 import { SharedLanes } from './sharedLanes';
 
 export interface RelayOptions extends RetrySettings {
@@ -78,12 +80,11 @@ export class Relay implements Outbox {
   private ledger?: Ledger;
   private sweepTimer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
-  private beating?: Promise<void>;
-  /** Until then, other processes are (or were recently) alive: lanes are delivered under their lease. */
-  private peersUntil = 0;
-  /** A joining process delivers nothing shared until the others have seen its heartbeat and use lanes too. */
-  private graceUntil = 0;
+  private readonly peers: Peers;
+  private readonly intake: LaneIntake;
   private readonly alsoOnSweep: Array<() => Promise<unknown>> = [];
+  /** Items this process delivers under their own lease (accepted while it was alone), in the order dispatched. */
+  private readonly ownLease = new Map<string, Job>();
   /** Sweeps completed since start (the health check reports it: tests and operators see recovery running). */
   sweeps = 0;
 
@@ -97,6 +98,9 @@ export class Relay implements Outbox {
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks });
     this.leases = new ItemLeases((item) => this.sender.storeOf(item), this.options.instanceId, this.options.leaseMs, this.now);
+    // Sharing starts: the lines this process still sends under their own lease go into their lanes, in front of the
+    // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends).
+    this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, () => this.listInLanes([...this.ownLease.values()]));
     this.sharedLanes = new SharedLanes({
       lanes: this.store.lanes,
       escalations: this.store.escalations,
@@ -109,10 +113,11 @@ export class Relay implements Outbox {
       sleep,
       readJob: (escalationId, id) => this.readJob(escalationId, id),
       leases: this.leases,
-      graceUntil: () => this.graceUntil,
+      graceUntil: () => this.peers.graceUntil,
       debug: (obj, msg) => this.log.debug(obj, msg),
       warn: (obj, msg) => this.log.warn(obj, msg),
     });
+    this.intake = { lanes: this.sharedLanes, sender: this.sender, readJob: (escalationId, id) => this.readJob(escalationId, id), now: this.now, leaseMs: this.options.leaseMs };
   }
 
   /** The core's ledger: the delivery records what it causes (the thread's place, an unreachable customer) through it. */
@@ -129,7 +134,7 @@ export class Relay implements Outbox {
     const direction = item.direction === 'internal' ? undefined : item.direction;
     // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
     // right after answering leaves it in its place in line.
-    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) return this.recordInLane(item, e, direction);
+    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) return acceptInLane(this.intake, item, e, direction);
     if (direction) item.delivery = this.leases.leased(item.delivery);
     try {
       const saved = await this.sender.storeOf(item).append(item);
@@ -146,42 +151,6 @@ export class Relay implements Outbox {
     }
   }
 
-  /**
-   * Appends the item's lane entry, then stores the item as 'queued' under that entry's number (no lease: the lane's
-   * holder delivers it, and removing its entry records it delivered). A retried request finds its entry (or the
-   * stored item) again; a store failure leaves an entry its holder drops once it is sure the item was never stored.
-   */
-  private async recordInLane(item: OutboxItem, e: Escalation, direction: Outbound): Promise<Recorded> {
-    const { entries, serve } = await this.sharedLanes.append(item.escalationId, direction, [item.id], e);
-    const entry = entries.get(item.id)!;
-    const queued = { ...item, delivery: { ...item.delivery, state: 'queued' as const, laneSeq: entry.seq } } as OutboxItem;
-    let job: Job;
-    let duplicate = false;
-    try {
-      const saved = await this.sender.storeOf(queued).append(queued);
-      job = { item: saved.value, etag: saved.etag };
-    } catch (err) {
-      const found = err instanceof ConflictError ? await this.readJob(item.escalationId, item.id) : undefined;
-      if (!found) {
-        void serve?.([]); // the lane is held here: serve what else it lists (this entry is dropped once its time is up)
-        throw err;
-      }
-      job = found;
-      duplicate = true;
-    }
-    const d = job.item.delivery;
-    // Stored under an older entry (a retried request), or so long after its entry was appended (by this request or
-    // an earlier one) that a holder may have given up on it.
-    const late = this.now() - entry.at > this.options.leaseMs / 2;
-    if (d.state === 'queued' && (d.laneSeq !== entry.seq || late)) {
-      const rescued = await this.sharedLanes.rescue(item.escalationId, direction, job, e);
-      if (rescued.requeued) return { item: job.item, etag: job.etag, duplicate, served: rescued.served ?? Promise.resolve() };
-    }
-    // An item with its own state (stored while this process was alone) is delivered through its entry as such.
-    const served = serve?.(duplicate ? [] : [job]) ?? Promise.resolve();
-    return { item: job.item, etag: job.etag, duplicate, served };
-  }
-
   /** Queues delivery of a stored item. The returned promise settles when it is delivered or given up. */
   dispatch(e: Escalation, recorded: Recorded): Promise<void> {
     const { item } = recorded;
@@ -191,13 +160,16 @@ export class Relay implements Outbox {
     const job: Job = { item, etag: recorded.etag };
     if (this.shared() || this.sharedLanes.isParked(e.id, direction)) return this.join(e.id, direction, [job], e);
     this.local.inFlight.add(item.id);
+    this.ownLease.set(item.id, job);
     return this.local.enqueue(e.id, direction, async () => {
       try {
         // Under its own lease even if another process appeared meanwhile: lines this process queued in the lane since
-        // then wait behind it in this chain, so they do not overtake it. Lost: another process took it over.
+        // then wait behind it in this chain, and the lane lists it (listInLanes), so no process's lines overtake it.
+        // Lost: another process took it over.
         await this.sender.deliver(e, job, () => this.leases.keep(job));
       } finally {
         this.local.inFlight.delete(item.id);
+        this.ownLease.delete(item.id);
       }
     });
   }
@@ -209,15 +181,20 @@ export class Relay implements Outbox {
 
   /** True while other processes serve (or served within a lease period) the same store. */
   shared(): boolean {
-    return this.now() < this.peersUntil;
+    return this.peers.shared();
   }
 
   /** Says this process is alive, recovers what dead processes left, then sweeps periodically. */
   async start(): Promise<void> {
-    if (this.options.sweepIntervalMs > 0) {
-      await this.beat();
-      if (this.shared()) this.graceUntil = this.now() + 2 * this.options.sweepIntervalMs;
-    }
+    if (this.options.sweepIntervalMs > 0) await this.peers.join();
+    // Lines another process is still sending under their own lease (it is alone and sees this one only at its next
+    // heartbeat, or it died and the lease has not run out): listed in their lanes first, so no line accepted here
+    // overtakes them. Whoever holds such a lane waits for that send, or for the lease to run out and then sends it.
+    const now = this.now();
+    const elsewhere = await this.inBothStores((s) => s.leasedElsewhere(this.options.instanceId, now, SWEEP_BATCH)).catch(
+      (err) => (this.log.warn({ err: describe(err) }, 'could not look for lines other processes are sending'), []),
+    );
+    await this.listInLanes(elsewhere);
     await this.sweep();
     if (this.options.sweepIntervalMs > 0) {
       // A sweep that runs long (a backlog, a slow store) must not silence this process: peers would think it dead and
@@ -229,7 +206,7 @@ export class Relay implements Outbox {
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.all([this.sweeping, this.beating?.catch(() => undefined)]);
+    await Promise.all([this.sweeping, this.peers.settled()]);
     await this.idle();
   }
 
@@ -249,30 +226,22 @@ export class Relay implements Outbox {
     return this.sweeping;
   }
 
-  /** One heartbeat at a time: a late answer of an older one never overwrites what a newer one saw of the peers. */
-  private beat(): Promise<void> {
-    this.beating ??= this.heartbeat().finally(() => {
-      this.beating = undefined;
-    });
-    return this.beating;
-  }
-
   private beatWhileSweeping(): void {
-    void this.beat().catch((err) => this.log.warn({ err: describe(err) }, 'heartbeat failed'));
+    void this.peers.beat().catch((err) => this.log.warn({ err: describe(err) }, 'heartbeat failed'));
   }
 
-  private async heartbeat(): Promise<void> {
-    const now = this.now();
-    await this.store.instances.heartbeat(this.options.instanceId, Math.max(3 * this.options.sweepIntervalMs, 3000), now);
-    const others = (await this.store.instances.instances()).filter((i) => i.instance !== this.options.instanceId);
-    const lastSeen = Math.max(0, ...others.map((i) => i.until));
-    this.memory.instances(1 + others.filter((i) => i.until > now).length);
-    // A peer that died may still hold leased items: stay careful for a lease period after its last heartbeat.
-    this.peersUntil = lastSeen > 0 ? lastSeen + this.options.leaseMs : 0;
+  /** Lists items under their own lease in their lanes, by intake (sharedLanes.join), each lane served where held. */
+  private async listInLanes(jobs: Job[]): Promise<void> {
+    for (const { escalationId, direction, jobs: laneJobs } of byLaneInOrder(jobs)) {
+      await this.sharedLanes.join(escalationId, direction, laneJobs).then(
+        ({ served }) => void served,
+        (err) => this.log.warn({ escalationId, direction, err: describe(err) }, 'could not list lines sent under their own lease in their lane'),
+      );
+    }
   }
 
   private async sweepOnce(): Promise<void> {
-    if (this.options.sweepIntervalMs > 0) await this.beat();
+    if (this.options.sweepIntervalMs > 0) await this.peers.beat();
     this.sharedLanes.prune();
     // Changes whose effects a failed request did not store: give the request a lease period to finish first.
     if (this.ledger) {
@@ -283,20 +252,16 @@ export class Relay implements Outbox {
     // Lanes whose holder died with entries waiting (their queued items have no lease of their own): taken and served.
     const stalled = await this.store.lanes.stalled(now, SWEEP_BATCH).catch((err) => (this.log.warn({ err: describe(err) }, 'could not look for stalled lanes'), []));
     for (const key of stalled) await this.sharedLanes.resume(key).catch((err) => this.log.warn({ lane: key, err: describe(err) }, 'could not resume a lane'));
-    const [lines, cards] = await Promise.all([this.store.transcripts.reclaimable(now, SWEEP_BATCH), this.store.outbox.reclaimable(now, SWEEP_BATCH)]);
-    const orphans = [...lines, ...cards].filter(({ value }) => !this.local.inFlight.has(value.id)).sort((a, b) => bySeq(a.value, b.value));
-    const byLane = new Map<string, Job[]>();
-    for (const { value, etag } of orphans) {
-      const lane = `${value.escalationId}|${value.direction}`;
-      byLane.set(lane, [...(byLane.get(lane) ?? []), { item: value, etag }]);
-    }
-    if (orphans.length > 0) this.log.info({ items: orphans.length, lanes: byLane.size }, 'recovering undelivered items');
-    for (const [lane, jobs] of byLane) {
-      const [escalationId, direction] = lane.split('|') as [string, Outbound];
+    const orphans = (await this.inBothStores((s) => s.reclaimable(now, SWEEP_BATCH))).filter(({ item }) => !this.local.inFlight.has(item.id));
+    const byLane = byLaneInOrder(orphans);
+    if (orphans.length > 0) this.log.info({ items: orphans.length, lanes: byLane.length }, 'recovering undelivered items');
+    for (const { escalationId, direction, jobs } of byLane) {
+      const lane = `${escalationId}|${direction}`;
       const e = (await this.store.escalations.get(escalationId))?.value;
-      // Shared: the lane is what makes one process deliver each (an id already listed keeps its entry), and its holder
-      // takes the item's lease right before sending it. A lease taken here would only be given back to that holder.
-      if (e && this.shared()) {
+      // Shared (or a lane that may list lines this process did not deliver): the lane is what makes one process deliver
+      // each (an id already listed keeps its entry), and its holder takes the item's lease right before sending it. A
+      // lease taken here would only be given back to that holder.
+      if (e && (this.shared() || this.sharedLanes.isParked(escalationId, direction))) {
         await this.sharedLanes.join(escalationId, direction, jobs, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
         continue;
       }
@@ -318,9 +283,29 @@ export class Relay implements Outbox {
     }
   }
 
+  /** One query's answers from the lines and the card changes alike, as jobs. */
+  private async inBothStores(query: (s: OutboxStore | TranscriptStore) => Promise<Array<Versioned<OutboxItem>>>): Promise<Job[]> {
+    const found = await Promise.all([query(this.store.transcripts), query(this.store.outbox)]);
+    return found.flat().map(({ value, etag }) => ({ item: value, etag }));
+  }
+
   private async readJob(escalationId: string, id: string): Promise<Job | undefined> {
     const store = id.startsWith(CARD_ITEM_PREFIX) ? this.store.outbox : this.store.transcripts;
     const found = await store.get(escalationId, id);
     return found && { item: found.value, etag: found.etag };
   }
+}
+
+/** Items grouped by lane (escalation and direction), each lane's in intake order. */
+function byLaneInOrder(jobs: Job[]): Array<{ escalationId: string; direction: Outbound; jobs: Job[] }> {
+  const lanes = new Map<string, { escalationId: string; direction: Outbound; jobs: Job[] }>();
+  for (const job of [...jobs].sort((a, b) => bySeq(a.item, b.item))) {
+    const { escalationId, direction } = job.item;
+    if (direction === 'internal') continue;
+    const key = `${escalationId}|${direction}`;
+    const lane = lanes.get(key) ?? { escalationId, direction, jobs: [] };
+    lane.jobs.push(job);
+    lanes.set(key, lane);
+  }
+  return [...lanes.values()];
 }

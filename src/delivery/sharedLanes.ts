@@ -15,7 +15,7 @@ import type { EscalationStore, Versioned } from '../core/ports';
 import type { Outbound } from '../core/transcript';
 import { describe } from './deliveryError';
 import type { ItemLeases } from './itemLeases';
-import { emptyLane, givenBack, laneKey, parseLaneKey, sameEntry, wasDropped, withEntries, withoutEntry } from './laneDocs';
+import { emptyLane, givenBack, laneKey, parseLaneKey, sameEntry, wasDropped, withEntries, withEntriesByIntake, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
 import { LANE_WRITE_ATTEMPTS, LaneHold } from './laneHold';
 import type { Job, Sender } from './sender';
@@ -25,6 +25,8 @@ import type { LocalLanes } from './localLanes';
 const MISSING_RETRY_MS = 100;
 /** While an item with its own lease is sent by another process, the holder looks again at most this often. */
 const ELSEWHERE_RETRY_MS = 1_000;
+/** A joining process looks at its clock at least this often while it waits out its grace. */
+const GRACE_STEP_MS = 100;
 /** An entry marked stored whose item still cannot be read is given up after this many leases (reported). */
 const STORED_PATIENCE_LEASES = 4;
 
@@ -83,16 +85,21 @@ export class SharedLanes {
   }
 
   /**
-   * Appends items that carry their own delivery state and serves the lane here when this process holds it. Queued
+   * Lists items that carry their own delivery state in their lane and serves the lane here when this process holds it. Queued
    * behind another live holder instead, their leases here are given up at once: that holder sends them, and it waits
    * for an item another process leases (that process may be sending it), so a lease kept here would stall the lane.
    */
   async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
-    const { serve } = await this.append(escalationId, direction, jobs.map((j) => j.item.id), known);
+    // Placed by intake, not at the end: such an item came before the lines appended since (it waited elsewhere).
+    const intake = jobs.map((j) => ({ id: j.item.id, at: Date.parse(j.item.at) }));
+    const { serve } = await this.change(escalationId, direction, (doc) => withEntriesByIntake(doc, intake), known);
+    // Until the lane is served empty, this process's new lines (and the sweep's finds) go through it, behind these.
+    this.parked.set(laneKey(escalationId, direction), this.deps.now());
     // A release that fails leaves the lease to run out: the holder then takes the item over (later, not never).
     // Only a lease still running: one that ran out (an orphan of this process the sweep found) needs no write, and a
-    // write at every sweep would change the item under the holder's take.
-    if (!serve) for (const job of jobs) if (this.deps.leases.heldHere(job.item.delivery)) await this.deps.leases.release(job).catch(() => undefined);
+    // write at every sweep would change the item under the holder's take. An item this process is sending now keeps
+    // its lease: the holder waits for that send instead of making a second one.
+    if (!serve) for (const job of jobs) if (this.deps.leases.heldHere(job.item.delivery) && !this.deps.local.inFlight.has(job.item.id)) await this.deps.leases.release(job).catch(() => undefined);
     return { served: serve?.(fresh ? jobs : []) };
   }
 
@@ -109,14 +116,19 @@ export class SharedLanes {
    * Appends entries for `ids` (an id already waiting keeps its entry and number), taking the lane when it is free or
    * already this process's. With no ids, takes a free lane that still lists entries.
    */
-  async append(escalationId: string, direction: Outbound, ids: string[], known?: Escalation): Promise<Appended> {
+  append(escalationId: string, direction: Outbound, ids: string[], known?: Escalation): Promise<Appended> {
+    return this.change(escalationId, direction, (doc, now) => withEntries(doc, ids, now), known);
+  }
+
+  /** Adds the entries `entering` gives (on the newest version, again after each lost write), taking a free lane. */
+  private async change(escalationId: string, direction: Outbound, entering: (doc: LaneDoc, now: number) => ReturnType<typeof withEntries>, known?: Escalation): Promise<Appended> {
     const key = laneKey(escalationId, direction);
     const me = this.deps.me;
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const current = await this.deps.lanes.get(key);
       const now = this.deps.now();
       const doc: LaneDoc = current?.value ?? emptyLane();
-      const { next, entries, added } = withEntries(doc, ids, now);
+      const { next, entries, added } = entering(doc, now);
       const free = !doc.holder || doc.holder === me || doc.until <= now;
       if (!free) {
         // Another live holder delivers it (and, when something was added, sees it when its next write fails).
@@ -135,7 +147,7 @@ export class SharedLanes {
         await this.deps.sleep(Math.random() * 5 * (attempt + 1)); // changed meanwhile: again, a little apart from the others
         continue;
       }
-      this.deps.debug({ lane: key, queued: ids, holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
+      this.deps.debug({ lane: key, added, holder: saved.value.holder, queue: saved.value.queue.length }, 'lane joined');
       if (!free) return { entries };
       return { entries, serve: (accepted) => this.serveHere(escalationId, direction, saved, accepted, known) };
     }
@@ -189,8 +201,11 @@ export class SharedLanes {
 
   /** Delivers the lane's entries in order while this process holds the lane, then gives it back. */
   private async serve(escalationId: string, direction: Outbound, start: Versioned<LaneDoc> | undefined, known?: Escalation): Promise<void> {
-    const wait = this.deps.graceUntil() - this.deps.now();
-    if (wait > 0) await this.deps.sleep(wait);
+    // Waited out in short steps: the grace ends by this process's clock (and an injected one), not a timer's.
+    if (this.deps.graceUntil() > this.deps.now()) {
+      while (this.deps.graceUntil() > this.deps.now()) await this.deps.sleep(Math.min(GRACE_STEP_MS, this.deps.graceUntil() - this.deps.now()));
+      start = undefined; // the others may have placed lines before this one meanwhile (they saw this process join)
+    }
     const key = laneKey(escalationId, direction);
     const hold = new LaneHold(this.deps.lanes, key, this.deps.me, this.deps.leaseMs, this.deps.now, start ?? (await this.deps.lanes.get(key)) ?? { value: emptyLane(), etag: '' });
     try {

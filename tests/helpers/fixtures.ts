@@ -6,7 +6,7 @@ import type { AgentDesk, CustomerChannel, Fence, LaneMemory } from '../../src/de
 import { Relay, type RelayOptions } from '../../src/delivery/relay';
 import type { HandoverStore } from '../../src/store/handoverStore';
 
-export const silent = pino({ level: 'silent' });
+export const silent = pino({ level: (process.env.TEST_LOG as pino.Level) ?? 'silent' });
 export const T0 = '2026-11-25T10:00:00.000Z';
 
 export function sampleCustomer(conversationId = 'chat-1', name = 'Ada Customer'): CustomerRef {

@@ -155,6 +155,22 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual(found, ['expired', 'expired later']);
   });
 
+  it('leasedElsewhere: pending entries under another process\'s lease that still runs (not its own, not expired ones), oldest first', async () => {
+    const base = { escalationId: 'r2', direction: 'toCustomer' as const, kind: 'agent' as const, now: new Date() };
+    const lease = (e: ReturnType<typeof newEntry>, owner: string, until: number) => ({ ...e, delivery: { ...e.delivery, leaseOwner: owner, leaseUntil: until } });
+    const now = Date.now();
+    const older = lease(newEntry({ ...base, text: 'sending' }), 'other', now + 60_000);
+    const newer = lease(newEntry({ ...base, text: 'sending later' }), 'third', now + 60_000);
+    await store.transcripts.append(newer);
+    await store.transcripts.append(older);
+    await store.transcripts.append(lease(newEntry({ ...base, text: 'ran out' }), 'other', now - 1));
+    await store.transcripts.append(lease(newEntry({ ...base, text: 'mine' }), 'me', now + 60_000));
+    const done = lease(newEntry({ ...base, text: 'done' }), 'other', now + 60_000);
+    await store.transcripts.append({ ...done, delivery: { ...done.delivery, state: 'delivered' } });
+    const found = (await store.transcripts.leasedElsewhere('me', now, 10)).map((v) => v.value.text).filter((t) => ['sending', 'sending later', 'ran out', 'mine', 'done'].includes(t));
+    assert.deepEqual(found, ['sending', 'sending later']);
+  });
+
   it('heartbeats list the instances', async () => {
     const t0 = Date.now();
     await store.instances.heartbeat('node-1', 3000, t0);

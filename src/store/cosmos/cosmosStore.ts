@@ -252,6 +252,15 @@ function itemStore<T extends OutboxItem>(container: Container, ttl: number): Del
       );
       return rows.map((r) => versioned(r));
     },
+    async leasedElsewhere(me, nowMs, limit) {
+      const rows = await queryAll<Stored<T>>(
+        container,
+        'SELECT TOP @limit * FROM c WHERE c.delivery.state = "pending" AND c.delivery.leaseUntil >= @now AND c.delivery.leaseOwner != @me ORDER BY c.seq',
+        [{ name: '@limit', value: limit }, { name: '@now', value: nowMs }, { name: '@me', value: me }],
+        'deliveries leased elsewhere',
+      );
+      return rows.map((r) => versioned(r));
+    },
   };
 }
 

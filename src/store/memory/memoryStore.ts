@@ -125,6 +125,13 @@ function itemStore<T extends OutboxItem>(table: Table<T>): DeliveryItemStore<T> 
         .sort((a, b) => bySeq(a.value, b.value))
         .slice(0, limit);
     },
+    async leasedElsewhere(me, nowMs, limit) {
+      return table
+        .all()
+        .filter(({ value: { delivery: d } }) => d.state === 'pending' && (d.leaseUntil ?? 0) >= nowMs && d.leaseOwner !== me)
+        .sort((a, b) => bySeq(a.value, b.value))
+        .slice(0, limit);
+    },
   };
 }
 

@@ -1,0 +1,110 @@
+/**
+ * Lines a process still sends under their own lease (accepted while it was alone) when sharing starts, or when a
+ * process starts while another (alone, or dead) has such lines: later lines of the chat, wherever they are accepted,
+ * wait for them.
+ */
+import { strict as assert } from 'node:assert';
+import type { CustomerChannel } from '../../src/delivery/ports';
+import type { Relay } from '../../src/delivery/relay';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
+import { e, relayOn, toCustomer, until } from '../helpers/relays';
+
+/** A customer channel whose send of `held` waits until `release()`: a line a process is still sending. */
+function holdingCustomer(held: string) {
+  const sent: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let waiting = false;
+  const channel: CustomerChannel = {
+    async send(_e, m, fence) {
+      if (m.text === held) {
+        waiting = true;
+        await gate;
+      }
+      await fence();
+      sent.push(m.text);
+    },
+  };
+  return { channel, sent, release, waiting: () => waiting };
+}
+
+describe('a lone process\'s lines in flight when sharing starts (order across processes)', () => {
+  let skew = 0;
+  const clock = { now: () => Date.now() + skew };
+  const relays: Relay[] = [];
+  const started = async (relay: Relay) => {
+    relays.push(relay);
+    await relay.start();
+    return relay;
+  };
+  beforeEach(() => {
+    skew = 0;
+  });
+  afterEach(async () => {
+    await Promise.all(relays.splice(0).map((r) => r.stop()));
+  });
+
+  /** Counts the reads of one line's stored copy: the lane's holder reads it when it comes to its entry. */
+  const countReads = (store: ReturnType<typeof createMemoryStore>, id: () => string) => {
+    const get = store.transcripts.get.bind(store.transcripts);
+    let reads = 0;
+    store.transcripts.get = async (escalationId, itemId) => (itemId === id() && reads++, get(escalationId, itemId));
+    return () => reads;
+  };
+
+  it('a line a process took in alone and still sends when it meets a peer is not overtaken by the peer\'s next line', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer('1');
+    // a sweeps (and so sees b) only when the test says; b waits out its joining grace until the test moves the clock.
+    const a = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
+    assert.equal(b.shared(), true);
+    const first = await a.record(toCustomer('1'), e); // a does not know of b yet: the line has its own lease
+    const firstSent = a.dispatch(e, first);
+    await until(customer.waiting);
+    const reads = countReads(store, () => first.item.id);
+    const secondSent = b.dispatch(e, await b.record(toCustomer('2'), e)); // b holds the lane; it waits out its grace
+    await a.sweep(); // a sees b: its line in flight goes into the lane, before b's
+    assert.equal(a.shared(), true);
+    skew += 10_001; // b's grace (two sweep intervals) is over; no lease has run out
+    await until(() => customer.sent.length > 0 || reads() > 0); // b came to the lane's first entry (or sent line 2)
+    customer.release();
+    await Promise.all([firstSent, secondSent]);
+    assert.deepEqual(customer.sent, ['1', '2']);
+  });
+
+  it('a process that starts while a lone process still sends a line lets that line go first', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer('1');
+    const a = await started(relayOn(store, customer.channel, { leaseMs: 5_000, sweepIntervalMs: 60_000, instanceId: 'a' }, clock).relay);
+    const first = await a.record(toCustomer('1'), e);
+    const firstSent = a.dispatch(e, first);
+    await until(customer.waiting);
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 5_000, sweepIntervalMs: 50, instanceId: 'b' }, clock).relay);
+    skew += 200; // past b's joining grace
+    const reads = countReads(store, () => first.item.id);
+    const secondSent = b.dispatch(e, await b.record(toCustomer('2'), e));
+    await until(() => customer.sent.length > 0 || reads() > 0);
+    customer.release();
+    await Promise.all([firstSent, secondSent]);
+    assert.deepEqual(customer.sent, ['1', '2']);
+  });
+
+  it('a process that starts alone after one died mid-send delivers the dead one\'s line first, once its lease ran out', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const sent: string[] = [];
+    const customer: CustomerChannel = { send: async (_e, m, fence) => (await fence(), void sent.push(m.text)) };
+    // A lone process accepted line 1, began sending it and died: its lease runs 300 ms more, its heartbeat is gone.
+    const orphan = toCustomer('1');
+    orphan.delivery = { ...orphan.delivery, leaseOwner: 'dead', leaseUntil: clock.now() + 300 };
+    await store.transcripts.append(orphan);
+    const b = await started(relayOn(store, customer, { leaseMs: 5_000, sweepIntervalMs: 50, instanceId: 'b' }, clock).relay);
+    assert.equal(b.shared(), false, 'alone: nobody else is on record');
+    await b.dispatch(e, await b.record(toCustomer('2'), e));
+    assert.deepEqual(sent, ['1', '2']);
+    assert.equal((await store.transcripts.get('e', orphan.id))?.value.delivery.state, 'delivered');
+  });
+});
