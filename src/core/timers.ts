@@ -80,8 +80,9 @@ export function withDueAt(e: Escalation): Escalation {
 export function retime(before: Escalation | undefined, d: Decision, p: TimerPolicy, now: string): Decision {
   const e = d.escalation;
   // A queued chat moved to another queue (a supervisor's reassign) starts a queued period there: that team's
-  // reminders, its wait counted from now, not the old queue's spent ones.
-  if (d.events.length === 0 || (before && before.status === e.status && (e.status !== 'queued' || queueOf(before) === queueOf(e)))) return d;
+  // reminders, its wait counted from now, not the old queue's spent ones. A claimed chat handed to a colleague starts
+  // a claimed period: the new owner's reply clock, not the reminders the old owner had already been given.
+  if (d.events.length === 0 || (before && before.status === e.status && !newPeriod(before, e))) return d;
   let next: Escalation;
   if (e.status === 'queued') {
     const from = new Date(now);
@@ -96,13 +97,20 @@ export function retime(before: Escalation | undefined, d: Decision, p: TimerPoli
       },
     };
   } else if (e.status === 'claimed') {
-    const waited = e.queuedAt ? secondsBetween(e.queuedAt, now) : undefined;
+    // The wait for a claim is the queue's: a hand-over between agents keeps the one measured at the first claim.
+    const waited = before?.status === 'claimed' ? e.claimWaitSeconds : e.queuedAt ? secondsBetween(e.queuedAt, now) : undefined;
     next = { ...e, claimWaitSeconds: waited, timers: { activity: p.replySeconds > 0 ? plus(now, p.replySeconds) : undefined } };
   } else {
     const { timers: _t, ...rest } = e;
     next = rest;
   }
   return { ...d, escalation: withDueAt(compact(next)) };
+}
+
+/** Same status, new period: a queued chat in another queue, a claimed one with another owner. */
+function newPeriod(before: Escalation, e: Escalation): boolean {
+  if (e.status === 'queued') return queueOf(before) !== queueOf(e);
+  return e.status === 'claimed' && before.owner?.id !== e.owner?.id;
 }
 
 function positionTold(events: EscalationEvent[]): number | undefined {
@@ -181,7 +189,9 @@ function lookAtConversation(e: Escalation, now: string, lines: LineFacts, p: Tim
       timers.replyRemindedFor = unansweredSince;
     } else if (dueAt > now) dues.push(dueAt);
   }
-  const silentSince = !lines.firstUnansweredAt ? lines.lastAgentAt : undefined;
+  // The silence clock runs from the owner's side of the conversation: an agent line since the claim. A line of an
+  // earlier owner (before a re-claim or a hand-over) does not make the customer look silent to the new one.
+  const silentSince = !first && lines.lastAgentAt && lines.lastAgentAt >= claimedAt ? lines.lastAgentAt : undefined;
   let closed = false;
   if (p.checkInSeconds > 0 && silentSince) {
     if (t.checkIn?.silentSince === silentSince) {

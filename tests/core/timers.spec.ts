@@ -149,4 +149,29 @@ describe('timers (rules)', () => {
     assert.equal(moved.timers?.claimReminder, T(1400));
     assert.equal(moved.timers?.leadReminder, T(2000));
   });
+
+  it('re-claimed after an earlier owner\'s last line: the customer is not checked in on or closed for that owner\'s silence', () => {
+    const released = rules.release(claimedAt(0), ann, T(20)).escalation; // Ann said her last line at T(10), then let go
+    const bob = { id: '29:bob', name: 'Bob' };
+    const reclaimed = retime(released, rules.claim(released, bob, T(900)), policy, T(900)).escalation;
+    const lines = { lastAgentAt: T(10) }; // Ann's; the customer answered nothing since, Bob has not spoken yet
+    const fired = fireTimers(reclaimed, reclaimed.timers!.activity!, { lines }, policy);
+    assert.deepEqual(types(fired), ['timersMoved'], 'no check-in for Ann\'s silence');
+    const bobSpoke = { lastAgentAt: T(950) };
+    const checkIn = fireTimers({ ...fired.escalation, timers: { activity: T(1550) } }, T(1550), { lines: bobSpoke }, policy);
+    assert.deepEqual(types(checkIn), ['checkedIn'], 'the silence clock runs from Bob\'s line');
+  });
+
+  it('handed to a colleague: the new owner\'s reply clock starts, even after the old owner was reminded', () => {
+    const e = claimedAt(0);
+    const lines = { firstUnansweredAt: T(50) };
+    const reminded = fireTimers({ ...e, timers: { activity: T(350) } }, T(350), { lines }, policy).escalation;
+    assert.deepEqual([reminded.timers?.replyRemindedFor, reminded.timers?.activity], [T(50), undefined], 'Ann was reminded; nothing else is due');
+    const bob = { id: '29:bob', name: 'Bob' };
+    const handed = retime(reminded, transfer(reminded, ann, { kind: 'agent', agent: bob }, T(400)), policy, T(400)).escalation;
+    assert.equal(handed.timers?.activity, T(700), 'Bob\'s reply SLA from the hand-over');
+    assert.equal(handed.claimWaitSeconds, e.claimWaitSeconds, 'the wait for a claim stays the first claim\'s');
+    const due = fireTimers(handed, T(700), { lines }, policy);
+    assert.deepEqual(due.events, [{ type: 'replyOverdue', waitedSeconds: 300, owner: bob }]);
+  });
 });
