@@ -75,9 +75,10 @@ export class Ledger {
   async settle(v: Versioned<Escalation>): Promise<Versioned<Escalation>> {
     const events = v.value.unsettled ?? [];
     if (events.length === 0) return v;
-    const now = this.clock();
     for (const event of events) {
-      for (const item of effectsOf(event, v.value, now, this.policy)) {
+      // Stamped with the event's time: settled late (by the sweep, after a failed request), a notice still says when
+      // it happened.
+      for (const item of effectsOf(event, v.value, new Date(event.at), this.policy)) {
         void this.outbox.dispatch(v.value, await this.outbox.record(item, v.value));
       }
     }

@@ -9,10 +9,17 @@ import type { TranscriptEntry } from './transcript';
 
 const time = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
+/**
+ * Text typed by someone, on one entry: its own line breaks start continuation lines ("↳"), so a line of its text can
+ * never pass for an entry of its own ("[time] Ann: …" typed by the customer). Names lose their line breaks.
+ */
+const continued = (text: string) => text.replace(/\r\n?|\n|\u2028|\u2029/g, '\n  ↳ ');
+const oneLine = (name: string) => name.replace(/[\r\n\u2028\u2029]+/g, ' ');
+
 function spoken(t: TranscriptEntry): string {
-  const who = t.kind === 'customer' ? (t.author?.name ?? 'Customer') : (t.author?.name ?? 'Agent');
-  const files = t.files?.length ? ` [${t.files.map((f) => `image: ${f.name ?? f.contentType}`).join(', ')}]` : '';
-  return `[${time(t.at)}] ${who}${t.kind === 'note' ? ' (internal note)' : ''}: ${t.text}${files}`;
+  const who = oneLine(t.kind === 'customer' ? (t.author?.name ?? 'Customer') : (t.author?.name ?? 'Agent'));
+  const files = t.files?.length ? ` [${t.files.map((f) => `image: ${oneLine(f.name ?? f.contentType)}`).join(', ')}]` : '';
+  return `[${time(t.at)}] ${who}${t.kind === 'note' ? ' (internal note)' : ''}: ${continued(t.text)}${files}`;
 }
 
 export function conversationText(entries: TranscriptEntry[]): string {
@@ -34,8 +41,8 @@ function closeLine(e: Escalation): string {
 export function transcriptText(e: Escalation, entries: TranscriptEntry[]): string {
   const lines = entries
     .filter((t) => t.kind === 'customer' || t.kind === 'agent' || t.kind === 'note' || isEventNotice(t))
-    .map((t) => (t.kind === 'notice' ? `[${time(t.at)}] · ${t.direction === 'toCustomer' ? 'To the customer' : 'To the desk'}: ${t.text}` : spoken(t)));
-  const head = `Customer: ${e.customer.name ?? 'Customer'} · queue ${e.queue ?? 'default'} · opened ${time(e.createdAt)}`;
+    .map((t) => (t.kind === 'notice' ? `[${time(t.at)}] · ${t.direction === 'toCustomer' ? 'To the customer' : 'To the desk'}: ${continued(t.text)}` : spoken(t)));
+  const head = `Customer: ${oneLine(e.customer.name ?? 'Customer')} · queue ${e.queue ?? 'default'} · opened ${time(e.createdAt)}`;
   return [head, ...lines, closeLine(e)].join('\n');
 }
 

@@ -64,10 +64,10 @@ describe('Handover', () => {
       assert.deepEqual((await store.escalations.get(retried.escalation.id))?.value.unsettled, []);
     });
 
-    it('a failed start that nobody retries is settled by the sweep', async () => {
+    it('a failed start that nobody retries is settled by the sweep; its notices keep the start\'s time', async () => {
       const store = createMemoryStore();
       let now = Date.parse('2026-11-25T10:00:00Z');
-      const { handover, relay, desk } = wire(store, { options: { leaseMs: 1_000 }, now: () => now });
+      const { handover, relay, desk } = wire(store, { options: { leaseMs: 1_000 }, now: () => now, newId: () => 'e-late' });
       failing(store.outbox, 'append', (_args, n) => (n === 1 ? unavailable() : undefined));
       await assert.rejects(start(handover), StoreUnavailableError);
       await relay.sweep();
@@ -76,6 +76,9 @@ describe('Handover', () => {
       await relay.sweep();
       await relay.idle();
       assert.equal(desk.threads.length, 1);
+      const notices = (await store.transcripts.list('e-late')).filter((t) => t.kind === 'notice');
+      assert.ok(notices.length > 0);
+      assert.deepEqual([...new Set(notices.map((t) => t.at))], ['2026-11-25T10:00:00.000Z'], 'stamped when it happened, not a minute later');
     });
   });
 

@@ -171,6 +171,21 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual(found, ['sending', 'sending later']);
   });
 
+  it('a replace of a document that is gone (its TTL ran out) is a lost race, as in the in-memory store, not an outage', async () => {
+    const containerOf = (id: string) => cosmos.client.database('test').container(id);
+    const e = escalation('gone-1');
+    const saved = await store.escalations.create(e);
+    await containerOf('escalations').item('gone-1', 'gone-1').delete();
+    await assert.rejects(store.escalations.replace({ ...e, rev: 1 }, saved.etag), ConcurrencyError);
+    const lookup = await store.lookups.create('gone-key', 'gone-1');
+    await containerOf('lookups').item('gone-key', 'gone-key').delete();
+    await assert.rejects(store.lookups.replace('gone-key', 'gone-2', lookup.etag), ConcurrencyError);
+    const line = newEntry({ escalationId: 'gone-1', direction: 'toCustomer', kind: 'agent', text: 'x', now: new Date() });
+    const item = await store.transcripts.append(line);
+    await containerOf('transcripts').item(line.id, 'gone-1').delete();
+    await assert.rejects(store.transcripts.replace(line, item.etag), ConcurrencyError);
+  });
+
   it('heartbeats list the instances', async () => {
     const t0 = Date.now();
     await store.instances.heartbeat('node-1', 3000, t0);

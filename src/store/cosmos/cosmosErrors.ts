@@ -15,6 +15,15 @@ export function mapCosmosError(err: unknown, what: string): never {
   throw new StoreUnavailableError(`Cosmos DB failed on ${what}${status ? ` (HTTP ${status})` : ''}: ${message}`, err);
 }
 
+/**
+ * A replace of a document that is gone (its TTL ran out meanwhile): the version the caller holds no longer exists,
+ * so it is the conflict a changed version would be (as the in-memory store says), not an outage.
+ */
+export function mapReplaceError(err: unknown, what: string): never {
+  if (statusOf(err) === 404) throw new ConcurrencyError(what);
+  return mapCosmosError(err, what);
+}
+
 /** Statuses where Cosmos did not apply the request, so repeating it is safe even for a create. */
 const TRANSIENT = new Set([449, 503]);
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);

@@ -4,12 +4,11 @@
  */
 import type { Container, CosmosClient, Database } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
-import { ConcurrencyError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcript';
 import { laneEntries, type LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
-import { mapCosmosError, statusOf, withTransientRetry } from './cosmosErrors';
+import { mapCosmosError, mapReplaceError, statusOf, withTransientRetry } from './cosmosErrors';
 import { queryAll, strip, timerQueries, versioned, type Stored } from './cosmosQueries';
 
 export interface CosmosStoreOptions {
@@ -79,7 +78,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         const { resource } = await withTransientRetry(() => esc.item(e.id, e.id).replace<Stored<Escalation>>(escDoc(e), { accessCondition: { type: 'IfMatch', condition: etag } }));
         return { value: e, etag: resource?._etag ?? '' };
       } catch (err) {
-        return mapCosmosError(err, `escalation ${e.id}`);
+        return mapReplaceError(err, `escalation ${e.id}`);
       }
     },
     async unsettled(beforeIso, limit) {
@@ -114,7 +113,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
         const { resource } = await withTransientRetry(() => lk.item(key, key).replace(lookupDoc(key, escalationId), { accessCondition: { type: 'IfMatch', condition: etag } }));
         return { value: escalationId, etag: resource?._etag ?? '' };
       } catch (err) {
-        return mapCosmosError(err, `lookup ${key}`);
+        return mapReplaceError(err, `lookup ${key}`);
       }
     },
   };
@@ -196,8 +195,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
             : await withTransientRetry(() => ls.items.create(stored));
           return { value: laneOf(doc), etag: resource?._etag ?? '' };
         } catch (err) {
-          if (etag && statusOf(err) === 404) throw new ConcurrencyError(`lane ${key}`); // expired meanwhile
-          return mapCosmosError(err, `lane ${key}`);
+          return (etag ? mapReplaceError : mapCosmosError)(err, `lane ${key}`);
         }
       },
       async stalled(nowMs, limit) {
@@ -238,7 +236,7 @@ function itemStore<T extends OutboxItem>(container: Container, ttl: number): Del
         const { resource } = await withTransientRetry(() => container.item(item.id, item.escalationId).replace(doc(item), options));
         return { value: item, etag: resource?._etag ?? '' };
       } catch (err) {
-        return mapCosmosError(err, `outbox item ${item.id}`);
+        return mapReplaceError(err, `outbox item ${item.id}`);
       }
     },
     get: (escalationId, id) => pointRead<T>(container, id, escalationId, `outbox item ${id}`),
