@@ -23,6 +23,8 @@ export interface RecordedCall {
 export interface Fault {
   status: number;
   retryAfterSeconds?: number;
+  /** The Retry-After header as given (an HTTP date, say), instead of seconds. */
+  retryAfterHeader?: string;
 }
 
 export class ConnectorStub {
@@ -193,7 +195,8 @@ export class ConnectorStub {
     const fault = call.status < 300 ? (scripted?.fault ?? this.chaosRule?.(call)) : undefined;
     if (fault) {
       call.status = fault.status;
-      if (fault.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(fault.retryAfterSeconds));
+      const retryAfter = fault.retryAfterHeader ?? (fault.retryAfterSeconds !== undefined ? String(fault.retryAfterSeconds) : undefined);
+      if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
       reply = { error: { code: 'injected', message: `injected ${fault.status}` } };
     }
     if (this.keep) this.calls.push(call);

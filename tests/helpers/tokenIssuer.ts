@@ -40,12 +40,14 @@ export class TokenIssuer {
   }
 
   /** An Entra v2 token as Copilot Studio's app registration gets it. */
-  async entraToken(opts: { tenantId: string; audience: string; caller: string; expiresIn?: number; signWithStranger?: boolean }): Promise<string> {
+  async entraToken(opts: { tenantId: string; audience: string; caller: string; expiresIn?: number; signWithStranger?: boolean; v1?: boolean }): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + (opts.expiresIn ?? 3600);
-    return new SignJWT({ azp: opts.caller, tid: opts.tenantId, ver: '2.0' })
+    // v1 tokens name the caller in `appid` and come from the sts.windows.net issuer; v2 ones in `azp`.
+    const claims = opts.v1 ? { appid: opts.caller, tid: opts.tenantId, ver: '1.0' } : { azp: opts.caller, tid: opts.tenantId, ver: '2.0' };
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: this.kid, typ: 'JWT' })
-      .setIssuer(`https://login.microsoftonline.com/${opts.tenantId}/v2.0`)
+      .setIssuer(opts.v1 ? `https://sts.windows.net/${opts.tenantId}/` : `https://login.microsoftonline.com/${opts.tenantId}/v2.0`)
       .setAudience(opts.audience)
       .setIssuedAt(Math.min(now, exp - 60))
       .setNotBefore(Math.min(now, exp - 60))

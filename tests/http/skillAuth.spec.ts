@@ -90,6 +90,13 @@ describe('inbound authentication', () => {
       assert.match(res.body.reason, /allow-list/);
     });
 
+    it('a v1 token names its caller in appid: accepted from an allowed caller, 403 from another', async () => {
+      const allowed = await issuer.entraToken({ tenantId: SKILL_TENANT, audience: SKILL_APP_ID, caller: CALLER, v1: true });
+      assert.equal((await svc.post('/api/messages', start(), bearer(allowed))).status, 200);
+      const other = await issuer.entraToken({ tenantId: SKILL_TENANT, audience: SKILL_APP_ID, caller: '77777777-7777-4777-8777-777777777777', v1: true });
+      assert.equal((await svc.post('/api/messages', start(), bearer(other))).status, 403);
+    });
+
     it('403 when the tenant is not on ALLOWED_TENANTS', async () => {
       const t = await issuer.entraToken({ tenantId: OTHER_TENANT, audience: SKILL_APP_ID, caller: CALLER });
       const res = await svc.post('/api/messages', start(), bearer(t));

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { Ledger } from '../../src/core/ledger';
 import { newEntry } from '../../src/core/transcript';
 import { Relay } from '../../src/delivery/relay';
+import type { DeliveryError } from '../../src/delivery/deliveryError';
 import { Connector } from '../../src/outbound/connector';
 import { TeamsCustomerChannel } from '../../src/skill/teamsCustomerChannel';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
@@ -43,5 +44,29 @@ describe('the customer Teams channel', () => {
     await channel.send(e, { text: 'hello', from: 'Ann' }, open);
     const sent = stub.successful('send').filter((c) => c.conversationId === 'a:formats').map((c) => [c.body.textFormat, c.body.text]);
     assert.deepEqual(sent, [['plain', '*Ann* [x](https://e.example) joined the chat.'], ['markdown', '**Ann**: hello']]);
+  });
+
+  it('over HTTP: Teams\' retry statuses are retryable, 403/404 final and unreachable, 400 final; Retry-After is read', async () => {
+    const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => '' });
+    const channel = new TeamsCustomerChannel(connector);
+    const base = sampleEscalation();
+    const e = sampleEscalation({ customer: { ...base.customer, channel: 'teams', conversationId: 'a:statuses', address: { userId: 'u', serviceUrl: `${stub.url}/teams/`, botId: 'b', channelId: 'msteams' } } });
+    const outcome = async (status: number, retryAfter?: string) => {
+      stub.inject((c) => c.kind === 'send' && c.conversationId === 'a:statuses', { status, ...(retryAfter ? { retryAfterHeader: retryAfter } : {}) });
+      try {
+        await channel.send(e, { text: 'x' }, async () => undefined);
+        return 'sent';
+      } catch (err) {
+        const d = err as DeliveryError;
+        return [d.status, d.retryable, d.unreachable, d.retryAfterMs];
+      }
+    };
+    for (const status of [412, 429, 500, 502, 503, 504]) assert.deepEqual(await outcome(status), [status, true, false, undefined], `HTTP ${status}`);
+    for (const status of [403, 404]) assert.deepEqual(await outcome(status), [status, false, true, undefined], `HTTP ${status}`);
+    assert.deepEqual(await outcome(400), [400, false, false, undefined]);
+    assert.deepEqual(await outcome(429, '7'), [429, true, false, 7000], 'Retry-After in seconds');
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
+    const [, , , ms] = (await outcome(503, inTwoMinutes)) as number[];
+    assert.ok(ms > 100_000 && ms <= 120_000, `Retry-After as an HTTP date: ${ms} ms`);
   });
 });
