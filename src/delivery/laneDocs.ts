@@ -34,7 +34,7 @@ export function withEntries(doc: LaneDoc, ids: string[], now: number): { next: L
 
 /**
  * The lane with entries for items that carry their own state (accepted by a lone process, or left by a dead one),
- * each placed before the entries appended after its intake, so it is not overtaken by lines that came later. Its
+ * each placed before the entries appended after (or at) its intake, so it is not overtaken by lines that came later. Its
  * entry's time is that intake time. An id already listed keeps its entry.
  */
 export function withEntriesByIntake(doc: LaneDoc, items: ReadonlyArray<{ id: string; at: number }>): { next: LaneDoc; entries: Map<string, LaneEntry>; added: number } {
@@ -45,7 +45,8 @@ export function withEntriesByIntake(doc: LaneDoc, items: ReadonlyArray<{ id: str
   for (const { id, at } of items) {
     if (entries.has(id)) continue;
     const entry = { id, seq: ++last, at };
-    const later = queue.findIndex((q) => q.at > at);
+    // A tie goes to the item with its own state: it was taken in before its process knew of the lane's other lines.
+    const later = queue.findIndex((q) => q.at >= at);
     queue.splice(later < 0 ? queue.length : later, 0, entry);
     entries.set(id, entry);
     added++;

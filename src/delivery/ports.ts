@@ -128,6 +128,8 @@ export interface InstanceRegistry {
 export interface LaneMemory {
   export(e: Escalation, direction: 'toDesk' | 'toCustomer'): unknown;
   import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void;
+  /** A send in the lane's conversation that another process made outside the lane (epoch ms): counted here too. */
+  sentElsewhere?(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number): void;
   /** How many processes serve now (this one included). */
   instances(count: number): void;
 }

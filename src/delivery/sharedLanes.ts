@@ -242,7 +242,7 @@ export class SharedLanes {
       e ??= (await this.deps.escalations.get(escalationId))?.value;
       if (e && !imported && hold.doc.value.memo !== undefined) this.deps.memory.import(e, direction, hold.doc.value.memo);
       imported = true;
-      const outcome = await this.deliverEntry(escalationId, e, entry, hold);
+      const outcome = await this.deliverEntry(escalationId, direction, e, entry, hold);
       if (outcome === 'lost') return;
       if (outcome === 'missing' || outcome === 'elsewhere') {
         // Its acceptor is still storing it (it stores right after appending), or another process is sending it under
@@ -252,7 +252,9 @@ export class SharedLanes {
         continue;
       }
       waits = 0;
-      const memo = outcome === 'sent' && e ? this.deps.memory.export(e, direction) : undefined;
+      // Whatever the outcome: the lane's memo was imported at the first entry, so this process's recent sends there
+      // hold it and what this process sent itself (lines it delivered under their own lease, then skipped here).
+      const memo = e ? this.deps.memory.export(e, direction) : undefined;
       if (!(await this.removeEntry(hold, entry, outcome === 'dropped', memo))) return;
     }
     this.deps.warn({ lane: hold.key }, 'lane changed too often; the sweep takes it up again');
@@ -285,7 +287,7 @@ export class SharedLanes {
    * (its item was never stored), missing (its acceptor may still be storing it), elsewhere (another process sends it
    * under the item's own lease), or lost (another process holds the lane now).
    */
-  private async deliverEntry(escalationId: string, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'elsewhere' | 'lost'> {
+  private async deliverEntry(escalationId: string, direction: Outbound, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'elsewhere' | 'lost'> {
     if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
     const before = this.deps.now(); // the time the read started: a slow read never makes an entry look overdue
     let job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
@@ -298,7 +300,12 @@ export class SharedLanes {
     }
     const d = job.item.delivery;
     const queued = d.state === 'queued';
-    if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') return 'skipped';
+    if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') {
+      // Delivered under its own lease, perhaps by another process (a lone one, when sharing began): its send counts in
+      // this lane's windows too (twice at worst, when it was this process's: a little more waiting, never a burst).
+      if (!queued && d.deliveredAt && e) this.deps.memory.sentElsewhere?.(e, direction, Date.parse(d.deliveredAt));
+      return 'skipped';
+    }
     if (!e) {
       await this.deps.sender.giveUp(job, 'the escalation no longer exists');
       return 'skipped';

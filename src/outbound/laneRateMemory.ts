@@ -25,6 +25,11 @@ export class LaneRateMemory implements LaneMemory {
     if (conversation && Array.isArray(sent)) this.limiter.adopt(conversation, sent.filter((t): t is number => typeof t === 'number'));
   }
 
+  sentElsewhere(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number): void {
+    const conversation = conversationOf(e, direction);
+    if (conversation && Number.isFinite(atMs)) this.limiter.adopt(conversation, [atMs]);
+  }
+
   instances(count: number): void {
     this.limiter.shareTenantWith(count);
   }

@@ -17,7 +17,15 @@ describe('several processes on one store (lanes under a lease)', () => {
   beforeEach(() => {
     skew = 0;
   });
-  const memoOf = (tag: string): LaneMemory => ({ export: () => ({ sent: [tag] }), import: () => undefined, instances: () => undefined });
+  // Like the rate memory: what a process exports holds what it imported (the lane's memo), and its own sends if any.
+  const memoOf = (tag: string, sends = true): LaneMemory => {
+    const known = new Set<string>();
+    return {
+      export: () => ({ sent: [...new Set([...known, ...(sends ? [tag] : [])])].sort() }),
+      import: (_e, _d, memo) => (memo as { sent: string[] }).sent.forEach((t) => known.add(t)),
+      instances: () => undefined,
+    };
+  };
   const relays: Relay[] = [];
   const started = async (relay: Relay) => {
     relays.push(relay);
@@ -105,7 +113,7 @@ describe('several processes on one store (lanes under a lease)', () => {
     await store.escalations.create(e);
     const customer = recordingCustomer();
     const a = await started(relayOn(store, customer, { ...shared, instanceId: 'a' }, { memory: memoOf('a'), ...clock }).relay);
-    const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b'), ...clock }).relay);
+    const b = await started(relayOn(store, customer, { ...shared, instanceId: 'b' }, { memory: memoOf('b', false), ...clock }).relay);
     await bothShared(a, b);
     skew += 200; // past the joining grace
     const recorded = await a.record(toCustomer('hello'), e);

@@ -4,7 +4,8 @@
  * wait for them.
  */
 import { strict as assert } from 'node:assert';
-import type { CustomerChannel } from '../../src/delivery/ports';
+import { laneKey } from '../../src/delivery/laneDocs';
+import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
 import type { Relay } from '../../src/delivery/relay';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
 import { e, relayOn, toCustomer, until } from '../helpers/relays';
@@ -82,7 +83,10 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const first = await a.record(toCustomer('1'), e);
     const firstSent = a.dispatch(e, first);
     await until(customer.waiting);
-    const b = await started(relayOn(store, customer.channel, { leaseMs: 5_000, sweepIntervalMs: 50, instanceId: 'b' }, clock).relay);
+    // b's rate memory, as the real one: it counts the sends it hears of and hands them on with the lane.
+    const heard: number[] = [];
+    const memory: LaneMemory = { export: () => ({ sent: [...heard] }), import: () => undefined, sentElsewhere: (_e, _d, at) => void heard.push(at), instances: () => undefined };
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 5_000, sweepIntervalMs: 50, instanceId: 'b' }, { ...clock, memory }).relay);
     skew += 200; // past b's joining grace
     const reads = countReads(store, () => first.item.id);
     const secondSent = b.dispatch(e, await b.record(toCustomer('2'), e));
@@ -90,6 +94,10 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     customer.release();
     await Promise.all([firstSent, secondSent]);
     assert.deepEqual(customer.sent, ['1', '2']);
+    // a's send of line 1 (outside the lane) counts in the conversation's windows at b, and travels on with the lane.
+    const deliveredAt = Date.parse((await store.transcripts.get('e', first.item.id))!.value.delivery.deliveredAt!);
+    assert.deepEqual(heard, [deliveredAt]);
+    assert.deepEqual((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.memo, { sent: [deliveredAt] });
   });
 
   it('a process that starts alone after one died mid-send delivers the dead one\'s line first, once its lease ran out', async () => {
