@@ -231,7 +231,7 @@ export function createMemoryStore(): HandoverStore {
       async stalled(nowMs, limit) {
         return lanes.ids().filter((key) => {
           const doc = lanes.get(key)!.value;
-          return doc.until < nowMs && doc.queue.length > 0;
+          return doc.until > 0 && doc.until < nowMs && doc.queue.length > 0;
         }).slice(0, limit);
       },
     },
