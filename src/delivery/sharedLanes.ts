@@ -252,6 +252,9 @@ export class SharedLanes {
         continue;
       }
       waits = 0;
+      // The escalation as read before its announcement has no thread yet: read again, so the thread's first calls
+      // (its creation, the card's update) are handed on under the thread's name.
+      if (outcome === 'sent' && e && direction === 'toDesk' && !e.deskRef) e = (await this.deps.escalations.get(escalationId))?.value ?? e;
       // Whatever the outcome: the lane's memo was imported at the first entry, so this process's recent sends there
       // hold it and what this process sent itself (lines it delivered under their own lease, then skipped here).
       const memo = e ? this.deps.memory.export(e, direction) : undefined;
