@@ -34,8 +34,8 @@ export function withEntries(doc: LaneDoc, ids: string[], now: number): { next: L
 
 /**
  * The lane with entries for items that carry their own state (accepted by a lone process, or left by a dead one),
- * each placed before the entries appended after (or at) its intake, so it is not overtaken by lines that came later. Its
- * entry's time is that intake time. An id already listed keeps its entry.
+ * each placed before the entries appended after (or at) its intake, so it is not overtaken by lines that came
+ * later. Its entry's time is that intake time. An id already listed keeps its entry.
  */
 export function withEntriesByIntake(doc: LaneDoc, items: ReadonlyArray<{ id: string; at: number }>): { next: LaneDoc; entries: Map<string, LaneEntry>; added: number } {
   const queue = [...doc.queue];

@@ -85,9 +85,10 @@ export class SharedLanes {
   }
 
   /**
-   * Lists items that carry their own delivery state in their lane and serves the lane here when this process holds it. Queued
-   * behind another live holder instead, their leases here are given up at once: that holder sends them, and it waits
-   * for an item another process leases (that process may be sending it), so a lease kept here would stall the lane.
+   * Lists items that carry their own delivery state in their lane and serves the lane here when this process holds
+   * it. Queued behind another live holder instead, their leases here are given up at once: that holder sends them, and
+   * it waits for an item another process leases (that process may be sending it), so a lease kept here would stall
+   * the lane.
    */
   async join(escalationId: string, direction: Outbound, jobs: Job[], known?: Escalation, fresh = false): Promise<{ served?: Promise<void> }> {
     // Placed by intake, not at the end: such an item came before the lines appended since (it waited elsewhere).
@@ -252,8 +253,8 @@ export class SharedLanes {
         continue;
       }
       waits = 0;
-      // The escalation as read before its announcement has no thread yet: read again, so the thread's first calls
-      // (its creation, the card's update) are handed on under the thread's name.
+      // The escalation as read before its announcement (a new one, or one transferred to a queue) has no thread:
+      // read again, so the thread's first calls (its creation, the card's update) are handed on under its name.
       if (outcome === 'sent' && e && direction === 'toDesk' && !e.deskRef) e = (await this.deps.escalations.get(escalationId))?.value ?? e;
       // Whatever the outcome: the lane's memo was imported at the first entry, so this process's recent sends there
       // hold it and what this process sent itself (lines it delivered under their own lease, then skipped here).
