@@ -27,7 +27,7 @@ export class Ledger {
 
   /** Creates an escalation from a start decision; ConflictError when its id exists. */
   async create(decision: Decision): Promise<Escalation> {
-    const first = { ...decision.escalation, unsettled: this.records(decision) };
+    const first = withUnsettled(decision.escalation, this.records(decision));
     const saved = await this.escalations.create(first);
     await this.settle(saved);
     return saved.value;
@@ -53,7 +53,7 @@ export class Ledger {
         const settled = await this.settle(current);
         return { escalation: settled.value, changed: false };
       }
-      const next = { ...decision.escalation, unsettled: [...(current.value.unsettled ?? []), ...this.records(decision)] };
+      const next = withUnsettled(decision.escalation, [...(current.value.unsettled ?? []), ...this.records(decision)]);
       let saved: Versioned<Escalation>;
       try {
         saved = await this.escalations.replace(next, current.etag);
@@ -83,7 +83,7 @@ export class Ledger {
       }
     }
     try {
-      return await this.escalations.replace({ ...v.value, unsettled: [] }, v.etag);
+      return await this.escalations.replace(withUnsettled(v.value, []), v.etag);
     } catch (err) {
       if (err instanceof ConcurrencyError) return v;
       throw err;
@@ -97,4 +97,14 @@ export class Ledger {
     const at = now.toISOString();
     return decision.events.map((ev) => ({ ...ev, id: eventId(e.id, e.rev, ev.type), rev: e.rev, at })).filter((r) => effectsOf(r, e, now, this.policy).length > 0);
   }
+}
+
+/**
+ * The escalation with these events waiting; with none, without the field at all, so a settled escalation (nearly every
+ * one kept) carries nothing that the sweep's query must look at.
+ */
+function withUnsettled(e: Escalation, events: EventRecord[]): Escalation {
+  const { unsettled, ...rest } = e;
+  void unsettled;
+  return events.length > 0 ? { ...rest, unsettled: events } : rest;
 }

@@ -61,7 +61,7 @@ describe('Handover', () => {
       assert.equal(retried.created, false);
       assert.equal(desk.threads.length, 1);
       assert.equal(customer.sent.filter((t) => /in line/.test(t)).length, 1);
-      assert.deepEqual((await store.escalations.get(retried.escalation.id))?.value.unsettled, []);
+      assert.deepEqual((await store.escalations.get(retried.escalation.id))?.value.unsettled, undefined, 'settled: no events left on the record');
     });
 
     it('a failed start that nobody retries is settled by the sweep; its notices keep the start\'s time', async () => {

@@ -89,6 +89,19 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     const found = await store.escalations.unsettled('2027-01-01T00:00:00.000Z', 10);
     assert.deepEqual(found.map((v) => v.value.id), ['u1']);
     assert.equal(found[0].etag, created.etag);
+    assert.equal('unsettledAt' in found[0].value, false, 'the index field is the store\'s, not the record\'s');
+  });
+
+  it('escalations: only a document with events waiting carries the field the sweep\'s query reads', async () => {
+    const raw = async (id: string) => (await cosmos.client.database('test').container(containers.escalations.id).item(id, id).read()).resource as Record<string, unknown>;
+    const waiting = await store.escalations.create({ ...escalation('s1'), updatedAt: '2026-01-02T00:00:00.000Z', unsettled: [{ type: 'started', id: 's1|1|started', rev: 1, at: '2026-01-02T00:00:00.000Z' }] });
+    assert.equal((await raw('s1')).unsettledAt, '2026-01-02T00:00:00.000Z');
+    const { unsettled, ...settled } = waiting.value;
+    void unsettled;
+    await store.escalations.replace(settled, waiting.etag);
+    assert.equal('unsettledAt' in (await raw('s1')), false, 'a settled escalation is outside the query\'s index range');
+    assert.deepEqual((await store.escalations.unsettled('2027-01-01T00:00:00.000Z', 10)).map((v) => v.value.id).filter((id) => id === 's1'), []);
+    assert.deepEqual((await store.escalations.get('s1'))?.value, settled);
   });
 
   it('timers: due escalations soonest first (the query filters), a queue\'s waiting ones and its recent claim waits', async () => {

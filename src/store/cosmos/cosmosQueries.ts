@@ -11,9 +11,12 @@ import { mapCosmosError, withTransientRetry } from './cosmosErrors';
 
 export type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
 
+/** The store's own field on an escalation with events to settle (cosmosStore's `escDoc`); not part of the record. */
+export const UNSETTLED_AT = 'unsettledAt';
+
 export function strip<T>(doc: Stored<T>): T {
-  const { _etag, _rid, _self, _ts, _attachments, ttl, ...rest } = doc as Record<string, unknown>;
-  void _etag; void _rid; void _self; void _ts; void _attachments; void ttl;
+  const { _etag, _rid, _self, _ts, _attachments, ttl, [UNSETTLED_AT]: unsettledAt, ...rest } = doc as Record<string, unknown>;
+  void _etag; void _rid; void _self; void _ts; void _attachments; void ttl; void unsettledAt;
   return rest as T;
 }
 

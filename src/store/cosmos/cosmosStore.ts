@@ -9,7 +9,7 @@ import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcrip
 import { laneEntries, type LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 import { mapCosmosError, mapReplaceError, statusOf, withTransientRetry } from './cosmosErrors';
-import { queryAll, strip, timerQueries, versioned, type Stored } from './cosmosQueries';
+import { UNSETTLED_AT, queryAll, strip, timerQueries, versioned, type Stored } from './cosmosQueries';
 
 export interface CosmosStoreOptions {
   database: string;
@@ -59,8 +59,16 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   const retention = options.retentionSeconds;
   const queries = timerQueries(esc, tr);
 
-  /** A closed escalation expires after the retention; an open one never does. */
-  const escDoc = (e: Escalation): Stored<Escalation> => (e.status === 'closed' ? { ...e, ttl: retention } : { ...e });
+  /**
+   * A closed escalation expires after the retention; an open one never does. While events wait to be settled the
+   * document also carries `unsettledAt` (its change's time), a scalar the range index serves: the sweep's query then
+   * reads only those documents, not every one kept for the retention (no index serves ARRAY_LENGTH).
+   */
+  const escDoc = (e: Escalation): Stored<Escalation> => ({
+    ...e,
+    ...(e.unsettled?.length ? { [UNSETTLED_AT]: e.updatedAt } : {}),
+    ...(e.status === 'closed' ? { ttl: retention } : {}),
+  });
 
   const escalations: EscalationStore = {
     ...queries.escalations,
@@ -84,7 +92,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     async unsettled(beforeIso, limit) {
       const rows = await queryAll<Stored<Escalation>>(
         esc,
-        'SELECT TOP @limit * FROM c WHERE ARRAY_LENGTH(c.unsettled) > 0 AND c.updatedAt < @before',
+        `SELECT TOP @limit * FROM c WHERE c.${UNSETTLED_AT} < @before`,
         [{ name: '@limit', value: limit }, { name: '@before', value: beforeIso }],
         'unsettled escalations',
       );
