@@ -241,16 +241,7 @@ export function noteLine(e: Escalation, by: 'customer' | 'agent', at: string, p:
   return { escalation: withDueAt({ ...next, rev: e.rev + 1, updatedAt: at }), events };
 }
 
-/** How many of the newest lines `lineFacts` looks at: an unanswered stretch longer than this counts from its oldest. */
-export const LINE_FACTS_WINDOW = 50;
-
-/** The line facts from the conversation's customer and agent lines, newest first. */
-export function lineFactsOf(newestFirst: Array<{ kind: string; at: string }>): LineFacts {
-  let firstUnansweredAt: string | undefined;
-  const facts = (lastAgentAt?: string): LineFacts => ({ ...(lastAgentAt ? { lastAgentAt } : {}), ...(firstUnansweredAt ? { firstUnansweredAt } : {}) });
-  for (const line of newestFirst) {
-    if (line.kind === 'agent') return facts(line.at);
-    if (line.kind === 'customer') firstUnansweredAt = line.at;
-  }
-  return facts();
+/** The facts from the newest agent line and the first customer line after it (or the first at all). */
+export function lineFacts(lastAgentAt?: string, firstUnansweredAt?: string): LineFacts {
+  return { ...(lastAgentAt ? { lastAgentAt } : {}), ...(firstUnansweredAt ? { firstUnansweredAt } : {}) };
 }

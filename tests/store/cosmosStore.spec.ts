@@ -6,6 +6,7 @@ import { newCardItem, newEntry } from '../../src/core/transcript';
 import type { HandoverStore } from '../../src/store/handoverStore';
 import { connectCosmos, type CosmosConnection } from '../../src/store/cosmos/cosmosClient';
 import { containers, createCosmosStore } from '../../src/store/cosmos/cosmosStore';
+import { createMemoryStore } from '../../src/store/memory/memoryStore';
 
 function escalation(id: string): Escalation {
   const at = new Date().toISOString();
@@ -136,6 +137,16 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     await add('notice', '2026-12-07T09:02:30Z');
     await add('customer', '2026-12-07T09:03:00Z');
     assert.deepEqual(await store.transcripts.lineFacts('f1'), { lastAgentAt: '2026-12-07T09:01:00.000Z', firstUnansweredAt: '2026-12-07T09:02:00.000Z' });
+  });
+
+  it('transcripts: a long unanswered stretch keeps its start (more customer lines than any window of newest lines)', async () => {
+    for (const s of [store, createMemoryStore()]) {
+      const add = (kind: 'customer' | 'agent', ms: number) =>
+        s.transcripts.append(newEntry({ escalationId: 'f2', direction: kind === 'customer' ? 'toDesk' : 'toCustomer', kind, text: kind, now: new Date(Date.parse('2026-12-07T09:00:00Z') + ms) }));
+      await add('agent', 0);
+      for (let i = 1; i <= 60; i++) await add('customer', i * 1000);
+      assert.deepEqual(await s.transcripts.lineFacts('f2'), { lastAgentAt: '2026-12-07T09:00:00.000Z', firstUnansweredAt: '2026-12-07T09:00:01.000Z' });
+    }
   });
 
   it('transcripts: the newest customer or agent line\'s time; outbox items live apart from the transcript', async () => {

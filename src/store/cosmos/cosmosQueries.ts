@@ -6,7 +6,7 @@ import type { Container, ItemDefinition, SqlParameter } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
 import { DEFAULT_QUEUE } from '../../core/escalation';
 import type { Versioned } from '../../core/ports';
-import { LINE_FACTS_WINDOW, lineFactsOf, type LineFacts } from '../../core/timers';
+import { lineFacts, type LineFacts } from '../../core/timers';
 import { mapCosmosError, withTransientRetry } from './cosmosErrors';
 
 export type Stored<T> = T & ItemDefinition & { _etag?: string; ttl?: number };
@@ -90,15 +90,27 @@ export function timerQueries(escalations: Container, transcripts: Container) {
       },
     },
     transcripts: {
+      /**
+       * Two queries of one row each, in the escalation's partition: the newest agent line, then the first customer
+       * line after it. However long the unanswered stretch, its start stays where it is.
+       */
       async lineFacts(escalationId: string): Promise<LineFacts> {
-        const rows = await queryAll<{ kind: string; at: string }>(
+        const what = `transcript of ${escalationId}`;
+        const [agent] = await queryAll<{ seq: string; at: string }>(
           transcripts,
-          'SELECT TOP @n c.kind, c.at FROM c WHERE c.escalationId = @id AND (c.kind = "customer" OR c.kind = "agent") ORDER BY c.seq DESC',
-          [{ name: '@n', value: LINE_FACTS_WINDOW }, { name: '@id', value: escalationId }],
-          `transcript of ${escalationId}`,
+          'SELECT TOP 1 c.seq, c.at FROM c WHERE c.escalationId = @id AND c.kind = "agent" ORDER BY c.seq DESC',
+          [{ name: '@id', value: escalationId }],
+          what,
           escalationId,
         );
-        return lineFactsOf(rows);
+        const [customer] = await queryAll<{ at: string }>(
+          transcripts,
+          'SELECT TOP 1 c.at FROM c WHERE c.escalationId = @id AND c.kind = "customer" AND c.seq > @after ORDER BY c.seq ASC',
+          [{ name: '@id', value: escalationId }, { name: '@after', value: agent?.seq ?? '' }],
+          what,
+          escalationId,
+        );
+        return lineFacts(agent?.at, customer?.at);
       },
     },
   };

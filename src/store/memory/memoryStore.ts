@@ -1,7 +1,7 @@
 /** In-memory store: for the core's unit tests and the benchmark's baseline. Same contract as the Cosmos one. */
 import { randomUUID } from 'node:crypto';
 import { queueOf, type Escalation } from '../../core/escalation';
-import { LINE_FACTS_WINDOW, lineFactsOf } from '../../core/timers';
+import { lineFacts } from '../../core/timers';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import { bySeq, type CardItem, type OutboxItem, type TranscriptEntry } from '../../core/transcript';
@@ -204,7 +204,9 @@ export function createMemoryStore(): HandoverStore {
       },
       async lineFacts(escalationId) {
         const said = transcripts.inGroup(escalationId).filter((t) => t.kind === 'customer' || t.kind === 'agent').sort(bySeq);
-        return lineFactsOf(said.reverse().slice(0, LINE_FACTS_WINDOW));
+        const agent = [...said].reverse().find((t) => t.kind === 'agent');
+        const customer = said.find((t) => t.kind === 'customer' && (!agent || t.seq > agent.seq));
+        return lineFacts(agent?.at, customer?.at);
       },
     },
     outbox: itemStore(cards),
