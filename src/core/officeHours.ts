@@ -92,16 +92,34 @@ function localTime(instant: Date, timeZone: string): LocalTime {
   return { date: `${p.year}-${p.month}-${p.day}`, year, month, day, weekday: DAYS.indexOf(String(p.weekday).toLowerCase()), minutes: Number(p.hour) * 60 + Number(p.minute) };
 }
 
-/** The instant at local `minutes` on a local civil date (the offset is read at that instant, so DST is right). */
+/** A local time read as if it were UTC (minutes since the epoch of the office's wall clock). */
+function wallClockOf(instant: number, timeZone: string): number {
+  const l = localTime(new Date(instant), timeZone);
+  return Date.UTC(l.year, l.month - 1, l.day, 0, l.minutes);
+}
+
+const MINUTE_MS = 60_000;
+/** Further than any UTC offset (−12 h … +14 h) reaches: the instant of a wall time lies within this of it read as UTC. */
+const OFFSET_REACH_MS = 15 * 3600_000;
+
+/**
+ * The instant at local `minutes` on a local civil date (the offset is read at that instant, so DST is right). A
+ * time the clocks skip (02:30 on the day summer time starts) is reached at the change itself: the first instant
+ * whose local time is past it, which is also when `isOpenAt` first says open.
+ */
 function instantOf(year: number, month: number, day: number, minutes: number, timeZone: string): Date {
   const wall = Date.UTC(year, month - 1, day, 0, minutes);
   let guess = wall;
-  for (let i = 0; i < 2; i++) {
-    const l = localTime(new Date(guess), timeZone);
-    const asUtc = Date.UTC(l.year, l.month - 1, l.day, 0, l.minutes);
-    guess = guess + (wall - asUtc);
+  for (let i = 0; i < 2; i++) guess += wall - wallClockOf(guess, timeZone);
+  if (wallClockOf(guess, timeZone) === wall) return new Date(guess);
+  // Skipped: search, to the minute, for the first instant whose wall clock is at or past it.
+  let [lo, hi] = [wall - OFFSET_REACH_MS, wall + OFFSET_REACH_MS];
+  while (hi - lo > MINUTE_MS) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (wallClockOf(mid, timeZone) >= wall) hi = mid;
+    else lo = mid;
   }
-  return new Date(guess);
+  return new Date(hi);
 }
 
 export function isOpenAt(hours: OfficeHours | undefined, instant: Date): boolean {

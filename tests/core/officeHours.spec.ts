@@ -38,6 +38,21 @@ describe('office hours', () => {
     assert.equal(nextOpening(berlin, open), open);
   });
 
+  it('a window that opens in the hour the clocks skip opens at the change, when the office is first open', () => {
+    // Berlin skips 02:00–03:00 on 2027-03-28 (at 01:00 UTC); New York skips 02:00–03:00 on 2027-03-14 (at 07:00 UTC).
+    for (const [spec, zone, saturdayNoon, change] of [
+      ['Sun 02:30-06:00', 'Europe/Berlin', '2027-03-27T11:00:00Z', '2027-03-28T01:00:00.000Z'],
+      ['Sun 02:00-10:00', 'America/New_York', '2027-03-13T17:00:00Z', '2027-03-14T07:00:00.000Z'],
+    ]) {
+      const hours = parseOfficeHours(spec, zone, '')!;
+      const opens = nextOpening(hours, at(saturdayNoon))!;
+      assert.equal(opens.toISOString(), change, zone);
+      assert.equal(isOpenAt(hours, opens), true, `${zone}: open at the opening it names`);
+      assert.equal(isOpenAt(hours, new Date(opens.getTime() - 60_000)), false, `${zone}: closed a minute before`);
+      assert.equal(afterOpenSeconds(hours, at(saturdayNoon), 300).getTime(), Date.parse(change) + 300_000, `${zone}: 5 open minutes from the change`);
+    }
+  });
+
   it('counts open time only: a wait that runs past closing goes on at the next opening', () => {
     // Friday 17:55 Berlin + 10 open minutes = 5 minutes on Friday, 5 on Saturday from 09:00.
     assert.equal(afterOpenSeconds(berlin, at('2026-12-04T16:55:00Z'), 600).toISOString(), '2026-12-05T08:05:00.000Z');
