@@ -79,7 +79,7 @@ export class TeamsChannelDesk implements AgentDesk {
     for (let i = message.progress?.partsSent ?? 0; i < parts.length; i++) {
       // Plain text: customer input is never rendered as markdown or HTML in the thread.
       await this.connector.send(t.serviceUrl, t.conversationId, { type: 'message', ...parts[i], textFormat: 'plain' }, fence);
-      if (message.progress) message.progress.partsSent = i + 1;
+      await message.progress?.sent(i + 1, parts.length);
     }
   }
 

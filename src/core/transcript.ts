@@ -30,6 +30,11 @@ export interface Delivery {
   leaseUntil?: number;
   /** state 'queued': the number of the lane entry this item was accepted as. */
   laneSeq?: number;
+  /**
+   * Parts of a line the edge split (Teams' size limit) already sent, written after each part but the last: a process
+   * that takes the item over after a crash goes on from the next part instead of sending the first ones again.
+   */
+  partsSent?: number;
 }
 
 export interface TranscriptEntry {

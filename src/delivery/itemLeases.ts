@@ -56,6 +56,19 @@ export class ItemLeases {
     return renewal;
   }
 
+  /**
+   * Stores how many parts of a split line are sent. Taken in turn with the renewals (it renews too, when the lease is
+   * this process's): two writes on one version would make the later fail, and a renewal that failed so would give
+   * up the item. A lost race stores nothing: whoever changed the item holds it now, and the fence will say so.
+   */
+  async noteParts(job: Job, partsSent: number): Promise<void> {
+    for (let before = this.renewing.get(job); before; before = this.renewing.get(job)) await before.catch(() => false);
+    const d = Object.assign({}, job.item.delivery, { partsSent });
+    const write = this.replaceIfCurrent(job, d.leaseOwner === this.me ? this.leased(d) : d).finally(() => this.renewing.delete(job));
+    this.renewing.set(job, write);
+    await write;
+  }
+
   /** Writes `delivery` on the version `job` holds, updating `job`; false when the item changed meanwhile. */
   private async replaceIfCurrent(job: Job, delivery: Delivery): Promise<boolean> {
     const next = { ...job.item, delivery } as OutboxItem;

@@ -28,10 +28,17 @@ export interface OutboundMessage {
   /** The outbox item's id: the same on every retry of this message (an idempotency key for desks that take one). */
   key?: string;
   /**
-   * Parts of a message the edge split (Teams' size limit) already sent: kept across the retries of one delivery, so
-   * a retry after a later part failed does not send the earlier ones again. The edge counts it up as it sends.
+   * Parts of a message the edge split (Teams' size limit) already sent: kept across the retries of one delivery and
+   * stored on the item, so neither a retry after a later part failed nor another process after a crash sends the
+   * earlier ones again. The edge starts from `partsSent` and tells `sent` after each part.
    */
-  progress?: { partsSent: number };
+  progress?: PartProgress;
+}
+
+export interface PartProgress {
+  partsSent: number;
+  /** `count` of the message's `of` parts are sent: stored before the next part goes (nothing to store after the last). */
+  sent(count: number, of: number): Promise<void>;
 }
 
 /** A stored image as a link the other side can open for a while (FILE_LINK_MINUTES). */

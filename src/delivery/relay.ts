@@ -96,8 +96,8 @@ export class Relay implements Outbox {
     this.now = deps.now ?? Date.now;
     this.local = new LocalLanes(this.log);
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-    this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks });
     this.leases = new ItemLeases((item) => this.sender.storeOf(item), this.options.instanceId, this.options.leaseMs, this.now);
+    this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks, leases: this.leases });
     // Sharing starts: the lines this process still sends under their own lease go into their lanes, in front of the
     // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends).
     this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, () => this.listInLanes([...this.ownLease.values()]));

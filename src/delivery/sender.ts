@@ -12,7 +12,8 @@ import { lookupKey, type DeliveryItemStore, type EscalationStore, type LookupSto
 import { isCard, newEntry, type Delivery, type FileRef, type OutboxItem } from '../core/transcript';
 import { conversationText, transcriptMessages } from '../core/transcriptText';
 import { DeliveryError, LeaseLostError, describe } from './deliveryError';
-import type { AgentDesk, CustomerChannel, Fence, FileLink, Placement, Registry } from './ports';
+import type { ItemLeases } from './itemLeases';
+import type { AgentDesk, CustomerChannel, Fence, FileLink, PartProgress, Placement, Registry } from './ports';
 import { sendRetry, withStoreRetry, type RetrySettings, type SendRetry } from './retryPolicy';
 
 export interface Job {
@@ -49,6 +50,8 @@ export interface SenderDeps {
   sleep: (ms: number) => Promise<void>;
   /** Signed, expiring links to stored images, made at each send (absent: images are not shown). */
   fileLinks?: (file: FileRef) => FileLink;
+  /** Stores a split line's progress in turn with the item's lease renewals (absent: progress is kept in memory only). */
+  leases?: ItemLeases;
 }
 
 /** The size of a transcript part when the desk does not say its own. */
@@ -89,7 +92,7 @@ export class Sender {
     if (this.unrecorded.get(job.item.id)) return 'done';
     let attempts = job.item.delivery.attempts;
     let lost = false;
-    const progress = { partsSent: 0 };
+    const progress = this.partProgress(job);
     const lose = (): Promise<void> => {
       lost = true;
       return Promise.reject(new LeaseLostError(`outbox item ${job.item.id}`));
@@ -128,13 +131,30 @@ export class Sender {
     return 'done';
   }
 
+  /**
+   * A split line's parts sent so far: from the item (a process that crashed after some parts stored how many), and
+   * stored after each part but the last. A failed write only loses that for a crash: this delivery's retries still
+   * go on from memory.
+   */
+  private partProgress(job: Job): PartProgress {
+    const progress: PartProgress = {
+      partsSent: job.item.delivery.partsSent ?? 0,
+      sent: async (count, of) => {
+        progress.partsSent = count;
+        if (count >= of || !this.deps.leases) return;
+        await this.deps.leases.noteParts(job, count).catch((err) => this.deps.log.warn({ escalationId: job.item.escalationId, itemId: job.item.id, err: describe(err) }, 'could not store the parts sent'));
+      },
+    };
+    return progress;
+  }
+
   /** An item that can never be delivered (its escalation expired or was removed): failed, so no sweep returns it. */
   async giveUp(job: Job, reason: string): Promise<void> {
     this.deps.log.warn({ escalationId: job.item.escalationId, itemId: job.item.id, reason }, 'undeliverable item given up');
     await this.saveState(job, { ...job.item.delivery, state: 'failed', lastError: reason });
   }
 
-  private async deliverOnce(e: Escalation, item: OutboxItem, fence: Fence, progress: { partsSent: number }): Promise<void> {
+  private async deliverOnce(e: Escalation, item: OutboxItem, fence: Fence, progress: PartProgress): Promise<void> {
     if (item.direction === 'toCustomer') {
       const message = { text: item.text, from: item.kind === 'agent' ? item.author?.name : undefined, ask: item.ask, files: this.linksOf(item.files), progress };
       await this.customerOf(e).send(e, message, fence);

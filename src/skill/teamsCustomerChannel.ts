@@ -55,7 +55,7 @@ export class TeamsCustomerChannel implements CustomerChannel {
     // A retry of this delivery goes on from the first part not yet sent.
     for (let i = message.progress?.partsSent ?? 0; i < parts.length; i++) {
       await this.connector.send(c.serviceUrl, conversationId, { type: 'message', ...parts[i], textFormat, ...envelope }, fence);
-      if (message.progress) message.progress.partsSent = i + 1;
+      await message.progress?.sent(i + 1, parts.length);
     }
   }
 }

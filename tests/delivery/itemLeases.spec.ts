@@ -52,6 +52,20 @@ describe('an item\'s own lease', () => {
     assert.equal(await a.keep(held), true, 'renewed: plenty left again');
   });
 
+  it('a split line\'s progress is stored in turn with a renewal under way: neither write undoes the other', async () => {
+    const { store, job, a } = await setup();
+    const held = (await a.take(job))!;
+    now += leaseMs * 0.6;
+    const renewal = a.keep(held); // the renewal timer's, still writing
+    const noted = a.noteParts(held, 2);
+    const renewedAgain = a.keep(held); // the fence's ask during the progress write shares it
+    assert.deepEqual([await renewal, await renewedAgain], [true, true]);
+    await noted;
+    const stored = (await store.transcripts.get('e', job.item.id))!.value.delivery;
+    assert.deepEqual([stored.partsSent, stored.leaseOwner, stored.leaseUntil], [2, 'a', now + leaseMs]);
+    assert.equal(held.item.delivery.partsSent, 2, 'the job holds the stored version');
+  });
+
   it('is given up at once (another process may take it now); a changed item is left as it is', async () => {
     const { store, job, a, b } = await setup();
     const held = (await a.take(job))!;

@@ -25,6 +25,8 @@ export interface Fault {
   retryAfterSeconds?: number;
   /** The Retry-After header as given (an HTTP date, say), instead of seconds. */
   retryAfterHeader?: string;
+  /** The answer waits for this: a request still in flight when its sender dies. */
+  until?: Promise<void>;
 }
 
 export class ConnectorStub {
@@ -201,6 +203,7 @@ export class ConnectorStub {
     }
     if (this.keep) this.calls.push(call);
     this.listener?.(call);
+    if (fault?.until) await fault.until;
     res.writeHead(call.status === 200 && call.kind === 'create' ? 201 : call.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
     const waiters = this.waiters;
