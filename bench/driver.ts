@@ -99,12 +99,20 @@ export class Clock {
   }
 }
 
+/**
+ * BENCH_VARIANT (hollow, edge): what the memory mode runs instead of the whole service, to tell where its gap to the
+ * floor lies (bench/entry.ts). The edge variant has no app, so its chats are the floor's.
+ */
+const VARIANT = process.env.BENCH_VARIANT;
+const variantEnv = (mode: Mode): Record<string, string> => (mode === 'memory' && VARIANT ? { BENCH_VARIANT: VARIANT } : {});
+const floorLike = (mode: Mode) => mode === 'floor' || (mode === 'memory' && VARIANT === 'edge');
+
 async function startEntry(mode: Mode, env: Record<string, string>): Promise<Service> {
   // BENCH_PIN: the CPUs the services run on (taskset), so they do not share a core with the driver.
   const pin = process.env.BENCH_PIN ? ['taskset', '-c', process.env.BENCH_PIN] : [];
   // BENCH_NODE_FLAGS: V8/Node flags for every service process alike (the floor's too), e.g. a young-generation size.
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), ...flags, '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), ...flags, '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...variantEnv(mode), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -162,7 +170,7 @@ export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, age
     await Promise.all(
       Array.from({ length: Math.min(o.concurrency, o.escalations - i) }, async () => {
         const customer = newCustomer();
-        if (mode === 'floor') {
+        if (floorLike(mode)) {
           chats.push({ customer, threadId: `19:floor-${customer.conversationId}@thread.tacv2;messageid=1` });
           return;
         }

@@ -4,6 +4,11 @@
  *   console, the same Bot Connector client) relaying each line straight out, with no store and no rules;
  * - memory: the service on its in-memory store;
  * - cosmos: the service on a Cosmos-compatible server (COSMOS_ENDPOINT / COSMOS_CA_FILE from the driver).
+ * BENCH_VARIANT changes the memory mode, to tell where its gap to the floor lies (docs/BENCHMARKS.md, tenth session):
+ * - hollow: the whole service with its chats, but each line skips the core, the store and the delivery room: the
+ *   handover's customerMessage / agentMessage send it straight out as the floor does. The HTTP edge, the skill's and
+ *   the console's turns (teams-ai's Application included), the process and its open chats stay;
+ * - edge: the floor behind the service's own HTTP edge (src/http/server.ts), with no app and no chats.
  * Prints `listening <port>`.
  */
 import { writeFileSync } from 'node:fs';
@@ -13,35 +18,68 @@ import { join } from 'node:path';
 import restify from 'restify';
 import pino from 'pino';
 import { startApp } from '../src/app';
-import { loadConfig } from '../src/config';
+import { loadConfig, type Config } from '../src/config';
 import { createConsoleAdapter } from '../src/console/consoleAdapter';
+import { Handover } from '../src/core/handover';
+import type { Escalation } from '../src/core/escalation';
+import { deferredResponse } from '../src/http/deferredResponse';
+import { chainable } from '../src/http/restifyResponse';
+import { createServer } from '../src/http/server';
+import { wireBody } from '../src/http/wireActivity';
 import { Connector } from '../src/outbound/connector';
 import { createSkillAdapter, skillAuthConfig } from '../src/skill/skillAdapter';
+
+/** The floor's relay: each line straight to the stub, not awaited. */
+function floorRelay(config: Config) {
+  const connector = new Connector({ allowedHosts: config.allowedServiceUrlHosts, allowLoopback: true }, { token: async () => '' });
+  const teams = config.agentChannel.serviceUrl!;
+  const customerBase = config.teamsServiceUrlBase;
+  return {
+    toDesk: (conversationId: string, name: string | undefined, text: string | undefined) =>
+      void connector.send(teams, `floor-thread|${conversationId}`, { type: 'message', text: `${name}: ${text}`, textFormat: 'plain' }),
+    toCustomer: (conversationId: string, name: string | undefined, text: string | undefined) =>
+      void connector.send(`${customerBase}floor/`, `floor-customer|${conversationId}`, { type: 'message', text: `**${name}**: ${text}` }),
+  };
+}
 
 async function floor(): Promise<number> {
   const config = loadConfig();
   const policy = { allowedHosts: config.allowedServiceUrlHosts, allowLoopback: true };
-  const connector = new Connector(policy, { token: async () => '' });
+  const relay = floorRelay(config);
   const skillAdapter = createSkillAdapter(skillAuthConfig(config), policy);
   const consoleAdapter = createConsoleAdapter(config);
-  const server = restify.createServer();
-  server.use(restify.plugins.bodyParser({ maxBodySize: config.maxBodyBytes, mapParams: false }));
-  const teams = config.agentChannel.serviceUrl!;
-  const customerBase = config.teamsServiceUrlBase;
-  server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
-    await skillAdapter.process(req as never, res as never, async (ctx) => {
-      const a = ctx.activity;
-      void connector.send(teams, `floor-thread|${a.conversation!.id}`, { type: 'message', text: `${a.from?.name}: ${a.text}`, textFormat: 'plain' });
-    });
-  });
-  server.post('/api/console/messages', async (req: restify.Request, res: restify.Response) => {
-    await consoleAdapter.process(req as never, res as never, async (ctx) => {
-      const a = ctx.activity;
-      void connector.send(`${customerBase}floor/`, `floor-customer|${a.conversation.id}`, { type: 'message', text: `**${a.from.name}**: ${a.text}` });
-    });
-  });
+  const skill = (req: restify.Request, res: unknown) =>
+    skillAdapter.process(req as never, res as never, async (ctx) => relay.toDesk(ctx.activity.conversation!.id, ctx.activity.from?.name, ctx.activity.text));
+  const consoleRoute = (req: restify.Request, res: unknown) =>
+    consoleAdapter.process(req as never, res as never, async (ctx) => relay.toCustomer(ctx.activity.conversation.id, ctx.activity.from.name, ctx.activity.text));
+  let server: restify.Server;
+  if (process.env.BENCH_VARIANT === 'edge') {
+    const open = async () => true;
+    const log = pino({ level: 'warn' });
+    // The responses as the service writes them: the skill's through the chainable shim, the console's deferred.
+    const skillEdge = (req: restify.Request, res: restify.Response) => skill(req, chainable(res, wireBody));
+    const consoleEdge = async (req: restify.Request, res: restify.Response) => {
+      const deferred = deferredResponse(res);
+      await consoleRoute(req, deferred);
+      deferred.flush();
+    };
+    server = createServer({ maxBodyBytes: config.maxBodyBytes, retentionDays: 1, log, manifest: () => ({}), health: async () => ({}), skill: { gate: open, process: skillEdge }, console: { gate: open, process: consoleEdge } });
+  } else {
+    server = restify.createServer();
+    server.use(restify.plugins.bodyParser({ maxBodySize: config.maxBodyBytes, mapParams: false }));
+    server.post('/api/messages', skill);
+    server.post('/api/console/messages', consoleRoute);
+  }
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
   return (server.address() as AddressInfo).port;
+}
+
+/** BENCH_VARIANT=hollow: the handover's two message paths become the floor's relay (see the top of this file). */
+function hollowOut(config: Config): void {
+  const relay = floorRelay(config);
+  const none = undefined as unknown as Escalation;
+  Handover.prototype.customerMessage = async (line) => (relay.toDesk(line.conversationId, 'Customer', line.text), { kind: 'relayed', escalation: none });
+  Handover.prototype.agentMessage = async (found, agent, text) => (relay.toCustomer(found.customer.conversationId, agent.name, text), { kind: 'relayed', escalation: found, claimed: false });
 }
 
 async function main(): Promise<void> {
@@ -69,9 +107,11 @@ async function main(): Promise<void> {
   }
   const mode = process.argv[2];
   let port: number;
-  if (mode === 'floor') port = await floor();
-  else if (mode === 'memory' || mode === 'cosmos') port = (await startApp(loadConfig(), { store: mode, log: pino({ level: 'warn' }) })).port;
-  else throw new Error(`unknown mode ${mode}`);
+  if (mode === 'floor' || (mode === 'memory' && process.env.BENCH_VARIANT === 'edge')) port = await floor();
+  else if (mode === 'memory' || mode === 'cosmos') {
+    if (mode === 'memory' && process.env.BENCH_VARIANT === 'hollow') hollowOut(loadConfig());
+    port = (await startApp(loadConfig(), { store: mode, log: pino({ level: 'warn' }) })).port;
+  } else throw new Error(`unknown mode ${mode}`);
   console.log(`listening ${port}`);
 }
 

@@ -12,7 +12,8 @@
  * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_PAIRED_ROUNDS (12, 0 = none),
  * BENCH_PAIRED_SECONDS (4), BENCH_PAIRED_WARMUP (3 pairs not counted), BENCH_PAIRED_CALIBRATE (1: the floor paired against a second floor process too),
  * BENCH_NODE_FLAGS (flags for every service process, e.g. `--max-semi-space-size=32`), BENCH_PIN (CPUs for the services, e.g. `1`; run the driver with `taskset -c 0`), BENCH_CPU_PROF (a folder: each service process writes a V8 CPU profile of each
- * saturating run there).
+ * saturating run there), BENCH_VARIANT (hollow or edge: what the memory mode runs instead of the whole service, to
+ * tell where its gap to the floor lies; bench/entry.ts).
  */
 import { cpus, totalmem } from 'node:os';
 import { ConnectorStub } from '../tests/helpers/connectorStub';
