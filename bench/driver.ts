@@ -61,6 +61,8 @@ export const post = async (url: string, body: unknown): Promise<number> => {
 /** A mode's service processes with their chats open. */
 export interface Setup {
   mode: Mode;
+  /** Set when the memory mode runs a variant instead of the whole service. */
+  variant?: Variant;
   svcs: Service[];
   pids: number[];
   chats: Chat[];
@@ -100,19 +102,27 @@ export class Clock {
 }
 
 /**
- * BENCH_VARIANT (hollow, edge): what the memory mode runs instead of the whole service, to tell where its gap to the
- * floor lies (bench/entry.ts). The edge variant has no app, so its chats are the floor's.
+ * What the memory mode runs instead of the whole service, to tell where its gap to the floor lies (bench/entry.ts):
+ * hollow (each line skips the core, the store and the delivery room) or edge (the floor behind the service's HTTP
+ * edge). BENCH_VARIANT sets it for a whole run. The edge variant has no app, so its chats are the floor's.
  */
-const VARIANT = process.env.BENCH_VARIANT;
-const variantEnv = (mode: Mode): Record<string, string> => (mode === 'memory' && VARIANT ? { BENCH_VARIANT: VARIANT } : {});
-const floorLike = (mode: Mode) => mode === 'floor' || (mode === 'memory' && VARIANT === 'edge');
+export type Variant = 'hollow' | 'edge';
 
-async function startEntry(mode: Mode, env: Record<string, string>): Promise<Service> {
+function variantOf(mode: Mode, asked?: Variant): Variant | undefined {
+  const v = mode === 'memory' ? (asked ?? (process.env.BENCH_VARIANT || undefined)) : undefined;
+  if (v !== undefined && v !== 'hollow' && v !== 'edge') throw new Error(`BENCH_VARIANT must be hollow or edge, not ${v}`);
+  return v;
+}
+
+/** A setup's name in the output: its mode, or its variant. */
+export const nameOf = (setup: Setup): string => setup.variant ?? setup.mode;
+
+async function startEntry(mode: Mode, env: Record<string, string>, variant?: Variant): Promise<Service> {
   // BENCH_PIN: the CPUs the services run on (taskset), so they do not share a core with the driver.
   const pin = process.env.BENCH_PIN ? ['taskset', '-c', process.env.BENCH_PIN] : [];
   // BENCH_NODE_FLAGS: V8/Node flags for every service process alike (the floor's too), e.g. a young-generation size.
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), ...flags, '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...variantEnv(mode), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), ...flags, '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...(variant ? { BENCH_VARIANT: variant } : {}), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -137,7 +147,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Starts a mode's processes and opens `escalations` chats, each claimed by `agent` (the floor's are just ids). */
-export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, agent: Agent, o: Options): Promise<Setup> {
+export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, agent: Agent, o: Options, asked?: Variant): Promise<Setup> {
+  const variant = variantOf(mode, asked);
   const teamsUrl = `${stub.url}/teams/`;
   let cosmos: CosmosProc | undefined;
   const env: Record<string, string> = {
@@ -162,7 +173,7 @@ export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, age
   // background operations are counted with the rest, spread over the lines).
   const instances = mode === 'cosmos2' ? ['bench-a', 'bench-b'] : ['bench'];
   const svcs: Service[] = [];
-  for (const id of instances) svcs.push(await startEntry(mode, { ...env, INSTANCE_ID: id, ...(mode === 'cosmos2' ? { SWEEP_INTERVAL_SECONDS: '5' } : {}) }));
+  for (const id of instances) svcs.push(await startEntry(mode, { ...env, INSTANCE_ID: id, ...(mode === 'cosmos2' ? { SWEEP_INTERVAL_SECONDS: '5' } : {}) }, variant));
   if (mode === 'cosmos2') await new Promise((r) => setTimeout(r, 12_000)); // both have seen each other and are past their joining grace
 
   const chats: Chat[] = [];
@@ -170,7 +181,7 @@ export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, age
     await Promise.all(
       Array.from({ length: Math.min(o.concurrency, o.escalations - i) }, async () => {
         const customer = newCustomer();
-        if (floorLike(mode)) {
+        if (mode === 'floor' || variant === 'edge') {
           chats.push({ customer, threadId: `19:floor-${customer.conversationId}@thread.tacv2;messageid=1` });
           return;
         }
@@ -185,7 +196,7 @@ export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, age
     );
   }
   await new Promise((r) => setTimeout(r, 2000));
-  return { mode, svcs, pids: svcs.map((x) => x.child.pid!), chats, cosmos };
+  return { mode, variant, svcs, pids: svcs.map((x) => x.child.pid!), chats, cosmos };
 }
 
 export async function stop(setup: Setup): Promise<void> {

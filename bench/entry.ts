@@ -48,16 +48,17 @@ async function floor(): Promise<number> {
   const relay = floorRelay(config);
   const skillAdapter = createSkillAdapter(skillAuthConfig(config), policy);
   const consoleAdapter = createConsoleAdapter(config);
-  const skill = (req: restify.Request, res: unknown) =>
+  // restify takes only `async` functions as two-argument handlers.
+  const skill = async (req: restify.Request, res: unknown) =>
     skillAdapter.process(req as never, res as never, async (ctx) => relay.toDesk(ctx.activity.conversation!.id, ctx.activity.from?.name, ctx.activity.text));
-  const consoleRoute = (req: restify.Request, res: unknown) =>
+  const consoleRoute = async (req: restify.Request, res: unknown) =>
     consoleAdapter.process(req as never, res as never, async (ctx) => relay.toCustomer(ctx.activity.conversation.id, ctx.activity.from.name, ctx.activity.text));
   let server: restify.Server;
   if (process.env.BENCH_VARIANT === 'edge') {
     const open = async () => true;
     const log = pino({ level: 'warn' });
     // The responses as the service writes them: the skill's through the chainable shim, the console's deferred.
-    const skillEdge = (req: restify.Request, res: restify.Response) => skill(req, chainable(res, wireBody));
+    const skillEdge = async (req: restify.Request, res: restify.Response) => skill(req, chainable(res, wireBody));
     const consoleEdge = async (req: restify.Request, res: restify.Response) => {
       const deferred = deferredResponse(res);
       await consoleRoute(req, deferred);

@@ -11,6 +11,7 @@
  * Options (env): BENCH_SECONDS (10), BENCH_RATE (50 msg/s), BENCH_CONCURRENCY (32), BENCH_ESCALATIONS (1000),
  * BENCH_RSS_ESCALATIONS (10000), BENCH_MODES (floor,memory,cosmos,cosmos2), BENCH_PAIRED_ROUNDS (12, 0 = none),
  * BENCH_PAIRED_SECONDS (4), BENCH_PAIRED_WARMUP (3 pairs not counted), BENCH_PAIRED_CALIBRATE (1: the floor paired against a second floor process too),
+ * BENCH_PAIRED_HOLLOW (1: the memory mode paired against its hollow variant too, which is what our per-line code costs),
  * BENCH_NODE_FLAGS (flags for every service process, e.g. `--max-semi-space-size=32`), BENCH_PIN (CPUs for the services, e.g. `1`; run the driver with `taskset -c 0`), BENCH_CPU_PROF (a folder: each service process writes a V8 CPU profile of each
  * saturating run there), BENCH_VARIANT (hollow or edge: what the memory mode runs instead of the whole service, to
  * tell where its gap to the floor lies; bench/entry.ts).
@@ -33,6 +34,7 @@ const MODES = (process.env.BENCH_MODES ?? 'floor,memory,cosmos,cosmos2').split('
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 12);
 const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 4);
 const CALIBRATE = process.env.BENCH_PAIRED_CALIBRATE === '1';
+const HOLLOW = process.env.BENCH_PAIRED_HOLLOW === '1';
 
 async function main(): Promise<void> {
   const stub = await new ConnectorStub().start();
@@ -73,6 +75,12 @@ async function main(): Promise<void> {
         const twin = await prepare('floor', stub, clock, agent, options);
         extras.push(...(await pairedStep(kept.floor, twin, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS, 'floor/floor (calibration)')));
         await stop(twin);
+      }
+      if (HOLLOW && !kept.memory.variant) {
+        // The whole service against itself with each line's core, store and delivery room skipped: what they cost.
+        const hollow = await prepare('memory', stub, clock, agent, options, 'hollow');
+        extras.push(...(await pairedStep(hollow, kept.memory, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS)));
+        await stop(hollow);
       }
       await stop(kept.floor);
       await stop(kept.memory);
