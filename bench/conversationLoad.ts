@@ -45,7 +45,8 @@ export function windowsReached(runs: RunSpan[], chats: number, windows = TEAMS_C
  * Teams' windows that the service would reach if it kept pace with the floor in each pair. The floor keeps no Teams
  * limits; the service's rate limiter holds a line that would exceed one, so the service's own line count never shows a
  * limit passed (it stops just under). What decides whether a pair measures our code is the rate the service is
- * compared with: the floor's, in the service's own rounds (spans of both, one per run, in the same order).
+ * compared with: the floor's, in the service's own rounds (spans of both, one per run, in the same order). The hollow
+ * variant keeps no limits either, so it stands for the floor when the service is paired against it.
  */
 export function limitsAtFloorRate(floor: RunSpan[], service: RunSpan[], chats: number): WindowReached[] {
   const atFloorRate = service.map((s, i) => {

@@ -103,16 +103,19 @@ export class Clock {
 
 /**
  * What the memory mode runs instead of the whole service, to tell where its gap to the floor lies (bench/entry.ts):
- * hollow (each line skips the core, the store and the delivery room) or edge (the floor behind the service's HTTP
+ * hollow (each line skips the core, the store, the delivery room and the outbound edge) or edge (the floor behind the service's HTTP
  * edge). BENCH_VARIANT sets it for a whole run. The edge variant has no app, so its chats are the floor's.
  */
 export type Variant = 'hollow' | 'edge';
 
-function variantOf(mode: Mode, asked?: Variant): Variant | undefined {
-  const v = mode === 'memory' ? (asked ?? (process.env.BENCH_VARIANT || undefined)) : undefined;
+/** BENCH_VARIANT, checked (the driver asks before it starts anything). */
+export function runVariant(): Variant | undefined {
+  const v = process.env.BENCH_VARIANT || undefined;
   if (v !== undefined && v !== 'hollow' && v !== 'edge') throw new Error(`BENCH_VARIANT must be hollow or edge, not ${v}`);
   return v;
 }
+
+const variantOf = (mode: Mode, override?: Variant): Variant | undefined => (mode === 'memory' ? (override ?? runVariant()) : undefined);
 
 /** A setup's name in the output: its mode, or its variant. */
 export const nameOf = (setup: Setup): string => setup.variant ?? setup.mode;
@@ -146,9 +149,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Starts a mode's processes and opens `escalations` chats, each claimed by `agent` (the floor's are just ids). */
-export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, agent: Agent, o: Options, asked?: Variant): Promise<Setup> {
-  const variant = variantOf(mode, asked);
+/**
+ * Starts a mode's processes (or a variant's, which `override` names for this setup alone) and opens `escalations`
+ * chats, each claimed by `agent`: the floor's and the edge variant's are just ids.
+ */
+export async function prepare(mode: Mode, stub: ConnectorStub, clock: Clock, agent: Agent, o: Options, override?: Variant): Promise<Setup> {
+  const variant = variantOf(mode, override);
   const teamsUrl = `${stub.url}/teams/`;
   let cosmos: CosmosProc | undefined;
   const env: Record<string, string> = {

@@ -1,9 +1,10 @@
 /**
- * The in-memory mode against the floor at saturation, measured in pairs. Both services run side by side (the idle
+ * The in-memory mode against the floor at saturation, measured in pairs (or any two setups: a calibration twin, a
+ * variant). Both services run side by side (the idle
  * one costs nothing) and short saturating rounds alternate between them, in the order floor, memory, memory, floor,
  * …, so a change in the machine's speed during the benchmark falls on both alike. Run one after the other, a minute
  * apart, the floor's own rate varied from 439 to 800 msg/s between runs (docs/BENCHMARKS.md). Each pair's ratio is
- * memory msg/s over floor msg/s; the median of the pairs is the figure. Three pairs per direction first
+ * memory msg/s over floor msg/s (the second setup's over the first's); the median of the pairs is the figure. Three pairs per direction first
  * (BENCH_PAIRED_WARMUP) warm both up and are not counted.
  */
 import type { ConnectorStub } from '../tests/helpers/connectorStub';

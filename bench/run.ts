@@ -19,7 +19,7 @@
 import { cpus, totalmem } from 'node:os';
 import { ConnectorStub } from '../tests/helpers/connectorStub';
 import { newAgent } from '../tests/helpers/activities';
-import { Clock, measure, prepare, stop, type Direction, type Load, type Mode, type Options, type RunResult, type Setup } from './driver';
+import { Clock, measure, nameOf, prepare, runVariant, stop, type Direction, type Load, type Mode, type Options, type RunResult, type Setup } from './driver';
 import { pairedStep } from './paired';
 import { rssStep } from './rss';
 
@@ -34,7 +34,7 @@ const MODES = (process.env.BENCH_MODES ?? 'floor,memory,cosmos,cosmos2').split('
 const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? 12);
 const PAIRED_SECONDS = Number(process.env.BENCH_PAIRED_SECONDS ?? 4);
 const CALIBRATE = process.env.BENCH_PAIRED_CALIBRATE === '1';
-const HOLLOW = process.env.BENCH_PAIRED_HOLLOW === '1';
+const PAIR_HOLLOW = process.env.BENCH_PAIRED_HOLLOW === '1';
 
 async function main(): Promise<void> {
   const stub = await new ConnectorStub().start();
@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   const clock = new Clock(stub);
   const agent = newAgent('Bench Agent');
   stub.members.add(agent.id);
-  const table: Array<{ mode: Mode; direction: Direction; load: Load; r: RunResult }> = [];
+  runVariant(); // a wrong BENCH_VARIANT fails here, before any process starts
+  const table: Array<{ name: string; direction: Direction; load: Load; r: RunResult }> = [];
   const extras: string[] = [];
   let runId = 0;
   const paired = PAIRED_ROUNDS > 0 && MODES.includes('floor') && MODES.includes('memory');
@@ -55,8 +56,8 @@ async function main(): Promise<void> {
       for (const load of ['first', 'moderate', 'saturating'] as const) {
         const profile = load === 'saturating' && !!process.env.BENCH_CPU_PROF;
         const r = await measure(setup, { clock, stub, agent, runId: ++runId, profile }, direction, load, options);
-        table.push({ mode, direction, load, r });
-        console.error(`${mode} ${direction} ${load}: ${r.delivered}/${r.sent} delivered in ${r.seconds.toFixed(1)} s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+        table.push({ name: nameOf(setup), direction, load, r });
+        console.error(`${nameOf(setup)} ${direction} ${load}: ${r.delivered}/${r.sent} delivered in ${r.seconds.toFixed(1)} s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
       }
     }
     // The in-memory store keeps every chat in the process by design: RSS is measured where the state lives in Cosmos.
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
         extras.push(...(await pairedStep(kept.floor, twin, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS, 'floor/floor (calibration)')));
         await stop(twin);
       }
-      if (HOLLOW && !kept.memory.variant) {
+      if (PAIR_HOLLOW && kept.memory.variant) console.error('BENCH_PAIRED_HOLLOW is ignored: the memory mode already runs a variant (BENCH_VARIANT)');
+      if (PAIR_HOLLOW && !kept.memory.variant) {
         // The whole service against itself with each line's core, store and delivery room skipped: what they cost.
         const hollow = await prepare('memory', stub, clock, agent, options, 'hollow');
         extras.push(...(await pairedStep(hollow, kept.memory, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS)));
@@ -94,9 +96,9 @@ async function main(): Promise<void> {
   console.log(`Loads: moderate = ${options.rate} msg/s open loop; saturating = ${options.concurrency} concurrent senders, closed loop; ${options.seconds} s each; ${options.escalations} open chats\n`);
   console.log('| mode | direction | load | sent | delivered | msg/s | p50 ms | p95 ms | p99 ms | CPU ms/msg (main thread) | Cosmos ops/msg |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const { mode, direction, load, r } of table) {
+  for (const { name, direction, load, r } of table) {
     const ops = r.cosmosOps ? Object.entries(r.cosmosOps).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') : '–';
-    console.log(`| ${mode} | ${direction} | ${load} | ${r.sent} | ${r.delivered} | ${(r.delivered / r.seconds).toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuMsPerMessage.toFixed(2)} (${r.mainCpuMsPerMessage.toFixed(2)}) | ${ops} |`);
+    console.log(`| ${name} | ${direction} | ${load} | ${r.sent} | ${r.delivered} | ${(r.delivered / r.seconds).toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuMsPerMessage.toFixed(2)} (${r.mainCpuMsPerMessage.toFixed(2)}) | ${ops} |`);
   }
   console.log('');
   for (const line of extras) console.log(line);
