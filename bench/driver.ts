@@ -103,8 +103,8 @@ export class Clock {
 
 /**
  * What the memory mode runs instead of the whole service, to tell where its gap to the floor lies (bench/entry.ts):
- * hollow (each line skips the core, the store, the delivery room and the outbound edge) or edge (the floor behind the service's HTTP
- * edge). BENCH_VARIANT sets it for a whole run. The edge variant has no app, so its chats are the floor's.
+ * hollow (each line skips the core, the store, the delivery room and the outbound edge) or edge (the floor behind the
+ * service's HTTP edge). BENCH_VARIANT sets it for a whole run. The edge variant has no app, so its chats are the floor's.
  */
 export type Variant = 'hollow' | 'edge';
 

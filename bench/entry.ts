@@ -31,9 +31,12 @@ import { wireBody } from '../src/http/wireActivity';
 import { Connector } from '../src/outbound/connector';
 import { createSkillAdapter, skillAuthConfig } from '../src/skill/skillAdapter';
 
+/** The floor's service-URL policy: the configured hosts, and the loopback stub. */
+const floorPolicy = (config: Config) => ({ allowedHosts: config.allowedServiceUrlHosts, allowLoopback: true });
+
 /** The floor's relay: each line straight to the stub, not awaited. */
 function floorRelay(config: Config) {
-  const connector = new Connector({ allowedHosts: config.allowedServiceUrlHosts, allowLoopback: true }, { token: async () => '' });
+  const connector = new Connector(floorPolicy(config), { token: async () => '' });
   const teams = config.agentChannel.serviceUrl!;
   const customerBase = config.teamsServiceUrlBase;
   return {
@@ -46,9 +49,8 @@ function floorRelay(config: Config) {
 
 async function floor(variant: string | undefined): Promise<number> {
   const config = loadConfig();
-  const policy = { allowedHosts: config.allowedServiceUrlHosts, allowLoopback: true };
   const relay = floorRelay(config);
-  const skillAdapter = createSkillAdapter(skillAuthConfig(config), policy);
+  const skillAdapter = createSkillAdapter(skillAuthConfig(config), floorPolicy(config));
   const consoleAdapter = createConsoleAdapter(config);
   // restify takes only `async` functions as two-argument handlers.
   const skill = async (req: restify.Request, res: unknown) =>
@@ -57,8 +59,8 @@ async function floor(variant: string | undefined): Promise<number> {
     consoleAdapter.process(req as never, res as never, async (ctx) => relay.toCustomer(ctx.activity.conversation.id, ctx.activity.from.name, ctx.activity.text));
   let server: restify.Server;
   if (variant === 'edge') {
-    // As the service's gates are in local mode, which the benchmark runs (no tokens). The service-URL check that the
-    // service's routes also make is left out: a remembered verdict, 0.03 µs a request (bench/lineCosts.ts).
+    // No token check: the benchmark runs the service in local mode, where its gates check none either. The
+    // service-URL check its routes also make is left out: a remembered verdict, 0.03 µs a request (bench/lineCosts.ts).
     const noTokenCheck = async () => true;
     const log = pino({ level: 'warn' });
     // The responses as the service writes them: the skill's through the chainable shim, the console's deferred.

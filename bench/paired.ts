@@ -1,11 +1,11 @@
 /**
  * The in-memory mode against the floor at saturation, measured in pairs (or any two setups: a calibration twin, a
- * variant). Both services run side by side (the idle
- * one costs nothing) and short saturating rounds alternate between them, in the order floor, memory, memory, floor,
- * …, so a change in the machine's speed during the benchmark falls on both alike. Run one after the other, a minute
- * apart, the floor's own rate varied from 439 to 800 msg/s between runs (docs/BENCHMARKS.md). Each pair's ratio is
- * memory msg/s over floor msg/s (the second setup's over the first's); the median of the pairs is the figure. Three pairs per direction first
- * (BENCH_PAIRED_WARMUP) warm both up and are not counted.
+ * variant). Both services run side by side (the idle one costs nothing) and short saturating rounds alternate between
+ * them, in the order floor, memory, memory, floor, …, so a change in the machine's speed during the benchmark falls on
+ * both alike. Run one after the other, a minute apart, the floor's own rate varied from 439 to 800 msg/s between runs
+ * (docs/BENCHMARKS.md). Each pair's ratio is memory msg/s over floor msg/s (the second setup's over the first's); the
+ * median of the pairs is the figure. Three pairs per direction first (BENCH_PAIRED_WARMUP) warm both up and are not
+ * counted.
  */
 import type { ConnectorStub } from '../tests/helpers/connectorStub';
 import type { Agent } from '../tests/helpers/activities';
@@ -24,7 +24,8 @@ const median = (xs: number[]) => medianOf(xs) ?? NaN;
 
 /**
  * `base` against `other` (floor against memory; or, as a calibration, the floor against a second floor process,
- * which should give 1.00× within the noise; or the hollow service against the whole one: what our per-line code costs). The label names the pair in the output.
+ * which should give 1.00× within the noise; or the hollow service against the whole one: what our per-line code
+ * costs). The label names the pair in the output.
  */
 export async function pairedStep(base: Setup, other: Setup, ctx: { clock: Clock; stub: ConnectorStub; agent: Agent; nextRunId: () => number }, o: Options, rounds: number, seconds: number, label = `${nameOf(other)}/${nameOf(base)}`, directions: Direction[] = ['toDesk', 'toCustomer']): Promise<string[]> {
   const out: string[] = [];

@@ -77,9 +77,10 @@ async function main(): Promise<void> {
         extras.push(...(await pairedStep(kept.floor, twin, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS, 'floor/floor (calibration)')));
         await stop(twin);
       }
-      if (PAIR_HOLLOW && kept.memory.variant) console.error('BENCH_PAIRED_HOLLOW is ignored: the memory mode already runs a variant (BENCH_VARIANT)');
-      if (PAIR_HOLLOW && !kept.memory.variant) {
-        // The whole service against itself with each line's core, store and delivery room skipped: what they cost.
+      if (PAIR_HOLLOW && kept.memory.variant) {
+        console.error('BENCH_PAIRED_HOLLOW is ignored: the memory mode already runs a variant (BENCH_VARIANT)');
+      } else if (PAIR_HOLLOW) {
+        // The whole service against itself with each line's per-line work skipped: what that work costs.
         const hollow = await prepare('memory', stub, clock, agent, options, 'hollow');
         extras.push(...(await pairedStep(hollow, kept.memory, pairCtx, options, PAIRED_ROUNDS, PAIRED_SECONDS)));
         await stop(hollow);
