@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectorStub, RecordedCall } from '../tests/helpers/connectorStub';
 import { newCustomer, skill, teams, type Agent, type Customer } from '../tests/helpers/activities';
-import { postJson, startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
+import { ownChild, postJson, startCosmosProcess, type CosmosProc } from '../tests/helpers/processes';
 import { AGENT_TENANT, CHANNEL_ID, TEAM_ID } from '../tests/helpers/service';
 import { counts } from './cosmosCounts';
 
@@ -126,6 +126,8 @@ async function startEntry(mode: Mode, env: Record<string, string>, variant?: Var
   // BENCH_NODE_FLAGS: V8/Node flags for every service process alike (the floor's too), e.g. a young-generation size.
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(pin[0] ?? process.execPath, [...pin.slice(1), ...(pin.length ? [process.execPath] : []), ...flags, '--expose-gc', join(root, 'dist', 'bench', 'entry.js'), mode === 'cosmos2' ? 'cosmos' : mode], { env: { PATH: process.env.PATH ?? '', ...(process.env.BENCH_CPU_PROF ? { BENCH_CPU_PROF: process.env.BENCH_CPU_PROF } : {}), ...(variant ? { BENCH_VARIANT: variant } : {}), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Killed with the driver: a benchmark that dies leaves no service running (nor holding its stderr).
+  ownChild(child);
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {

@@ -32,12 +32,34 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, wh
   });
 }
 
+/** Every process these helpers (and the benchmark) started and that still runs. */
+const children = new Set<ChildProcess>();
+let reaperInstalled = false;
+
+/**
+ * Ties a child to this process's life: when this one exits, however it exits (a failed assertion's `process.exit`,
+ * an uncaught error, SIGINT or SIGTERM), the child is killed too, so none lives on holding a port or an inherited pipe.
+ */
+export function ownChild(child: ChildProcess): ChildProcess {
+  if (!reaperInstalled) {
+    reaperInstalled = true;
+    process.once('exit', () => {
+      for (const c of children) c.kill('SIGKILL');
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+  }
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 export interface Proc {
   child: ChildProcess;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 function proc(child: ChildProcess): Proc {
+  ownChild(child);
   return {
     child,
     kill(signal = 'SIGTERM') {
