@@ -7,12 +7,14 @@
  * A skill turn's logger, which logs nothing for a relayed line: a pino child against one made only when used.
  * A delivery state leased to this process: a literal that starts with a spread and adds keys (a slow path in Node 20's
  * V8; overriding a key the spread brought is not) against Object.assign. The version of an escalation a thread's look-up
- * read: remembered in a WeakMap keyed by the object against a small BoundedCache keyed by its id.
+ * read: remembered in a WeakMap keyed by the object against a small BoundedCache keyed by its id. A lone process's
+ * note of each send (the lanes whose recent sends it hands over when it meets a peer), over 1,000 chats.
  */
 import { createHash, hash } from 'node:crypto';
 import pino from 'pino';
 import { BoundedCache } from '../src/core/boundedCache';
 import { lazyChild } from '../src/core/logger';
+import { AloneSends } from '../src/delivery/aloneSends';
 import { newEntry } from '../src/core/transcript';
 import { checkServiceUrl } from '../src/outbound/serviceUrlPolicy';
 
@@ -78,3 +80,8 @@ timed('an escalation read, its version in a BoundedCache(256)', () => {
   const value = { id: `e-${i++ % 300}` };
   recent.set(value.id, { value, etag: 'etag' });
 });
+
+const lanesUnused = { get: async () => undefined, put: async () => ({ value: { until: 0, queue: [] }, etag: '' }), stalled: async () => [] };
+const alone = new AloneSends({ lanes: lanesUnused, memory: { horizonMs: 30_000, export: () => undefined, import: () => undefined, instances: () => undefined }, now: Date.now, warn: () => undefined, heartbeats: true });
+const chats = Array.from({ length: 1_000 }, (_, c) => ({ id: `esc-${c}` }) as Parameters<AloneSends['noted']>[0]);
+timed('a lone send noted (AloneSends.noted, 1,000 chats)', () => alone.noted(chats[i++ % 1_000], 'toCustomer'));

@@ -133,10 +133,13 @@ export interface InstanceRegistry {
  * calls its rate-limit windows count). Handed over with the lane when processes share the store.
  */
 export interface LaneMemory {
+  /** What this process knows of the lane's recent calls; undefined when it knows none. */
   export(e: Escalation, direction: 'toDesk' | 'toCustomer'): unknown;
   import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void;
   /** A send in the lane's conversation that another process made outside the lane (epoch ms): counted here too. */
   sentElsewhere?(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number): void;
   /** How many processes serve now (this one included). */
   instances(count: number): void;
+  /** How long a call counts in what `export` hands on (ms; absent or 0: nothing is handed on when sharing starts). */
+  horizonMs?: number;
 }

@@ -13,6 +13,7 @@ import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
 import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore, Versioned } from '../core/ports';
 import { CARD_ITEM_PREFIX, bySeq, type Outbound, type OutboxItem } from '../core/transcript';
+import { AloneSends } from './aloneSends';
 import { describe } from './deliveryError';
 import { ItemLeases } from './itemLeases';
 import { LocalLanes } from './localLanes';
@@ -85,6 +86,8 @@ export class Relay implements Outbox {
   private readonly alsoOnSweep: Array<() => Promise<unknown>> = [];
   /** Items this process delivers under their own lease (accepted while it was alone), in the order dispatched. */
   private readonly ownLease = new Map<string, Job>();
+  private readonly aloneSends: AloneSends;
+  private handingOver?: Promise<void>;
   /** Sweeps completed since start (the health check reports it: tests and operators see recovery running). */
   sweeps = 0;
 
@@ -98,9 +101,15 @@ export class Relay implements Outbox {
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     this.leases = new ItemLeases((item) => this.sender.storeOf(item), this.options.instanceId, this.options.leaseMs, this.now);
     this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks, leases: this.leases });
+    this.aloneSends = new AloneSends({ lanes: this.store.lanes, memory: this.memory, now: this.now, warn: (obj, msg) => this.log.warn(obj, msg), heartbeats: this.options.sweepIntervalMs > 0 });
     // Sharing starts: the lines this process still sends under their own lease go into their lanes, in front of the
-    // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends).
-    this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, () => this.listInLanes([...this.ownLease.values()]));
+    // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends). The
+    // lanes it sent in lately get its recent sends, in the background: many lanes must not hold up its heartbeats.
+    const sharingStarts = async () => {
+      await this.listInLanes([...this.ownLease.values()]);
+      this.handingOver ??= this.aloneSends.handOver().finally(() => (this.handingOver = undefined));
+    };
+    this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, sharingStarts);
     this.sharedLanes = new SharedLanes({
       lanes: this.store.lanes,
       escalations: this.store.escalations,
@@ -170,6 +179,7 @@ export class Relay implements Outbox {
       } finally {
         this.local.inFlight.delete(item.id);
         this.ownLease.delete(item.id);
+        this.aloneSends.noted(e, direction);
       }
     });
   }
@@ -206,7 +216,7 @@ export class Relay implements Outbox {
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.all([this.sweeping, this.peers.settled()]);
+    await Promise.all([this.sweeping, this.peers.settled(), this.handingOver]);
     await this.idle();
   }
 

@@ -5,18 +5,21 @@
  */
 import type { Escalation } from '../core/escalation';
 import type { LaneMemory } from '../delivery/ports';
-import type { TeamsRateLimiter } from './teamsRateLimiter';
+import { HANDOVER_WINDOW_MS, type TeamsRateLimiter } from './teamsRateLimiter';
 
 interface LaneMemo {
   sent: number[];
 }
 
 export class LaneRateMemory implements LaneMemory {
+  readonly horizonMs = HANDOVER_WINDOW_MS;
+
   constructor(private readonly limiter: TeamsRateLimiter) {}
 
   export(e: Escalation, direction: 'toDesk' | 'toCustomer'): LaneMemo | undefined {
     const conversation = conversationOf(e, direction);
-    return conversation ? { sent: this.limiter.history(conversation) } : undefined;
+    const sent = conversation ? this.limiter.history(conversation) : [];
+    return sent.length > 0 ? { sent } : undefined;
   }
 
   import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void {

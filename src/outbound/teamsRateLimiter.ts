@@ -22,7 +22,7 @@ export interface RateLimits {
 }
 
 /** How far back a conversation's calls are handed to the next instance: the windows a burst can hit. */
-const HANDOVER_WINDOW_MS = 30_000;
+export const HANDOVER_WINDOW_MS = 30_000;
 
 export class TeamsRateLimiter {
   private readonly tenant: SlidingWindowLimiter;

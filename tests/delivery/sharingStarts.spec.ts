@@ -100,6 +100,29 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     assert.deepEqual((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.memo, { sent: [deliveredAt] });
   });
 
+  it('a peer that takes a chat\'s lane first counts the sends a lone process made there just before it met the peer', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const sentAt: number[] = [];
+    const customer: CustomerChannel = { send: async (_e, _m, fence) => (await fence(), void sentAt.push(clock.now())) };
+    // a's rate memory hands on the times its channel sent at, as the real one hands on its limiter's; b's records
+    // what it is handed when it takes the lane.
+    const aMemory: LaneMemory = { horizonMs: 30_000, export: () => (sentAt.length ? { sent: [...sentAt] } : undefined), import: () => undefined, instances: () => undefined };
+    const imported: unknown[] = [];
+    const bMemory: LaneMemory = { horizonMs: 30_000, export: () => undefined, import: (_e, _d, memo) => void imported.push(memo), instances: () => undefined };
+    const a = await started(relayOn(store, customer, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, { ...clock, memory: aMemory }).relay);
+    for (const text of ['1', '2', '3']) await a.dispatch(e, await a.record(toCustomer(text), e)); // alone: no lane document
+    assert.equal(await store.lanes.get(laneKey('e', 'toCustomer')), undefined);
+    const b = await started(relayOn(store, customer, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, memory: bMemory }).relay);
+    const fourth = b.dispatch(e, await b.record(toCustomer('4'), e)); // b takes the lane and waits out its grace
+    await a.sweep(); // a sees b: its recent sends in the chat go into the lane (in the background)
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.memo !== undefined);
+    skew += 10_001; // b's grace is over
+    await fourth;
+    assert.equal(sentAt.length, 4);
+    assert.deepEqual(imported, [{ sent: sentAt.slice(0, 3) }], 'b counts a\'s three sends before its own');
+  });
+
   it('a process that starts alone after one died mid-send delivers the dead one\'s line first, once its lease ran out', async () => {
     const store = createMemoryStore();
     await store.escalations.create(e);
