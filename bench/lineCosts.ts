@@ -82,6 +82,6 @@ timed('an escalation read, its version in a BoundedCache(256)', () => {
 });
 
 const lanesUnused = { get: async () => undefined, put: async () => ({ value: { until: 0, queue: [] }, etag: '' }), stalled: async () => [] };
-const alone = new AloneSends({ lanes: lanesUnused, memory: { horizonMs: 30_000, export: () => undefined, import: () => undefined, instances: () => undefined }, now: Date.now, warn: () => undefined, heartbeats: true });
+const alone = new AloneSends({ lanes: lanesUnused, escalations: { get: async () => undefined }, memory: { horizonMs: 30_000, export: () => undefined, import: () => undefined, instances: () => undefined }, now: Date.now, warn: () => undefined, heartbeats: true });
 const chats = Array.from({ length: 1_000 }, (_, c) => ({ id: `esc-${c}` }) as Parameters<AloneSends['noted']>[0]);
 timed('a lone send noted (AloneSends.noted, 1,000 chats)', () => alone.noted(chats[i++ % 1_000], 'toCustomer'));

@@ -5,6 +5,7 @@
  * the grace ends, and then reads the lane afresh), so each lane it sent in lately gets its memo written in time.
  */
 import type { Escalation } from '../core/escalation';
+import type { EscalationStore } from '../core/ports';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { Outbound } from '../core/transcript';
 import { describe } from './deliveryError';
@@ -17,6 +18,8 @@ const HANDOVER_CONCURRENCY = 8;
 
 export interface AloneSendsDeps {
   lanes: LaneStore;
+  /** The desk's conversation is read again: the copy a send had may predate its thread (a card announcing it). */
+  escalations: Pick<EscalationStore, 'get'>;
   memory: LaneMemory;
   now: () => number;
   warn: (obj: object, msg: string) => void;
@@ -45,8 +48,11 @@ export class AloneSends {
     this.prune();
   }
 
-  /** Forgets lanes whose last send here is past the horizon (oldest first, so this stops at the first recent one). */
-  private prune(): void {
+  /**
+   * Forgets lanes whose last send here is past the horizon (oldest first, so this stops at the first recent one);
+   * also at every sweep, so a quiet process does not keep the escalations of its last busy half-minute.
+   */
+  prune(): void {
     const oldest = this.deps.now() - this.horizonMs;
     for (const [key, { at }] of this.recent) {
       if (at > oldest) return;
@@ -73,8 +79,10 @@ export class AloneSends {
   }
 
   /** The lane's memo, merged with what an earlier holder left there; nothing else of the lane changes. */
-  private async writeMemo(e: Escalation, direction: Outbound): Promise<void> {
-    const key = laneKey(e.id, direction);
+  private async writeMemo(noted: Escalation, direction: Outbound): Promise<void> {
+    const key = laneKey(noted.id, direction);
+    // The thread as it is now (a transfer moves it): the one whose calls a peer's sends there will count with.
+    const e = direction === 'toDesk' ? ((await this.deps.escalations.get(noted.id))?.value ?? noted) : noted;
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const current = await this.deps.lanes.get(key);
       const doc = current?.value ?? emptyLane();

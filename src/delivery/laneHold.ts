@@ -8,6 +8,9 @@ import type { LaneDoc, LaneStore } from './ports';
 export const LANE_WRITE_ATTEMPTS = 50;
 
 export class LaneHold {
+  /** How many times `doc` came from a read (the first one included): each is a version another process may have written. */
+  reads = 1;
+
   constructor(
     private readonly lanes: LaneStore,
     readonly key: string,
@@ -26,6 +29,7 @@ export class LaneHold {
       if (!(err instanceof ConcurrencyError) && !(err instanceof ConflictError)) throw err;
       // An empty version stands for a document that is gone (expired): the next write creates it.
       this.doc = (await this.lanes.get(this.key)) ?? { value: emptyLane(), etag: '' };
+      this.reads++;
       return false;
     }
   }

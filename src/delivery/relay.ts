@@ -101,13 +101,17 @@ export class Relay implements Outbox {
     const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
     this.leases = new ItemLeases((item) => this.sender.storeOf(item), this.options.instanceId, this.options.leaseMs, this.now);
     this.sender = new Sender({ ...this.store, outboxItems: this.store.outbox, customers: deps.customers, desks: deps.desks, log: this.log, retry: this.options, leaseMs: this.options.leaseMs, now: this.now, sleep, fileLinks: deps.fileLinks, leases: this.leases });
-    this.aloneSends = new AloneSends({ lanes: this.store.lanes, memory: this.memory, now: this.now, warn: (obj, msg) => this.log.warn(obj, msg), heartbeats: this.options.sweepIntervalMs > 0 });
+    this.aloneSends = new AloneSends({ lanes: this.store.lanes, escalations: this.store.escalations, memory: this.memory, now: this.now, warn: (obj, msg) => this.log.warn(obj, msg), heartbeats: this.options.sweepIntervalMs > 0 });
     // Sharing starts: the lines this process still sends under their own lease go into their lanes, in front of the
-    // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends). The
-    // lanes it sent in lately get its recent sends, in the background: many lanes must not hold up its heartbeats.
+    // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends). At
+    // the same time the lanes it sent in lately get its recent sends, in the background (many lanes must not hold up
+    // its heartbeats), after any hand-over still running.
     const sharingStarts = async () => {
+      const previous = this.handingOver ?? Promise.resolve();
+      const handOver = previous.then(() => this.aloneSends.handOver());
+      this.handingOver = handOver;
+      void handOver.finally(() => this.handingOver === handOver && (this.handingOver = undefined));
       await this.listInLanes([...this.ownLease.values()]);
-      this.handingOver ??= this.aloneSends.handOver().finally(() => (this.handingOver = undefined));
     };
     this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, sharingStarts);
     this.sharedLanes = new SharedLanes({
@@ -216,7 +220,9 @@ export class Relay implements Outbox {
 
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await Promise.all([this.sweeping, this.peers.settled(), this.handingOver]);
+    await Promise.all([this.sweeping, this.peers.settled()]);
+    await this.handingOver; // started by the last heartbeat, perhaps
+
     await this.idle();
   }
 
@@ -253,6 +259,7 @@ export class Relay implements Outbox {
   private async sweepOnce(): Promise<void> {
     if (this.options.sweepIntervalMs > 0) await this.peers.beat();
     this.sharedLanes.prune();
+    this.aloneSends.prune();
     // Changes whose effects a failed request did not store: give the request a lease period to finish first.
     if (this.ledger) {
       const stale = new Date(this.now() - Math.min(this.options.leaseMs, 30_000)).toISOString();

@@ -222,7 +222,7 @@ export class SharedLanes {
   private async serveHeld(escalationId: string, direction: Outbound, hold: LaneHold, known?: Escalation): Promise<void> {
     const me = this.deps.me;
     let e: Escalation | undefined = known;
-    let imported = false;
+    const memoSeen = { reads: 0 };
     // Rounds without progress (lost writes) are bounded; rounds that deliver, or wait for an item being stored, are not.
     for (let stalls = 0, waits = 0; stalls < LANE_WRITE_ATTEMPTS; ) {
       const doc = hold.doc.value;
@@ -241,8 +241,7 @@ export class SharedLanes {
         continue;
       }
       e ??= (await this.deps.escalations.get(escalationId))?.value;
-      if (e && !imported && hold.doc.value.memo !== undefined) this.deps.memory.import(e, direction, hold.doc.value.memo);
-      imported = true;
+      this.takeMemo(hold, e, direction, memoSeen);
       const outcome = await this.deliverEntry(escalationId, direction, e, entry, hold);
       if (outcome === 'lost') return;
       if (outcome === 'missing' || outcome === 'elsewhere') {
@@ -256,12 +255,23 @@ export class SharedLanes {
       // The escalation as read before its announcement (a new one, or one transferred to a queue) has no thread:
       // read again, so the thread's first calls (its creation, the card's update) are handed on under its name.
       if (outcome === 'sent' && e && direction === 'toDesk' && !e.deskRef) e = (await this.deps.escalations.get(escalationId))?.value ?? e;
-      // Whatever the outcome: the lane's memo was imported at the first entry, so this process's recent sends there
-      // hold it and what this process sent itself (lines it delivered under their own lease, then skipped here).
-      const memo = e ? this.deps.memory.export(e, direction) : undefined;
+      // Whatever the outcome: this process's recent sends there hold the lane's memo (taken in above, and again if the
+      // lane changed before the removal) and what it sent itself (lines delivered under their own lease, skipped here).
+      const memo = () => (this.takeMemo(hold, e, direction, memoSeen), e ? this.deps.memory.export(e, direction) : undefined);
       if (!(await this.removeEntry(hold, entry, outcome === 'dropped', memo))) return;
     }
     this.deps.warn({ lane: hold.key }, 'lane changed too often; the sweep takes it up again');
+  }
+
+  /**
+   * Takes in the lane's memo (the recent sends of whoever delivered there before) when this serve first reads it, and
+   * again whenever another process changed the lane since: a lone process's hand-over (aloneSends.ts) can land after
+   * this serve read the lane, and this process's next memo, written over it, must include it.
+   */
+  private takeMemo(hold: LaneHold, e: Escalation | undefined, direction: Outbound, seen: { reads: number }): void {
+    if (!e || seen.reads === hold.reads) return;
+    seen.reads = hold.reads;
+    if (hold.doc.value.memo !== undefined) this.deps.memory.import(e, direction, hold.doc.value.memo);
   }
 
   /**
@@ -269,14 +279,15 @@ export class SharedLanes {
    * back with the last one. Retried on the newest version while the document changes; an entry to drop whose acceptor
    * marked it stored meanwhile stays (the next round reads its item). False when this serve ends here.
    */
-  private async removeEntry(hold: LaneHold, entry: LaneEntry, drop: boolean, memo: unknown): Promise<boolean> {
+  private async removeEntry(hold: LaneHold, entry: LaneEntry, drop: boolean, memoNow: () => unknown): Promise<boolean> {
     for (let attempt = 0; attempt < LANE_WRITE_ATTEMPTS; attempt++) {
       const doc = hold.doc.value;
       const listed = doc.queue.find((q) => sameEntry(q, entry));
       const ours = doc.holder === this.deps.me;
       if (!listed) return ours;
       if (drop && listed.stored && !entry.stored) return true; // stored since this serve read it: read its item again
-      const next = withoutEntry(ours && memo !== undefined ? { ...doc, memo } : doc, entry, drop);
+      const memo = ours ? memoNow() : undefined;
+      const next = withoutEntry(memo !== undefined ? { ...doc, memo } : doc, entry, drop);
       const last = ours && next.queue.length === 0;
       if (await hold.write(last ? givenBack(next) : next)) {
         if (last) this.parked.delete(hold.key);

@@ -26,7 +26,7 @@ describe('AloneSends: the rate history a lone process hands to the lanes when sh
     const memory = new LaneRateMemory(limiter);
     let now = Date.now();
     const warnings: string[] = [];
-    const sends = new AloneSends({ lanes: store.lanes, memory, now: () => now, warn: (_o, msg) => void warnings.push(msg), heartbeats });
+    const sends = new AloneSends({ lanes: store.lanes, escalations: store.escalations, memory, now: () => now, warn: (_o, msg) => void warnings.push(msg), heartbeats });
     // A call through the limiter, as the outbound edge makes it; the times it counted are what must travel.
     const send = async (conversation: string) => {
       await limiter.schedule(conversation, 'tenant', async () => undefined);
@@ -76,22 +76,34 @@ describe('AloneSends: the rate history a lone process hands to the lanes when sh
     assert.equal(await store.lanes.get(laneKey('e', 'toDesk')), undefined);
   });
 
-  it('a lane written meanwhile by another process is written again on its newer version', async () => {
-    const { store, sends, send, counted } = setup();
-    await send('chat-e');
-    sends.noted(e, 'toCustomer');
-    const put = store.lanes.put.bind(store.lanes);
-    let raced = false;
-    store.lanes.put = async (key, doc, etag) => {
-      if (!raced) {
-        raced = true; // the peer appends an entry between this process's read and its write
-        await put(key, { until: Date.now() + 60_000, holder: 'b', queue: [{ id: 'x', seq: 1, at: Date.now() }], last: 1 });
-      }
-      return put(key, doc, etag);
-    };
+  for (const existing of [false, true]) {
+    it(`a lane ${existing ? 'changed' : 'created'} meanwhile by another process is written again on its newer version`, async () => {
+      const { store, sends, send, counted } = setup();
+      const key = laneKey('e', 'toCustomer');
+      if (existing) await store.lanes.put(key, { until: 0, queue: [] }); // the write is then a replace of that version
+      await send('chat-e');
+      sends.noted(e, 'toCustomer');
+      const put = store.lanes.put.bind(store.lanes);
+      let raced = false;
+      store.lanes.put = async (k, doc, etag) => {
+        if (!raced) {
+          raced = true; // the peer appends an entry between this process's read and its write
+          const now = Date.now();
+          await put(k, { until: now + 60_000, holder: 'b', queue: [{ id: 'x', seq: 1, at: now }], last: 1 }, (await store.lanes.get(k))?.etag);
+        }
+        return put(k, doc, etag);
+      };
+      await sends.handOver();
+      const lane = (await store.lanes.get(key))!.value;
+      assert.deepEqual({ holder: lane.holder, queue: lane.queue.map((q) => q.id), memo: lane.memo }, { holder: 'b', queue: ['x'], memo: { sent: counted('chat-e') } });
+    });
+  }
+
+  it('writes no lane whose chat this process noted but knows no recent call in', async () => {
+    const { store, sends } = setup();
+    sends.noted(e, 'toCustomer'); // a send that failed before it reached the limiter
     await sends.handOver();
-    const lane = (await store.lanes.get(laneKey('e', 'toCustomer')))!.value;
-    assert.deepEqual({ holder: lane.holder, queue: lane.queue.map((q) => q.id), memo: lane.memo }, { holder: 'b', queue: ['x'], memo: { sent: counted('chat-e') } });
+    assert.equal(await store.lanes.get(laneKey('e', 'toCustomer')), undefined);
   });
 
   it('notes nothing in a process without heartbeats (it never meets a peer)', async () => {
@@ -100,5 +112,15 @@ describe('AloneSends: the rate history a lone process hands to the lanes when sh
     sends.noted(e, 'toCustomer');
     await sends.handOver();
     assert.equal(await store.lanes.get(laneKey('e', 'toCustomer')), undefined);
+  });
+
+  it('hands over a desk lane by the escalation\'s thread as stored now (the copy noted may predate the thread)', async () => {
+    const { store, sends, send, counted } = setup();
+    const announced = sampleEscalation({ id: 'new', deskRef: { desk: 'test-desk', threadId: 'thread-new', address: {} } });
+    await store.escalations.create(announced);
+    await send('thread-new'); // the card that created the thread, sent with the escalation as it was before
+    sends.noted(sampleEscalation({ id: 'new' }), 'toDesk');
+    await sends.handOver();
+    assert.deepEqual((await store.lanes.get(laneKey('new', 'toDesk')))?.value.memo, { sent: counted('thread-new') });
   });
 });

@@ -7,6 +7,8 @@ import { strict as assert } from 'node:assert';
 import { laneKey } from '../../src/delivery/laneDocs';
 import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
 import type { Relay } from '../../src/delivery/relay';
+import { LaneRateMemory } from '../../src/outbound/laneRateMemory';
+import { TeamsRateLimiter } from '../../src/outbound/teamsRateLimiter';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
 import { e, relayOn, toCustomer, until } from '../helpers/relays';
 
@@ -27,6 +29,24 @@ function holdingCustomer(held: string) {
     },
   };
   return { channel, sent, release, waiting: () => waiting };
+}
+
+/** A customer channel that calls through a process's own rate limiter, as the outbound edge does; `held` waits. */
+function limitedCustomer(limiter: TeamsRateLimiter, held?: string) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let waiting = false;
+  const channel: CustomerChannel = {
+    async send(esc, m, fence) {
+      if (m.text === held) {
+        waiting = true;
+        await gate;
+      }
+      await fence();
+      await limiter.schedule(esc.customer.conversationId, 'tenant', async () => undefined);
+    },
+  };
+  return { channel, release, waiting: () => waiting };
 }
 
 describe('a lone process\'s lines in flight when sharing starts (order across processes)', () => {
@@ -121,6 +141,33 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     await fourth;
     assert.equal(sentAt.length, 4);
     assert.deepEqual(imported, [{ sent: sentAt.slice(0, 3) }], 'b counts a\'s three sends before its own');
+  });
+
+  it('a lone process\'s hand-over that lands after the peer read the lane still counts there, and stays in its memo', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const limiterA = new TeamsRateLimiter({ tenantRps: 50 });
+    const limiterB = new TeamsRateLimiter({ tenantRps: 50 });
+    const customerB = limitedCustomer(limiterB, '4');
+    const a = await started(relayOn(store, limitedCustomer(limiterA).channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, { ...clock, memory: new LaneRateMemory(limiterA) }).relay);
+    for (const text of ['1', '2', '3']) await a.dispatch(e, await a.record(toCustomer(text), e));
+    const b = await started(relayOn(store, customerB.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, memory: new LaneRateMemory(limiterB) }).relay);
+    const fourth = b.dispatch(e, await b.record(toCustomer('4'), e));
+    skew += 10_001; // b's grace is over: it reads the lane (no memo yet) and sends line 4, which waits
+    await until(customerB.waiting);
+    await a.sweep(); // only now does a see b: its hand-over lands while b is sending
+    const lane = laneKey('e', 'toCustomer');
+    await until(async () => (await store.lanes.get(lane))?.value.memo !== undefined);
+    customerB.release();
+    await fourth;
+    const aSent = limiterA.history(e.customer.conversationId);
+    assert.equal(aSent.length > 0, true);
+    const bKnows = limiterB.history(e.customer.conversationId);
+    assert.ok(aSent.every((t) => bKnows.includes(t)), `b counts a's sends: ${JSON.stringify({ aSent, bKnows })}`);
+    const memo = (await store.lanes.get(lane))?.value.memo as { sent: number[] };
+    assert.ok(aSent.every((t) => memo.sent.includes(t)) && memo.sent.length > new Set(aSent).size, `the lane's memo keeps a's sends beside b's: ${JSON.stringify(memo)}`);
+    limiterA.stop();
+    limiterB.stop();
   });
 
   it('a process that starts alone after one died mid-send delivers the dead one\'s line first, once its lease ran out', async () => {

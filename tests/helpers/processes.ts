@@ -59,7 +59,6 @@ export interface Proc {
 }
 
 function proc(child: ChildProcess): Proc {
-  ownChild(child);
   return {
     child,
     kill(signal = 'SIGTERM') {
@@ -80,7 +79,7 @@ export interface CosmosProc extends Proc {
 export async function startCosmosProcess(extraArgs: string[] = []): Promise<CosmosProc> {
   const dir = mkdtempSync(join(tmpdir(), 'cosmos-ca-'));
   const caFile = join(dir, 'ca.pem');
-  const child = spawn(process.execPath, [join(root, 'scripts', 'cosmos-server.js'), '--ca-out', caFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = ownChild(spawn(process.execPath, [join(root, 'scripts', 'cosmos-server.js'), '--ca-out', caFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }));
   // The CA is only needed while this server runs: its folder goes with it.
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const m = await waitForLine(child, /ready (https:\/\/\S+)/, 20_000, 'cosmos server');
@@ -92,10 +91,10 @@ export interface ServiceProc extends Proc {
 }
 
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProc> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'index.js')], {
+  const child = ownChild(spawn(process.execPath, [join(root, 'dist', 'src', 'index.js')], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'info', BLOB_CONNECTION_STRING: await sharedBlobConnectionString(), FILE_LINK_SECRET: TEST_FILE_LINK_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const m = await waitForLine(child, /"port":(\d+)[^\n]*"msg":"listening"/, 30_000, 'service');
   // Keep draining its output so the pipe never fills; TEST_SERVICE_LOG_DIR keeps each instance's log for debugging.
   const logDir = process.env.TEST_SERVICE_LOG_DIR;
