@@ -2,7 +2,8 @@
  * The recent sends of a process that was alone, handed to the lanes when it meets a peer. Alone, a process keeps no
  * lane documents, so the edge's history of a chat (the calls Teams' windows count) would not reach a peer that takes
  * the chat's lane first. It learns of the peer during the peer's joining grace (the peer sends nothing shared before
- * the grace ends, and then reads the lane afresh), so each lane it sent in lately gets its memo written in time.
+ * the grace ends, and then reads the lane afresh), so each lane it sent in lately gets its memo written in time, as a
+ * rule: docs/DELIVERY.md says when not.
  */
 import type { Escalation } from '../core/escalation';
 import type { EscalationStore } from '../core/ports';

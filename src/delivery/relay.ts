@@ -222,7 +222,6 @@ export class Relay implements Outbox {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await Promise.all([this.sweeping, this.peers.settled()]);
     await this.handingOver; // started by the last heartbeat, perhaps
-
     await this.idle();
   }
 
