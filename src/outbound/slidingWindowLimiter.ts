@@ -109,12 +109,23 @@ export class SlidingWindowLimiter {
     return (this.keys.get(key)?.times ?? []).filter((t) => t > now - withinMs);
   }
 
-  /** Adds grants made elsewhere (another instance's calls in the same conversation); known ones are not counted twice. */
+  /**
+   * Adds grants made elsewhere (another instance's calls in the same conversation); known ones are not counted twice.
+   * Times are compared as a multiset: two calls in one millisecond stay two, and a list that holds what is known here
+   * (this instance's own calls, handed back with a lane) adds only what is not.
+   */
   adopt(key: string, times: number[], now = Date.now()): void {
     const fresh = times.filter((t) => Number.isFinite(t) && t > now - this.longest && t <= now + 1000);
     if (fresh.length === 0) return;
     const state = this.keys.get(key) ?? this.create(key);
-    state.times = [...new Set([...state.times, ...fresh])].sort((a, b) => a - b);
+    const known = new Map<number, number>();
+    for (const t of state.times) known.set(t, (known.get(t) ?? 0) + 1);
+    const added = fresh.filter((t) => {
+      const n = known.get(t) ?? 0;
+      if (n > 0) known.set(t, n - 1);
+      return n === 0;
+    });
+    if (added.length > 0) state.times = [...state.times, ...added].sort((a, b) => a - b);
   }
 
   /** Counts a grant that happened without `acquire` (the key did not exist before the call). */

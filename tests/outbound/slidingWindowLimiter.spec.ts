@@ -76,9 +76,10 @@ describe('SlidingWindowLimiter', () => {
   it('adopts calls made elsewhere (another instance) and counts each once', async () => {
     const limiter = new SlidingWindowLimiter([{ limit: 3, ms: 200 }]);
     const now = Date.now();
-    limiter.adopt('k', [now - 50, now - 40, now - 40, now - 10_000]);
-    assert.deepEqual(limiter.recent('k', 200), [now - 50, now - 40], 'duplicates and times outside every window dropped');
-    limiter.adopt('k', [now - 50]);
+    limiter.adopt('k', [now - 50, now - 10_000]);
+    assert.deepEqual(limiter.recent('k', 200), [now - 50], 'times outside every window dropped');
+    limiter.adopt('k', [now - 50, now - 40]);
+    assert.deepEqual(limiter.recent('k', 200), [now - 50, now - 40], 'a known call is not counted twice');
     await limiter.acquire('k'); // the third slot is free
     const t0 = Date.now();
     let granted = 0;
@@ -86,6 +87,18 @@ describe('SlidingWindowLimiter', () => {
     await clock.tickAsync(500);
     await fourth;
     assert.ok(granted - t0 >= 150, `waited ${granted - t0} ms`);
+    limiter.stop();
+  });
+
+  it('adopts two calls made in the same millisecond as two, and a list it already knows as nothing more', () => {
+    const limiter = new SlidingWindowLimiter([{ limit: 5, ms: 1_000 }]);
+    const now = Date.now();
+    limiter.adopt('k', [now - 20, now - 20, now - 10]);
+    assert.deepEqual(limiter.recent('k', 1_000), [now - 20, now - 20, now - 10]);
+    limiter.adopt('k', limiter.recent('k', 1_000)); // its own history handed back (a lane's memo it wrote)
+    assert.deepEqual(limiter.recent('k', 1_000), [now - 20, now - 20, now - 10]);
+    limiter.adopt('k', [now - 20, now - 20, now - 20]); // another instance's third call in that millisecond
+    assert.deepEqual(limiter.recent('k', 1_000), [now - 20, now - 20, now - 20, now - 10]);
     limiter.stop();
   });
 
