@@ -12,27 +12,12 @@ import { TeamsRateLimiter } from '../../src/outbound/teamsRateLimiter';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
 import { e, relayOn, toCustomer, until } from '../helpers/relays';
 
-/** A customer channel whose send of `held` waits until `release()`: a line a process is still sending. */
-function holdingCustomer(held: string) {
+/**
+ * A customer channel whose send of `held` waits until `release()`: a line a process is still sending. With a limiter,
+ * each send calls through it, as the outbound edge does (the times Teams' windows count).
+ */
+function holdingCustomer(held?: string, limiter?: TeamsRateLimiter) {
   const sent: string[] = [];
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let waiting = false;
-  const channel: CustomerChannel = {
-    async send(_e, m, fence) {
-      if (m.text === held) {
-        waiting = true;
-        await gate;
-      }
-      await fence();
-      sent.push(m.text);
-    },
-  };
-  return { channel, sent, release, waiting: () => waiting };
-}
-
-/** A customer channel that calls through a process's own rate limiter, as the outbound edge does; `held` waits. */
-function limitedCustomer(limiter: TeamsRateLimiter, held?: string) {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   let waiting = false;
@@ -43,10 +28,11 @@ function limitedCustomer(limiter: TeamsRateLimiter, held?: string) {
         await gate;
       }
       await fence();
-      await limiter.schedule(esc.customer.conversationId, 'tenant', async () => undefined);
+      if (limiter) await limiter.schedule(esc.customer.conversationId, 'tenant', async () => undefined);
+      sent.push(m.text);
     },
   };
-  return { channel, release, waiting: () => waiting };
+  return { channel, sent, release, waiting: () => waiting };
 }
 
 describe('a lone process\'s lines in flight when sharing starts (order across processes)', () => {
@@ -148,8 +134,8 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     await store.escalations.create(e);
     const limiterA = new TeamsRateLimiter({ tenantRps: 50 });
     const limiterB = new TeamsRateLimiter({ tenantRps: 50 });
-    const customerB = limitedCustomer(limiterB, '4');
-    const a = await started(relayOn(store, limitedCustomer(limiterA).channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, { ...clock, memory: new LaneRateMemory(limiterA) }).relay);
+    const customerB = holdingCustomer('4', limiterB);
+    const a = await started(relayOn(store, holdingCustomer(undefined, limiterA).channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, { ...clock, memory: new LaneRateMemory(limiterA) }).relay);
     for (const text of ['1', '2', '3']) await a.dispatch(e, await a.record(toCustomer(text), e));
     const b = await started(relayOn(store, customerB.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, memory: new LaneRateMemory(limiterB) }).relay);
     const fourth = b.dispatch(e, await b.record(toCustomer('4'), e));
