@@ -105,12 +105,9 @@ export class Relay implements Outbox {
     // Sharing starts: the lines this process still sends under their own lease go into their lanes, in front of the
     // lines a peer took in since (the peer's joining grace leaves it a sweep interval for that before it sends). At
     // the same time the lanes it sent in lately get its recent sends, in the background (many lanes must not hold up
-    // its heartbeats), after any hand-over still running.
+    // its heartbeats), after any hand-over still running (a hand-over never rejects; stop() waits for the last).
     const sharingStarts = async () => {
-      const previous = this.handingOver ?? Promise.resolve();
-      const handOver = previous.then(() => this.aloneSends.handOver());
-      this.handingOver = handOver;
-      void handOver.finally(() => this.handingOver === handOver && (this.handingOver = undefined));
+      this.handingOver = (this.handingOver ?? Promise.resolve()).then(() => this.aloneSends.handOver());
       await this.listInLanes([...this.ownLease.values()]);
     };
     this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, sharingStarts);

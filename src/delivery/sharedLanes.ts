@@ -257,7 +257,10 @@ export class SharedLanes {
       if (outcome === 'sent' && e && direction === 'toDesk' && !e.deskRef) e = (await this.deps.escalations.get(escalationId))?.value ?? e;
       // Whatever the outcome: this process's recent sends there hold the lane's memo (taken in above, and again if the
       // lane changed before the removal) and what it sent itself (lines delivered under their own lease, skipped here).
-      const memo = () => (this.takeMemo(hold, e, direction, memoSeen), e ? this.deps.memory.export(e, direction) : undefined);
+      const memo = () => {
+        this.takeMemo(hold, e, direction, memoSeen);
+        return e ? this.deps.memory.export(e, direction) : undefined;
+      };
       if (!(await this.removeEntry(hold, entry, outcome === 'dropped', memo))) return;
     }
     this.deps.warn({ lane: hold.key }, 'lane changed too often; the sweep takes it up again');
