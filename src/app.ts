@@ -131,7 +131,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     fileLinks: (f) => ({ url: links.url(f.id, nowMs()), contentType: f.contentType, name: f.name }),
   });
   const queues = new QueueWatch(store.escalations, clock, { minSamples: config.waitEstimateMinSamples, hours: config.timers.hours });
-  const handover = new Handover({ store, outbox: relay, log, clock, deskFor, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing });
+  const handover = new Handover({ store, outbox: relay, log, clock, deskFor, timers: config.timers, queues, queueRules: config.agentQueues, closing: config.closing, retentionMs: config.retentionDays * 86_400_000 });
   relay.attach(handover.ledger);
   const timekeeper = new Timekeeper({ escalations: store.escalations, transcripts: store.transcripts, ledger: handover.ledger, queues, policy: config.timers, clock, log });
   relay.alsoSweep(() => timekeeper.sweep());

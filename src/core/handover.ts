@@ -10,7 +10,7 @@ import { EscalationFinder } from './finder';
 import { ConcurrencyError, ConflictError, UnknownQueueError } from './errors';
 import { Ledger } from './ledger';
 import type { Logger } from './logger';
-import { lookupKey, type Clock, type EscalationStore, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
+import { lookupKey, type Clock, type EscalationStore, type Lookup, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
 import type { QueueWatch } from './queueWatch';
 import { routeQueue, type QueueRule } from './routing';
 import { forceClose, transfer, type TransferTarget } from './transfer';
@@ -36,6 +36,8 @@ export interface HandoverDeps {
   queueRules?: QueueRule[];
   /** What closing a chat does besides: the transcript in the thread, the survey after an agent's resolve. */
   closing?: { transcriptOnClose: boolean; surveyOnResolve: boolean };
+  /** How long the store keeps a closed escalation (it forgets it after that); absent: for ever. */
+  retentionMs?: number;
 }
 
 const MAX_CONFLICT_RETRIES = 25;
@@ -52,6 +54,7 @@ export class Handover {
   private readonly queues?: QueueWatch;
   private readonly queueRules: QueueRule[];
   private readonly surveyOnResolve: boolean;
+  private readonly retentionMs: number;
   readonly ledger: Ledger;
 
   constructor(deps: HandoverDeps) {
@@ -67,6 +70,7 @@ export class Handover {
     this.find = new EscalationFinder(this.store, this.log);
     const closing = deps.closing ?? { transcriptOnClose: true, surveyOnResolve: true };
     this.surveyOnResolve = closing.surveyOnResolve;
+    this.retentionMs = deps.retentionMs ?? Infinity;
     this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock, { transcriptOnClose: closing.transcriptOnClose });
   }
 
@@ -79,18 +83,22 @@ export class Handover {
     const key = lookupKey.customer(input.customer.conversationId);
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const existing = await this.store.lookups.get(key);
+      const now = this.clock();
       if (existing) {
         const current = await this.store.escalations.get(existing.value);
-        if (!current) return this.createNamed(existing.value, input); // named by a start that has not created it yet
-        if (rules.isOpen(current.value)) {
+        if (!current && this.namedRecently(existing, now)) return this.createNamed(existing.value, input); // named by a start that has not created it yet
+        if (current && rules.isOpen(current.value)) {
           const settled = await this.ledger.settle(current); // a retried start brings what a failed one left out
           return { escalation: settled.value, created: false };
         }
+        // Closed, or forgotten by the store: a new escalation, never the old id again (its lines and cards are kept
+        // longer than its record, and would count as this one's).
+        if (!current) this.log.info({ escalationId: existing.value }, 'the chat\'s last escalation is no longer stored: a new one');
       }
       const id = this.newId();
       try {
-        if (existing) await this.store.lookups.replace(key, id, existing.etag);
-        else await this.store.lookups.create(key, id);
+        if (existing) await this.store.lookups.replace(key, id, existing.etag, now.toISOString());
+        else await this.store.lookups.create(key, id, now.toISOString());
       } catch (err) {
         if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // another start named it
         throw err;
@@ -98,6 +106,17 @@ export class Handover {
       return this.createNamed(id, input);
     }
     throw new ConcurrencyError(`customer conversation ${input.customer.conversationId}`);
+  }
+
+  /**
+   * Whether a look-up that names a missing escalation was pointed too recently for the store to have forgotten that
+   * escalation: a closed one is kept for the retention, and it closed after its look-up was pointed. So it is a start
+   * that named it and has not created it yet (or failed to), and this start creates that one. A look-up without a
+   * time predates the times.
+   */
+  private namedRecently(lookup: Lookup, now: Date): boolean {
+    if (this.retentionMs === Infinity) return true;
+    return lookup.at !== undefined && now.getTime() - Date.parse(lookup.at) < this.retentionMs;
   }
 
   private async createNamed(id: string, input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {

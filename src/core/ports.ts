@@ -37,11 +37,16 @@ export interface EscalationStore {
 
 /** A small key → escalation id index, so each hot path is a point read, never a query. */
 export interface LookupStore {
-  get(key: string): Promise<Versioned<string> | undefined>;
-  /** Creates the key; throws ConflictError when it exists. */
-  create(key: string, escalationId: string): Promise<Versioned<string>>;
+  get(key: string): Promise<Lookup | undefined>;
+  /** Creates the key; throws ConflictError when it exists. `at`: when it was pointed (kept and given back). */
+  create(key: string, escalationId: string, at?: string): Promise<Lookup>;
   /** Re-points the key, conditional on its ETag. */
-  replace(key: string, escalationId: string, etag: string): Promise<Versioned<string>>;
+  replace(key: string, escalationId: string, etag: string, at?: string): Promise<Lookup>;
+}
+
+/** A key's escalation id, and when the key was pointed at it (absent when the writer gave no time). */
+export interface Lookup extends Versioned<string> {
+  at?: string;
 }
 
 /** Items with a delivery state, kept per escalation. */

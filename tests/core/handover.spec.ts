@@ -8,6 +8,7 @@ import { createMemoryStore } from '../../src/store/memory/memoryStore';
 import { recordingDesk, sampleCustomer, wire } from '../helpers/fixtures';
 
 const agent = { id: 'agent-1', name: 'Ann' };
+const DAY = 86_400_000;
 const unavailable = () => new StoreUnavailableError('store unavailable');
 
 /** Makes `method` of `target` throw what `fail(args, n)` returns on its n-th call (the network edge of the store). */
@@ -40,13 +41,35 @@ describe('Handover', () => {
     it('a start that named the escalation but did not create it yet: the next start creates that one, not a second', async () => {
       const store = createMemoryStore();
       let ids = 0;
-      const { handover, relay, desk } = wire(store, { newId: () => `esc-${++ids}` });
+      const { handover, relay, desk } = wire(store, { newId: () => `esc-${++ids}`, retentionMs: 30 * DAY });
       failing(store.escalations, 'create', (_args, n) => (n === 1 ? unavailable() : undefined));
       await assert.rejects(start(handover), StoreUnavailableError);
       const retried = await start(handover);
       await relay.idle();
       assert.deepEqual([retried.escalation.id, retried.created, ids], ['esc-1', true, 1]);
       assert.deepEqual(desk.threads, ['esc-1']);
+    });
+
+    it('a chat back after the store forgot its last escalation (the retention) gets a new one, with its card and notice', async () => {
+      const store = createMemoryStore();
+      let now = Date.parse('2026-11-01T10:00:00Z');
+      let ids = 0;
+      const { handover, relay, desk, customer } = wire(store, { newId: () => `esc-${++ids}`, now: () => now, retentionMs: 30 * DAY });
+      const first = await start(handover);
+      await relay.idle();
+      await handover.customerLeft('chat-1');
+      await relay.idle();
+      // Cosmos drops a closed escalation's record after the retention (its TTL); its look-up, lines and cards stay
+      // for longer. The embedded server has no TTL, so the record's expiry is played here, at the store's edge.
+      now += 31 * DAY;
+      const get = store.escalations.get.bind(store.escalations);
+      store.escalations.get = async (id) => (id === first.escalation.id ? undefined : get(id));
+      const again = await start(handover);
+      await relay.idle();
+      assert.deepEqual([again.escalation.id, again.created], ['esc-2', true]);
+      assert.deepEqual(desk.threads, ['esc-1', 'esc-2'], 'the new chat has its own card');
+      assert.equal(customer.sent.filter((t) => /in line/.test(t)).length, 2, 'and its own notice');
+      assert.equal((await store.lookups.get('customer|chat-1'))?.value, 'esc-2');
     });
 
     it('a store failure after the escalation is created: the retried start brings its card and notice', async () => {

@@ -102,12 +102,12 @@ export function testRelay(store: HandoverStore, edges: { customer: CustomerChann
 /** The core and the delivery room on `store`, with test edges. */
 export function wire<C extends CustomerChannel = ReturnType<typeof recordingCustomer>, D extends AgentDesk = ReturnType<typeof recordingDesk>>(
   store: HandoverStore,
-  edges: { customer?: C; desk?: D; options?: Partial<RelayOptions>; newId?: () => string; now?: () => number; queues?: string[] } = {},
+  edges: { customer?: C; desk?: D; options?: Partial<RelayOptions>; newId?: () => string; now?: () => number; queues?: string[]; retentionMs?: number } = {},
 ) {
   const customer = (edges.customer ?? recordingCustomer()) as C;
   const desk = (edges.desk ?? recordingDesk()) as D;
   const relay = testRelay(store, { customer, desk, options: edges.options, now: edges.now });
-  const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', queueRules: (edges.queues ?? []).map((name) => ({ name })), newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())) });
+  const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', queueRules: (edges.queues ?? []).map((name) => ({ name })), newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())), retentionMs: edges.retentionMs });
   relay.attach(handover.ledger);
   return { relay, handover, customer, desk };
 }

@@ -74,6 +74,15 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.equal((await store.lookups.get('customer|c1'))?.value, 'e2');
   });
 
+  it('lookups keep when they were pointed, and give it back', async () => {
+    const v = await store.lookups.create('customer|c-at', 'e1', '2026-11-01T10:00:00.000Z');
+    assert.equal((await store.lookups.get('customer|c-at'))?.at, '2026-11-01T10:00:00.000Z');
+    await store.lookups.replace('customer|c-at', 'e2', v.etag, '2026-12-02T10:00:00.000Z');
+    assert.deepEqual(await store.lookups.get('customer|c-at').then((l) => [l?.value, l?.at]), ['e2', '2026-12-02T10:00:00.000Z']);
+    await store.lookups.create('desk|t-at', 'e1');
+    assert.equal((await store.lookups.get('desk|t-at'))?.at, undefined, 'no time given, none kept');
+  });
+
   it('transcripts: a repeated activity id is a ConflictError; listing is in intake order', async () => {
     const base = { escalationId: 'e1', direction: 'toDesk' as const, kind: 'customer' as const, now: new Date() };
     await store.transcripts.append(newEntry({ ...base, text: 'one', sourceActivityId: 'a1' }));

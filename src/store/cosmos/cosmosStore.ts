@@ -100,26 +100,28 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
   };
 
-  // Lookups outlive a closed escalation's record by nothing: they carry twice the retention from their last write,
-  // which covers an escalation open for up to the retention period.
-  const lookupDoc = (key: string, escalationId: string) => ({ id: key, escalationId, ttl: retention * 2 });
+  // A look-up carries twice the retention from its last write, which covers an escalation open for up to the
+  // retention; so a customer's look-up can outlive its closed escalation's record by up to the retention
+  // (Handover.start then names a new escalation). `at` is when the key was pointed.
+  const lookupDoc = (key: string, escalationId: string, at?: string) => ({ id: key, escalationId, ...(at ? { at } : {}), ttl: retention * 2 });
+  const lookupOf = (escalationId: string, etag: string, at: string | undefined) => ({ value: escalationId, etag, ...(at ? { at } : {}) });
   const lookups: LookupStore = {
     async get(key) {
-      const found = await pointRead<{ escalationId: string }>(lk, key, key, `lookup ${key}`);
-      return found ? { value: found.value.escalationId, etag: found.etag } : undefined;
+      const found = await pointRead<{ escalationId: string; at?: string }>(lk, key, key, `lookup ${key}`);
+      return found ? lookupOf(found.value.escalationId, found.etag, found.value.at) : undefined;
     },
-    async create(key, escalationId) {
+    async create(key, escalationId, at) {
       try {
-        const { resource } = await withTransientRetry(() => lk.items.create(lookupDoc(key, escalationId)));
-        return { value: escalationId, etag: resource?._etag ?? '' };
+        const { resource } = await withTransientRetry(() => lk.items.create(lookupDoc(key, escalationId, at)));
+        return lookupOf(escalationId, resource?._etag ?? '', at);
       } catch (err) {
         return mapCosmosError(err, `lookup ${key}`);
       }
     },
-    async replace(key, escalationId, etag) {
+    async replace(key, escalationId, etag, at) {
       try {
-        const { resource } = await withTransientRetry(() => lk.item(key, key).replace(lookupDoc(key, escalationId), { accessCondition: { type: 'IfMatch', condition: etag } }));
-        return { value: escalationId, etag: resource?._etag ?? '' };
+        const { resource } = await withTransientRetry(() => lk.item(key, key).replace(lookupDoc(key, escalationId, at), { accessCondition: { type: 'IfMatch', condition: etag } }));
+        return lookupOf(escalationId, resource?._etag ?? '', at);
       } catch (err) {
         return mapReplaceError(err, `lookup ${key}`);
       }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { queueOf, type Escalation } from '../../core/escalation';
 import { lineFacts } from '../../core/timers';
 import { ConcurrencyError, ConflictError } from '../../core/errors';
-import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
+import type { DeliveryItemStore, EscalationStore, Lookup, LookupStore, Versioned } from '../../core/ports';
 import { bySeq, type CardItem, type OutboxItem, type TranscriptEntry } from '../../core/transcript';
 import type { LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
@@ -107,6 +107,10 @@ class Table<T> {
   }
 }
 
+function lookupOf(row: Versioned<{ escalationId: string; at?: string }> | undefined): Lookup | undefined {
+  return row && { value: row.value.escalationId, etag: row.etag, ...(row.value.at ? { at: row.value.at } : {}) };
+}
+
 function itemStore<T extends OutboxItem>(table: Table<T>): DeliveryItemStore<T> {
   return {
     async append(item) {
@@ -137,7 +141,7 @@ function itemStore<T extends OutboxItem>(table: Table<T>): DeliveryItemStore<T> 
 
 export function createMemoryStore(): HandoverStore {
   const escalations = new Table<Escalation>((e) => `${e.status}|${queueOf(e)}`);
-  const lookups = new Table<string>();
+  const lookups = new Table<{ escalationId: string; at?: string }>();
   const transcripts = new Table<TranscriptEntry>((t) => t.escalationId);
   const cards = new Table<CardItem>();
 
@@ -183,9 +187,9 @@ export function createMemoryStore(): HandoverStore {
     },
   };
   const lookupStore: LookupStore = {
-    get: async (key) => lookups.get(key),
-    create: async (key, escalationId) => lookups.create(key, escalationId, `lookup ${key}`),
-    replace: async (key, escalationId, etag) => lookups.replace(key, escalationId, etag, `lookup ${key}`),
+    get: async (key) => lookupOf(lookups.get(key)),
+    create: async (key, escalationId, at) => lookupOf(lookups.create(key, { escalationId, at }, `lookup ${key}`))!,
+    replace: async (key, escalationId, etag, at) => lookupOf(lookups.replace(key, { escalationId, at }, etag, `lookup ${key}`))!,
   };
   const settings = new Map<string, string>();
   const beats = new Map<string, number>();
