@@ -147,7 +147,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const consoleAdapter = createConsoleAdapter(config);
   const access = new AgentAccess(channels, roster, config.agentChannel.tenantId, log);
-  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, store: store.escalations, access, channels, connector: deskConnector, roster, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, supervisorIds: (serviceUrl, teamId) => mentions.memberIds(config.supervisors, serviceUrl, teamId), images, log });
+  const consoleApp = createConsoleApp({ adapter: consoleAdapter, botAppId: config.console?.appId, handover, store: store.escalations, access, channels, connector: deskConnector, roster, noteMarker: config.noteMarker, requiredTenantId: config.agentChannel.tenantId, supervisors: config.supervisors, supervisorIds: (serviceUrl, teamId) => mentions.memberIds(config.supervisors, serviceUrl, teamId), images, log, deskOf: deskFor });
 
   const root = options.root ?? resolve(__dirname, '..', '..');
   let endpointUrl = '';

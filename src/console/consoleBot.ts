@@ -22,6 +22,7 @@ import { BOARD_MAX_ROWS, boardCardModel, RATING_DAYS, renderBoardCard } from './
 import { AGENTS_DATASET, cardAttachment, CardVerbs, escalationCardModel, renderEscalationCard } from './cards/escalationCard';
 import { agentText, noteText } from './messageText';
 import { registerSupervisorActions } from './supervisorActions';
+import { TEAMS_CHANNEL_DESK } from './teamsChannelDesk';
 
 export interface ConsoleBotDeps {
   adapter: TeamsAdapter;
@@ -44,9 +45,14 @@ export interface ConsoleBotDeps {
   images?: ImageIntake;
   log: Logger;
   now?: () => Date;
+  /** Which desk serves a queue (absent: the Teams channel desk for all): only those queues need a channel. */
+  deskOf?: (queue: string) => string;
 }
 
 export const BOARD = /^\s*board\s*$/i;
+
+const noChannelYet = (queue: string) =>
+  `No channel serves the ${queue} queue yet: someone in its team types "use this channel${queue === DEFAULT_QUEUE ? '' : ` for ${queue}`}" in the channel that should, then transfer again.`;
 export const USE_THIS_CHANNEL = /^\s*use this channel(?:\s+for\s+(\S+))?\s*$/i;
 
 interface TeamsChannelData {
@@ -132,7 +138,12 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   async function transferTarget(e: Escalation, choice: string): Promise<TransferTarget | string> {
     const [kind, ...rest] = choice.split(':');
     const value = rest.join(':').trim();
-    if (kind === 'queue' && value) return { kind: 'queue', queue: value };
+    if (kind === 'queue' && value) {
+      // A chat sent to a queue no channel serves yet would wait where no agent can see it.
+      const inTeams = (deps.deskOf?.(value) ?? TEAMS_CHANNEL_DESK) === TEAMS_CHANNEL_DESK;
+      if (inTeams && deps.channels.queueNames().includes(value) && !(await deps.channels.forQueue(value))) return noChannelYet(value);
+      return { kind: 'queue', queue: value };
+    }
     if (kind !== 'agent' || !value) return 'Choose a queue or a colleague to transfer to.';
     const channel = await deps.channels.forQueue(queueOf(e));
     const member = channel ? await deps.roster.member(channel.serviceUrl, channel.teamId, value) : undefined;

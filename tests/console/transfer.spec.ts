@@ -23,7 +23,7 @@ describe('transfer (to a colleague, to another queue) over HTTP', () => {
     stub = await new ConnectorStub().start();
     stub.people.set(bob.aadObjectId, bob);
     stub.members.add(bob.id);
-    svc = await startService(stub, { AGENT_QUEUES: JSON.stringify([{ name: 'billing', teamId: BILLING_TEAM, channelId: BILLING_CHANNEL }]) });
+    svc = await startService(stub, { AGENT_QUEUES: JSON.stringify([{ name: 'billing', teamId: BILLING_TEAM, channelId: BILLING_CHANNEL }, { name: 'returns' }]) });
     teamsUrl = `${stub.url}${bases.teams}/`;
   });
   after(async () => {
@@ -56,7 +56,7 @@ describe('transfer (to a colleague, to another queue) over HTTP', () => {
     const transfer = r.body.value.actions.find((a: any) => a.title === 'Transfer');
     const choice = transfer.card.body[0];
     assert.deepEqual([choice.type, choice.id], ['Input.ChoiceSet', 'transferTo']);
-    assert.deepEqual(choice.choices, [{ title: 'Queue: billing', value: 'queue:billing' }]);
+    assert.deepEqual(choice.choices, [{ title: 'Queue: billing', value: 'queue:billing' }, { title: 'Queue: returns', value: 'queue:returns' }]);
     assert.deepEqual(choice['choices.data'], { type: 'Data.Query', dataset: 'handover.agents' });
     assert.equal(transfer.card.actions[0].verb, 'handover.transfer');
   });
@@ -99,6 +99,17 @@ describe('transfer (to a colleague, to another queue) over HTTP', () => {
     const q = await act(ann, o, 'handover.transfer', { transferTo: 'queue:nowhere' });
     assert.match(q.body.value, /there is no queue "nowhere"/);
     assert.equal((await svc.handover.get(o.id))?.owner?.id, ann.id);
+  });
+
+  it('to a queue no channel serves yet: refused with what to do, and the chat stays with its owner', async () => {
+    const ann = member('Ann');
+    const o = await claimed(ann);
+    const creates = stub.calls.filter((c) => c.kind === 'create').length;
+    const r = await act(ann, o, 'handover.transfer', { transferTo: 'queue:returns' });
+    assert.match(r.body.value, /No channel serves the returns queue yet: someone in its team types "use this channel for returns"/);
+    const e = await svc.handover.get(o.id);
+    assert.deepEqual([e?.status, e?.queue ?? 'default', e?.owner?.id], ['claimed', 'default', ann.id]);
+    assert.equal(stub.calls.filter((c) => c.kind === 'create').length, creates, 'no thread tried anywhere');
   });
 
   it('to a queue: a new card and thread there with the conversation so far; the old card says where it went; lines keep coming, once', async () => {
