@@ -74,6 +74,19 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.equal((await store.lookups.get('customer|c1'))?.value, 'e2');
   });
 
+  it('keys Cosmos refuses as ids (/, \\, ?, #, over 255 characters) still work as look-ups and settings; a read of such an id finds nothing', async () => {
+    for (const key of ['desk|livechat|chats/42', 'webhook|a\\b?c#d', `customer|${'x'.repeat(300)}`]) {
+      const v = await store.lookups.create(key, 'e1');
+      await assert.rejects(store.lookups.create(key, 'e2'), ConflictError);
+      await store.lookups.replace(key, 'e2', v.etag);
+      assert.equal((await store.lookups.get(key))?.value, 'e2', key);
+    }
+    assert.equal(await store.lookups.get('desk|livechat|chats/43'), undefined);
+    await store.settings.put('console.queueChannel.a/b', { teamId: 't' });
+    assert.deepEqual(await store.settings.get('console.queueChannel.a/b'), { teamId: 't' });
+    assert.equal(await store.escalations.get('a#b'), undefined, 'an id from outside (LiveChatConversationId) names no escalation');
+  });
+
   it('lookups keep when they were pointed, and give it back', async () => {
     const v = await store.lookups.create('customer|c-at', 'e1', '2026-11-01T10:00:00.000Z');
     assert.equal((await store.lookups.get('customer|c-at'))?.at, '2026-11-01T10:00:00.000Z');

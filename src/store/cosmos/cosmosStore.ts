@@ -2,6 +2,7 @@
  * The store on Azure Cosmos DB. Every hot path is a point read (partition key = id); state changes are
  * conditional on the item's _etag; a lost race is a ConcurrencyError, a taken id a ConflictError.
  */
+import { hash } from 'node:crypto';
 import type { Container, CosmosClient, Database } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
@@ -41,7 +42,18 @@ async function ensure(client: CosmosClient, options: CosmosStoreOptions): Promis
   }
 }
 
+/** What Cosmos DB refuses as an id (the SDK throws before any request): `/`, `\\`, `?`, `#`, or over 255 characters. */
+const UNFIT_ID = /[/\\?#]/;
+const fitsAsId = (id: string) => id.length <= 255 && !UNFIT_ID.test(id);
+
+/**
+ * A key as a document id: itself when Cosmos takes it, else a digest of it. Look-up and setting keys carry ids from
+ * outside (a desk's conversation ids, webhook ids, Teams ids), which must not turn into a store outage.
+ */
+export const docIdOf = (key: string): string => (fitsAsId(key) ? key : `~${hash('sha256', key, 'hex')}`);
+
 async function pointRead<T>(container: Container, id: string, pk: string, what: string): Promise<Versioned<T> | undefined> {
+  if (!fitsAsId(id)) return undefined; // nothing we store has such an id (a caller's id from outside, say)
   try {
     const { resource } = await withTransientRetry(() => container.item(id, pk).read<Stored<T>>());
     return resource ? { value: strip(resource), etag: resource._etag ?? '' } : undefined;
@@ -103,11 +115,11 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   // A look-up carries twice the retention from its last write, which covers an escalation open for up to the
   // retention; so a customer's look-up can outlive its closed escalation's record by up to the retention
   // (Handover.start then names a new escalation). `at` is when the key was pointed.
-  const lookupDoc = (key: string, escalationId: string, at?: string) => ({ id: key, escalationId, ...(at ? { at } : {}), ttl: retention * 2 });
+  const lookupDoc = (key: string, escalationId: string, at?: string) => ({ id: docIdOf(key), escalationId, ...(at ? { at } : {}), ttl: retention * 2 });
   const lookupOf = (escalationId: string, etag: string, at: string | undefined) => ({ value: escalationId, etag, ...(at ? { at } : {}) });
   const lookups: LookupStore = {
     async get(key) {
-      const found = await pointRead<{ escalationId: string; at?: string }>(lk, key, key, `lookup ${key}`);
+      const found = await pointRead<{ escalationId: string; at?: string }>(lk, docIdOf(key), docIdOf(key), `lookup ${key}`);
       return found ? lookupOf(found.value.escalationId, found.etag, found.value.at) : undefined;
     },
     async create(key, escalationId, at) {
@@ -120,7 +132,7 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async replace(key, escalationId, etag, at) {
       try {
-        const { resource } = await withTransientRetry(() => lk.item(key, key).replace(lookupDoc(key, escalationId, at), { accessCondition: { type: 'IfMatch', condition: etag } }));
+        const { resource } = await withTransientRetry(() => lk.item(docIdOf(key), docIdOf(key)).replace(lookupDoc(key, escalationId, at), { accessCondition: { type: 'IfMatch', condition: etag } }));
         return lookupOf(escalationId, resource?._etag ?? '', at);
       } catch (err) {
         return mapReplaceError(err, `lookup ${key}`);
@@ -158,12 +170,12 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     transcripts,
     settings: {
       async get<T>(key: string) {
-        const found = await pointRead<{ value: T }>(st, key, key, `setting ${key}`);
+        const found = await pointRead<{ value: T }>(st, docIdOf(key), docIdOf(key), `setting ${key}`);
         return found?.value.value;
       },
       async put<T>(key: string, value: T) {
         try {
-          await withTransientRetry(() => st.items.upsert({ id: key, value }));
+          await withTransientRetry(() => st.items.upsert({ id: docIdOf(key), value }));
         } catch (err) {
           mapCosmosError(err, `setting ${key}`);
         }
