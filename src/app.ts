@@ -81,7 +81,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     log.warn({}, 'LOCAL MODE: no app credentials are set, so inbound tokens are NOT checked and outbound calls carry no token. Never expose this instance.');
   }
   if (config.sweepIntervalMs === 0) {
-    log.warn({}, 'SWEEP_INTERVAL_SECONDS=0: no heartbeats and no sweep, so this instance neither sees other instances nor recovers their lines. Run a single instance only.');
+    const t = config.timers;
+    const timersOn = [t.queueUpdateSeconds, t.claimSeconds, t.leadSeconds, t.replySeconds, t.checkInSeconds, t.closeSeconds].some((s) => s > 0);
+    log.warn({}, `SWEEP_INTERVAL_SECONDS=0: no heartbeats and no sweep, so this instance neither sees other instances nor recovers their lines${timersOn ? ', and no timer fires (queue updates, SLA and inactivity reminders, the inactivity close)' : ''}. Run a single instance only.`);
   }
 
   const cosmos = options.store === 'memory' ? undefined : await connectCosmos({ ...config.cosmos, ...options.cosmos }, log);

@@ -4,6 +4,7 @@
  * (passed to the whole service); sweeps are run by the test after moving it, so nothing waits on wall time.
  */
 import { strict as assert } from 'node:assert';
+import pino from 'pino';
 import { threadOf } from '../../src/console/teamsChannelDesk';
 import { ConnectorStub, type RecordedCall } from '../helpers/connectorStub';
 import { newAgent, newCustomer, skill, teams, type Agent, type Customer } from '../helpers/activities';
@@ -108,6 +109,21 @@ describe('time on the desk (timers over HTTP)', function () {
   afterEach(async () => {
     await Promise.all(running.splice(0).map((d) => d.svc.close()));
     await stub.stop();
+  });
+
+  it('SWEEP_INTERVAL_SECONDS=0: the start-up warning says no timer fires while any is on', async () => {
+    const warnings = async (env: Record<string, string>) => {
+      const lines: string[] = [];
+      const svc = await startService(stub, { SWEEP_INTERVAL_SECONDS: '0', ...env }, { log: pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) }) });
+      await svc.close();
+      return lines.map((l) => JSON.parse(l).msg as string).filter((m) => m.startsWith('SWEEP_INTERVAL_SECONDS=0'));
+    };
+    const on = await warnings({});
+    assert.equal(on.length, 1);
+    assert.match(on[0], /no timer fires \(queue updates, SLA and inactivity reminders, the inactivity close\)/);
+    const off = await warnings({ QUEUE_UPDATE_SECONDS: '0', SLA_CLAIM_SECONDS: '0', SLA_LEAD_SECONDS: '0', SLA_REPLY_SECONDS: '0', INACTIVITY_CHECKIN_SECONDS: '0', INACTIVITY_CLOSE_SECONDS: '0' });
+    assert.equal(off.length, 1);
+    assert.doesNotMatch(off[0], /timer/);
   });
 
   const sla = { SLA_NOTIFY: 'dee@contoso.com, tag:MjQzMmYw-night:Night shift', SLA_LEADS: '0b8f0c2e-4c1a-4f7e-9d53-2f1f5a0c9e11' };
