@@ -30,6 +30,8 @@ export interface Delivery {
   leaseUntil?: number;
   /** state 'queued': the number of the lane entry this item was accepted as. */
   laneSeq?: number;
+  /** state 'queued': the escalation's revision it was accepted with (a holder with an older copy reads it again). */
+  escalationRev?: number;
   /**
    * Parts of a line the edge split (Teams' size limit) already sent, written after each part but the last: a process
    * that takes the item over after a crash goes on from the next part instead of sending the first ones again.

@@ -26,7 +26,7 @@ export interface LaneIntake {
 export async function acceptInLane(deps: LaneIntake, item: OutboxItem, e: Escalation, direction: Outbound): Promise<Recorded> {
   const { entries, serve } = await deps.lanes.append(item.escalationId, direction, [item.id], e);
   const entry = entries.get(item.id)!;
-  const queued = { ...item, delivery: { ...item.delivery, state: 'queued' as const, laneSeq: entry.seq } } as OutboxItem;
+  const queued = { ...item, delivery: { ...item.delivery, state: 'queued' as const, laneSeq: entry.seq, escalationRev: e.rev } } as OutboxItem;
   let job: Job;
   let duplicate = false;
   try {

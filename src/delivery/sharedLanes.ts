@@ -221,7 +221,8 @@ export class SharedLanes {
 
   private async serveHeld(escalationId: string, direction: Outbound, hold: LaneHold, known?: Escalation): Promise<void> {
     const me = this.deps.me;
-    let e: Escalation | undefined = known;
+    // The escalation as this serve knows it; deliverEntry reads it again when a line was accepted against a newer one.
+    const view: { e?: Escalation } = { e: known };
     const memoSeen = { reads: 0 };
     // Rounds without progress (lost writes) are bounded; rounds that deliver, or wait for an item being stored, are not.
     for (let stalls = 0, waits = 0; stalls < LANE_WRITE_ATTEMPTS; ) {
@@ -240,9 +241,9 @@ export class SharedLanes {
         stalls++;
         continue;
       }
-      e ??= (await this.deps.escalations.get(escalationId))?.value;
-      this.takeMemo(hold, e, direction, memoSeen);
-      const outcome = await this.deliverEntry(escalationId, direction, e, entry, hold);
+      view.e ??= (await this.deps.escalations.get(escalationId))?.value;
+      this.takeMemo(hold, view.e, direction, memoSeen);
+      const outcome = await this.deliverEntry(escalationId, direction, view, entry, hold);
       if (outcome === 'lost') return;
       if (outcome === 'missing' || outcome === 'elsewhere') {
         // Its acceptor is still storing it (it stores right after appending), or another process is sending it under
@@ -254,12 +255,12 @@ export class SharedLanes {
       waits = 0;
       // The escalation as read before its announcement (a new one, or one transferred to a queue) has no thread:
       // read again, so the thread's first calls (its creation, the card's update) are handed on under its name.
-      if (outcome === 'sent' && e && direction === 'toDesk' && !e.deskRef) e = (await this.deps.escalations.get(escalationId))?.value ?? e;
+      if (outcome === 'sent' && view.e && direction === 'toDesk' && !view.e.deskRef) view.e = (await this.deps.escalations.get(escalationId))?.value ?? view.e;
       // Whatever the outcome: this process's recent sends there hold the lane's memo (taken in above, and again if the
       // lane changed before the removal) and what it sent itself (lines delivered under their own lease, skipped here).
       const memo = () => {
-        this.takeMemo(hold, e, direction, memoSeen);
-        return e ? this.deps.memory.export(e, direction) : undefined;
+        this.takeMemo(hold, view.e, direction, memoSeen);
+        return view.e ? this.deps.memory.export(view.e, direction) : undefined;
       };
       if (!(await this.removeEntry(hold, entry, outcome === 'dropped', memo))) return;
     }
@@ -305,7 +306,7 @@ export class SharedLanes {
    * (its item was never stored), missing (its acceptor may still be storing it), elsewhere (another process sends it
    * under the item's own lease), or lost (another process holds the lane now).
    */
-  private async deliverEntry(escalationId: string, direction: Outbound, e: Escalation | undefined, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'elsewhere' | 'lost'> {
+  private async deliverEntry(escalationId: string, direction: Outbound, view: { e?: Escalation }, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'elsewhere' | 'lost'> {
     if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
     const before = this.deps.now(); // the time the read started: a slow read never makes an entry look overdue
     let job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
@@ -317,6 +318,10 @@ export class SharedLanes {
       return 'dropped';
     }
     const d = job.item.delivery;
+    // Accepted against a newer escalation than this serve's copy (a transfer moved it to another thread meanwhile):
+    // read it again, so the line goes where the chat is now.
+    if (view.e && d.escalationRev !== undefined && d.escalationRev > view.e.rev) view.e = (await this.deps.escalations.get(escalationId))?.value ?? view.e;
+    const e = view.e;
     const queued = d.state === 'queued';
     if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') {
       // Delivered under its own lease, perhaps by another process (a lone one, when sharing began): its send counts in

@@ -5,8 +5,11 @@ import { laneKey } from '../../src/delivery/laneDocs';
 import type { LaneMemory } from '../../src/delivery/ports';
 import type { Relay } from '../../src/delivery/relay';
 import { createMemoryStore } from '../../src/store/memory/memoryStore';
-import { recordingCustomer } from '../helpers/fixtures';
+import { recordingCustomer, recordingDesk } from '../helpers/fixtures';
 import { assertDeliveredInLane, e, relayOn, toCustomer, until } from '../helpers/relays';
+import { newEntry } from '../../src/core/transcript';
+
+const toDesk = (text: string) => newEntry({ escalationId: 'e', direction: 'toDesk', kind: 'customer', text, now: new Date() });
 
 describe('several processes on one store (lanes under a lease)', () => {
   const shared = { leaseMs: 300, sweepIntervalMs: 50 };
@@ -69,6 +72,34 @@ describe('several processes on one store (lanes under a lease)', () => {
     assert.deepEqual(customer.sent, ['1', '2']);
     const lane = await store.lanes.get(laneKey('e', 'toCustomer'));
     assert.deepEqual([lane?.value.holder, lane?.value.queue], [undefined, []], 'given back, nothing left');
+  });
+
+  it('a line accepted after the chat moved to another thread, while a holder serves with the old copy, goes to the new thread', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    // The desk records where each line went; the first post waits until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    const desk = Object.assign(recordingDesk(), { where: [] as string[] });
+    desk.post = async (on, m, fence) => {
+      if (desk.where.length === 0) await held;
+      await fence();
+      desk.where.push(`${on.deskRef?.threadId}: ${m.text}`);
+    };
+    const a = await started(relayOn(store, recordingCustomer(), { ...shared, leaseMs: 60_000, instanceId: 'a' }, { ...clock, desk }).relay);
+    const b = await started(relayOn(store, recordingCustomer(), { ...shared, leaseMs: 60_000, instanceId: 'b' }, { ...clock, desk }).relay);
+    await bothShared(a, b);
+    skew += 200; // past the joining grace
+    const first = a.dispatch(e, await a.record(toDesk('before the move'), e));
+    await until(async () => (await store.lanes.get(laneKey('e', 'toDesk')))?.value.holder === 'a');
+    // Meanwhile the chat moves (a transfer placed it in thread t2), and b takes the next line with the moved chat.
+    const stored = (await store.escalations.get('e'))!;
+    const moved = (await store.escalations.replace({ ...stored.value, rev: stored.value.rev + 1, deskRef: { desk: 'test-desk', threadId: 't2', address: {} } }, stored.etag)).value;
+    await b.dispatch(moved, await b.record(toDesk('after the move'), moved));
+    release();
+    await first;
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(desk.where, ['t: before the move', 't2: after the move']);
   });
 
   it('a dead holder\'s queue is delivered by another process once the lines\' leases run out', async () => {
