@@ -220,6 +220,10 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       case 'notOwner':
         await handover.deskNotice(result.escalation, notices.notOwner(result.escalation.owner!));
         break;
+      case 'moved':
+        // Told here, in the thread it was typed in: the chat's own thread is now in the other queue's channel.
+        await reply(ctx, `This chat was moved to the ${queueOf(result.escalation)} queue: your message was not sent to the customer.`);
+        break;
       case 'closed':
         await handover.deskNotice(result.escalation, notices.closed(result.escalation));
         break;

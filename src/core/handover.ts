@@ -268,7 +268,8 @@ export class Handover {
       }
     }
     if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
-    if (e.owner?.id !== agent.id) return { kind: 'notOwner', escalation: e };
+    if (!e.owner) return { kind: 'moved', escalation: e }; // its claim found it in another queue
+    if (e.owner.id !== agent.id) return { kind: 'notOwner', escalation: e };
     const line = entryOf('toCustomer', 'agent');
     const recorded = await this.outbox.record(line, e);
     void this.outbox.dispatch(e, recorded);

@@ -13,6 +13,8 @@ export type AgentMessageResult =
   | { kind: 'note'; escalation: Escalation }
   | { kind: 'duplicate'; escalation: Escalation }
   | { kind: 'notOwner'; escalation: Escalation }
+  /** Moved to another queue before this line could claim it (a supervisor's reassignment): not sent. */
+  | { kind: 'moved'; escalation: Escalation }
   | { kind: 'closed'; escalation: Escalation };
 
 export interface StartInput {

@@ -79,6 +79,7 @@ export function liveChatWebhook(deps: WebhookDeps) {
       if (err instanceof TransitionError) return void res.send(409, { error: err.code, reason: err.message });
       throw err;
     }
+    if (status === 'moved') return void res.send(409, { error: 'moved', reason: 'the chat was moved to another queue before this message could take it' });
     if (status === 'closed' || status === 'notOwner') return void res.send(409, { error: status === 'closed' ? 'closed' : 'not_owner', reason: status === 'closed' ? 'the chat is closed' : `the chat is handled by ${e.owner?.name}` });
     if (seenKey) await deps.lookups.create(seenKey, e.id).catch((err) => void (err instanceof ConflictError || deps.log.warn({ err: (err as Error).message }, 'webhook id not remembered')));
     res.send(200, { status });

@@ -211,5 +211,19 @@ describe('Handover', () => {
       assert.deepEqual((await store.transcripts.list(theirs.id)).filter((t) => t.kind === 'customer'), []);
       assert.deepEqual(desk.posts.filter((t) => ['one', 'two'].includes(t)), ['one', 'two']);
     });
+
+    it('an agent line whose claim finds the chat moved to another queue meanwhile is "moved": not sent, and no owner needed to say so', async () => {
+      const store = createMemoryStore();
+      const { handover, relay, customer } = wire(store, { queues: ['billing'] });
+      const seen = (await start(handover)).escalation; // as the console read it for the thread
+      await relay.idle();
+      await handover.transfer(seen.id, { id: 'sup', name: 'Sue' }, { kind: 'queue', queue: 'billing' }, true);
+      await relay.idle();
+      const sent = customer.sent.length;
+      const result = await handover.agentMessage(seen, agent, 'hi');
+      await relay.idle();
+      assert.deepEqual([result.kind, result.escalation.status, result.escalation.queue], ['moved', 'queued', 'billing']);
+      assert.equal(customer.sent.length, sent, 'nothing reached the customer');
+    });
   });
 });
