@@ -16,7 +16,7 @@ import { routeQueue, type QueueRule } from './routing';
 import { forceClose, transfer, type TransferTarget } from './transfer';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { notices } from './notices';
-import { newEntry, type FileRef, type TranscriptEntry } from './transcript';
+import { entryId, newEntry, type FileRef, type TranscriptEntry } from './transcript';
 import type { AgentMessageResult, CustomerLine, CustomerMessageResult, StartInput } from './handoverInputs';
 
 export type { AgentMessageResult, CustomerLine, CustomerMessageResult, StartInput } from './handoverInputs';
@@ -144,7 +144,11 @@ export class Handover {
     if (!found) return { kind: 'unknown' };
     let e = found.value;
     let known: Versioned<Escalation> | undefined = found;
-    if (!rules.isOpen(e)) return { kind: 'closed', escalation: e };
+    if (!rules.isOpen(e)) {
+      // A retried request for a line relayed before the close answers as the first did: it is not the survey's answer.
+      const said = line.activityId && (await this.store.transcripts.get(e.id, entryId(e.id, 'toDesk', line.activityId)));
+      return said ? { kind: 'duplicate', escalation: e } : { kind: 'closed', escalation: e };
+    }
     const problem = line.problem;
     if (problem && !e.problem) {
       e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()), found)).escalation;

@@ -177,6 +177,23 @@ describe('closing the loop (transcript, satisfaction survey) over HTTP', () => {
     assert.match(board, /Rated \d\.\d \/ 5 on average \(\d+ ratings?, last 7 days\)/);
   });
 
+  it('a retried sendMessage of a line relayed before the resolve is not taken as the survey answer', async () => {
+    const ann = member('Ann');
+    const o = await escalate();
+    await act(ann, o, 'handover.claim');
+    const line = skill.message(o.customer, '2', { ...expectReplies, id: 'customer-line-2' });
+    await svc.post('/api/messages', line);
+    await svc.relay.idle();
+    await act(ann, o, 'handover.resolve');
+    // Copilot Studio timed out on the first request and sends it again, after the agent resolved.
+    const retried = await svc.post('/api/messages', line);
+    await svc.relay.idle();
+    assert.ok(!(retried.body?.activities ?? []).some((a: any) => a.type === 'endOfConversation'), 'answered as the first: nothing');
+    assert.equal((await svc.handover.get(o.id))?.survey?.answeredAt, undefined);
+    const answer = await customerSays(o, '4');
+    assert.equal(answer.body.activities.at(-1).value.Rating, '4');
+  });
+
   it('an answer that is not a rating hands the customer back without one, and closes the survey', async () => {
     const ann = member('Ann');
     const o = await escalate();
