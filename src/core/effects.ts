@@ -60,6 +60,7 @@ function itemsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
     case 'abandoned':
     case 'problemAdded':
     case 'customerUnreachable':
+    case 'surveyDeclined': // a closed card refreshes itself no more: it would say "no answer yet" for good
       return [card()];
     case 'transferred':
       return [
@@ -84,7 +85,6 @@ function itemsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
     // at the next change.
     case 'firstResponse':
     case 'placedOnDesk':
-    case 'surveyDeclined':
     case 'timersMoved':
       return [];
   }

@@ -205,6 +205,8 @@ describe('closing the loop (transcript, satisfaction survey) over HTTP', () => {
     const e = await svc.handover.get(o.id);
     assert.ok(e?.survey?.answeredAt);
     assert.equal(e?.survey?.score, undefined);
+    const cardUpdate = stub.calls.filter((c) => c.kind === 'update' && c.conversationId === o.threadId && c.status < 300).at(-1);
+    assert.match(JSON.stringify(cardUpdate?.body), /No rating given/, 'the card says so');
     await customerSays(o, '5');
     assert.equal((await svc.handover.get(o.id))?.survey?.score, undefined, 'only the first message after the survey answers it');
     assert.ok(!toCustomer(o).some((b) => /Thank you for your rating/.test(b.text)));
