@@ -20,7 +20,7 @@ describe('effects: events → outbox items', () => {
     assert.deepEqual(shape(record({ type: 'customerLeft' })), ['notice:toDesk', 'card:toDesk', 'card:toDesk']);
     assert.deepEqual(effectsOf(record({ type: 'customerLeft' }), e, new Date(), { transcriptOnClose: false }).length, 2);
     assert.deepEqual(shape(record({ type: 'rated', score: 4 })), ['notice:toCustomer', 'card:toDesk']);
-    assert.deepEqual(shape(record({ type: 'surveyDeclined' })), []);
+    assert.deepEqual(shape(record({ type: 'surveyDeclined' })), ['card:toDesk'], 'the closed card says no rating was given');
     assert.deepEqual(shape(record({ type: 'placedOnDesk' })), []);
   });
 
