@@ -75,8 +75,12 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
   const supervisors = deps.supervisors ?? [];
   const isSupervisor = (ctx?: TurnContext) => !!ctx && supervisors.includes(ctx.activity.from?.aadObjectId?.toLowerCase() ?? '');
   /** The card as the person who acted should see it (a supervisor gets Reassign and Force close). */
-  const card = (e: Escalation, ctx?: TurnContext) =>
-    renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker, { queues: deps.channels.queueNames(), supervisor: isSupervisor(ctx) })) as never;
+  const card = (e: Escalation, ctx?: TurnContext) => {
+    // Clicked in a thread the chat has left (a transfer or reassignment to another queue): that card shows where it went.
+    const left = !!ctx && !!e.previousDesks?.some((d) => d.threadId === ctx.activity.conversation.id);
+    const view = left ? { transferredTo: queueOf(e) } : { queues: deps.channels.queueNames(), supervisor: isSupervisor(ctx) };
+    return renderEscalationCard(escalationCardModel(e, now(), deps.noteMarker, view)) as never;
+  };
 
   /** Replies in the conversation the activity came from (a channel thread). */
   const reply = (ctx: TurnContext, text: string) =>

@@ -23,7 +23,7 @@ describe('supervisors over HTTP', () => {
       stub.people.set(p.aadObjectId, p);
       stub.members.add(p.id);
     }
-    svc = await startService(stub, { SUPERVISORS: SUE.aadObjectId.toUpperCase() });
+    svc = await startService(stub, { SUPERVISORS: SUE.aadObjectId.toUpperCase(), AGENT_QUEUES: JSON.stringify([{ name: 'billing', teamId: '19:billing-team@thread.tacv2', channelId: '19:billing-channel@thread.tacv2' }]) });
     teamsUrl = `${stub.url}${bases.teams}/`;
   });
   after(async () => {
@@ -82,6 +82,14 @@ describe('supervisors over HTTP', () => {
     await act(SUE, claimed, 'handover.reassign', { reassignTo: `agent:${BOB.aadObjectId}` });
     const after = await svc.handover.get(claimed.id);
     assert.deepEqual([after?.status, after?.owner?.id], ['claimed', BOB.id]);
+  });
+
+  it('Reassign to another queue from the card: the answer is the card of the thread it left ("Transferred to billing", no actions)', async () => {
+    const o = await escalate();
+    const r = await act(SUE, o, 'handover.reassign', { reassignTo: 'queue:billing' });
+    assert.equal((await svc.handover.get(o.id))?.queue, 'billing');
+    assert.match(JSON.stringify(r.body.value), /Transferred to billing/);
+    assert.deepEqual(titles(r), []);
   });
 
   it('the board: supervisors get a view of their own with Close on each row; closing there answers with the board', async () => {
