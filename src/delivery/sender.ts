@@ -57,13 +57,13 @@ export interface SenderDeps {
 /** The size of a transcript part when the desk does not say its own. */
 const DEFAULT_TEXT_BYTES = 16 * 1024;
 
-/** Items sent whose delivered state could not be written: never sent again by this process. */
+/** Items sent whose delivered state could not be written (with what it was): never sent again by this process. */
 const UNRECORDED_MEMORY = 10_000;
 
 export class Sender {
   /** Threads this process created whose place is not stored yet: a retry stores them instead of creating another. */
   private readonly placed = new BoundedCache<Placement>(1_000);
-  private readonly unrecorded = new BoundedCache<true>(UNRECORDED_MEMORY);
+  private readonly unrecorded = new BoundedCache<Delivery>(UNRECORDED_MEMORY);
   private ledger?: Ledger;
   private outbox?: Outbox;
   private readonly retry: SendRetry;
@@ -89,7 +89,13 @@ export class Sender {
   /** `recordDelivered: false`: the caller records it (a lane's give-back); a final failure is written on the item all the same. */
   async deliver(e: Escalation, job: Job, hold: Hold, options: { recordDelivered?: boolean } = {}): Promise<Outcome> {
     const log = this.deps.log;
-    if (this.unrecorded.get(job.item.id)) return 'done';
+    const unrecorded = this.unrecorded.get(job.item.id);
+    if (unrecorded) {
+      // Sent here before, while the store could not take its delivered state: written now (a sweep brought it back),
+      // so no other process, nor this one after a restart, sends it again.
+      if (options.recordDelivered !== false && (await this.saveState(job, unrecorded))) this.unrecorded.delete(job.item.id);
+      return 'done';
+    }
     let attempts = job.item.delivery.attempts;
     let lost = false;
     const progress = this.partProgress(job);
@@ -277,9 +283,10 @@ export class Sender {
 
   /**
    * Records the outcome (on top of the latest copy if the item changed meanwhile), retrying while the store is
-   * unavailable. If it still cannot be written, this process remembers the item was sent and never sends it again.
+   * unavailable. If it still cannot be written, this process remembers the item was sent and never sends it again
+   * (it writes the state when a sweep brings the item back). True when written, or settled by another process.
    */
-  private async saveState(job: Job, delivery: Delivery): Promise<void> {
+  private async saveState(job: Job, delivery: Delivery): Promise<boolean> {
     const store = this.storeOf(job.item);
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -287,19 +294,20 @@ export class Sender {
           const saved = await withStoreRetry(() => store.replace({ ...job.item, delivery } as OutboxItem, job.etag));
           job.item = saved.value;
           job.etag = saved.etag;
-          return;
+          return true;
         } catch (err) {
           if (!(err instanceof ConcurrencyError)) throw err;
           const latest = await withStoreRetry(() => store.get(job.item.escalationId, job.item.id));
-          if (!latest || (latest.value.delivery.state !== 'pending' && latest.value.delivery.state !== 'queued')) return;
+          if (!latest || (latest.value.delivery.state !== 'pending' && latest.value.delivery.state !== 'queued')) return true;
           job.item = latest.value;
           job.etag = latest.etag;
         }
       }
       throw new ConcurrencyError(`outbox item ${job.item.id}`);
     } catch (err) {
-      if (delivery.state === 'delivered') this.unrecorded.set(job.item.id, true);
+      if (delivery.state === 'delivered') this.unrecorded.set(job.item.id, delivery);
       this.deps.log.error({ escalationId: job.item.escalationId, itemId: job.item.id, state: delivery.state, err: describe(err) }, 'could not save delivery state');
+      return false;
     }
   }
 

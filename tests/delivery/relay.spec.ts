@@ -133,6 +133,37 @@ describe('Relay (the delivery room)', () => {
     assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'delivered');
   });
 
+  it('a delivered state the store could not take for longer than its retries is written when a sweep brings the line back: no process sends it again', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const replace = store.transcripts.replace.bind(store.transcripts);
+    let down = true;
+    let deliveredWrites = 0;
+    store.transcripts.replace = async (item, etag) => {
+      if (item.delivery.state === 'delivered' && (deliveredWrites++, down)) throw new StoreUnavailableError('store unavailable');
+      return replace(item, etag);
+    };
+    const customer = recordingCustomer();
+    let now = Date.now();
+    const a = relayOn(store, customer, { leaseMs: 200, sweepIntervalMs: 0, instanceId: 'a' }, { now: () => now }).relay;
+    await a.dispatch(e, await a.record(toCustomer('once'), e));
+    assert.equal((await store.transcripts.list('e'))[0].delivery.state, 'pending', 'the outage outlasted the retries');
+    down = false;
+    now += 250; // past the line's lease: the sweep takes it back
+    await a.sweep();
+    await a.idle();
+    const [line] = await store.transcripts.list('e');
+    assert.equal(line.delivery.state, 'delivered');
+    const writes = deliveredWrites;
+    now += 250;
+    await a.sweep(); // nothing pending: no write, no send
+    const b = relayOn(store, customer, { leaseMs: 200, sweepIntervalMs: 0, instanceId: 'b' }, { now: () => now }).relay;
+    await b.sweep(); // another process (or this one restarted) finds nothing to send
+    await Promise.all([a.idle(), b.idle()]);
+    assert.deepEqual(customer.sent, ['once']);
+    assert.equal(deliveredWrites, writes);
+  });
+
   // What this guards is the names: the delivery half below passes with equal names too (the line's lease is live, so
   // no sweep takes it). Equal names matter where a process trusts its own name: shared lanes' holders and a lost
   // create's answer (record). Distinct names are what loadConfig must give.
