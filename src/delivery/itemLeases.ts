@@ -78,8 +78,18 @@ export class ItemLeases {
       job.etag = saved.etag;
       return true;
     } catch (err) {
-      if (err instanceof ConcurrencyError) return false;
-      throw err;
+      if (!(err instanceof ConcurrencyError)) throw err;
+      // A write that landed but whose answer was lost (Cosmos: a reset connection, and the SDK's repeat then finds the
+      // version changed) is this process's own: the item as stored says so, and the lease is not given up for it.
+      const stored = await this.storeOf(next).get(next.escalationId, next.id);
+      if (!stored || !sameDelivery(stored.value.delivery, delivery)) return false;
+      job.item = stored.value;
+      job.etag = stored.etag;
+      return true;
     }
   }
+}
+
+function sameDelivery(a: Delivery, b: Delivery): boolean {
+  return a.state === b.state && a.leaseOwner === b.leaseOwner && a.leaseUntil === b.leaseUntil && a.partsSent === b.partsSent && a.attempts === b.attempts;
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { ConcurrencyError } from '../../src/core/errors';
 import type { DeliveryItemStore } from '../../src/core/ports';
 import type { OutboxItem } from '../../src/core/transcript';
 import { ItemLeases } from '../../src/delivery/itemLeases';
@@ -76,5 +77,33 @@ describe('an item\'s own lease', () => {
     assert.equal(taken?.item.delivery.leaseOwner, 'b');
     await a.release(stale); // an older version: no write, no error
     assert.equal((await store.transcripts.get('e', job.item.id))?.value.delivery.leaseOwner, 'b');
+  });
+
+  it('a renewal that landed but whose answer was lost (a reset, then a version conflict on the repeat) is kept, not lost', async () => {
+    const { store, job, a, b } = await setup();
+    const held = (await a.take(job))!;
+    now += leaseMs * 0.6;
+    const replace = store.transcripts.replace.bind(store.transcripts);
+    let answered = false;
+    store.transcripts.replace = async (item, etag) => {
+      if (answered) return replace(item, etag);
+      answered = true;
+      await replace(item, etag); // committed…
+      throw new ConcurrencyError('outbox item'); // …but the repeat after the lost answer finds the version changed
+    };
+    assert.equal(await a.keep(held), true);
+    assert.equal(held.item.delivery.leaseUntil, now + leaseMs);
+    assert.equal(await b.take({ ...job }), undefined, 'still this process\'s');
+    store.transcripts.replace = replace;
+    now += leaseMs * 0.6;
+    assert.equal(await a.keep(held), true, 'the job holds the stored version: the next renewal writes on it');
+  });
+
+  it('a conflict from another process\'s write is still a lost lease', async () => {
+    const { job, a, b } = await setup();
+    const held = (await a.take(job))!;
+    now += leaseMs * 2;
+    assert.ok(await b.take({ ...held }));
+    assert.equal(await a.keep(held), false);
   });
 });
