@@ -137,7 +137,7 @@ export interface LaneMemory {
   export(e: Escalation, direction: 'toDesk' | 'toCustomer'): unknown;
   import(e: Escalation, direction: 'toDesk' | 'toCustomer', memo: unknown): void;
   /** A send in the lane's conversation that another process made outside the lane (epoch ms): counted here too. */
-  sentElsewhere?(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number): void;
+  sentElsewhere?(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number, calls?: number): void;
   /** How many processes serve now (this one included). */
   instances(count: number): void;
   /** How long a call counts in what `export` hands on (ms; absent or 0: nothing is handed on when sharing starts). */

@@ -133,7 +133,9 @@ export class Sender {
       await this.reportFailure(e, job.item, reason, err);
       return 'done';
     }
-    if (options.recordDelivered !== false) await this.saveState(job, { state: 'delivered', attempts, deliveredAt: new Date(this.deps.now()).toISOString() });
+    // A split line keeps how many calls it took: a peer that skips it counts them all in Teams' windows.
+    const parts = progress.partsSent > 1 ? { partsSent: progress.partsSent } : {};
+    if (options.recordDelivered !== false) await this.saveState(job, { state: 'delivered', attempts, deliveredAt: new Date(this.deps.now()).toISOString(), ...parts });
     return 'done';
   }
 

@@ -326,7 +326,7 @@ export class SharedLanes {
     if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') {
       // Delivered under its own lease, perhaps by another process (a lone one, when sharing began): its send counts in
       // this lane's windows too (twice at worst, when it was this process's: a little more waiting, never a burst).
-      if (!queued && d.deliveredAt && e) this.deps.memory.sentElsewhere?.(e, direction, Date.parse(d.deliveredAt));
+      if (!queued && d.deliveredAt && e) this.deps.memory.sentElsewhere?.(e, direction, Date.parse(d.deliveredAt), d.partsSent);
       return 'skipped';
     }
     if (!e) {

@@ -28,9 +28,10 @@ export class LaneRateMemory implements LaneMemory {
     if (conversation && Array.isArray(sent)) this.limiter.adopt(conversation, sent.filter((t): t is number => typeof t === 'number'));
   }
 
-  sentElsewhere(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number): void {
+  sentElsewhere(e: Escalation, direction: 'toDesk' | 'toCustomer', atMs: number, calls = 1): void {
     const conversation = conversationOf(e, direction);
-    if (conversation && Number.isFinite(atMs)) this.limiter.adopt(conversation, [atMs]);
+    // A split line was several calls, all by about its delivered time (the last one's).
+    if (conversation && Number.isFinite(atMs)) this.limiter.adopt(conversation, new Array<number>(Math.max(1, calls)).fill(atMs));
   }
 
   instances(count: number): void {

@@ -16,7 +16,7 @@ import { e, relayOn, toCustomer, until } from '../helpers/relays';
  * A customer channel whose send of `held` waits until `release()`: a line a process is still sending. With a limiter,
  * each send calls through it, as the outbound edge does (the times Teams' windows count).
  */
-function holdingCustomer(held?: string, limiter?: TeamsRateLimiter) {
+function holdingCustomer(held?: string, limiter?: TeamsRateLimiter, heldParts = 1) {
   const sent: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -29,6 +29,9 @@ function holdingCustomer(held?: string, limiter?: TeamsRateLimiter) {
       }
       await fence();
       if (limiter) await limiter.schedule(esc.customer.conversationId, 'tenant', async () => undefined);
+      // A long line goes out as several calls (the edge splits it at Teams' size limit), each noted as sent.
+      const parts = m.text === held ? heldParts : 1;
+      for (let i = 1; i <= parts; i++) await m.progress?.sent(i, parts);
       sent.push(m.text);
     },
   };
@@ -104,6 +107,27 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const deliveredAt = Date.parse((await store.transcripts.get('e', first.item.id))!.value.delivery.deliveredAt!);
     assert.deepEqual(heard, [deliveredAt]);
     assert.deepEqual((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.memo, { sent: [deliveredAt] });
+  });
+
+  it('a split line a lone process sent (three calls) counts three times in the Teams windows of the peer that skips it', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer('long', undefined, 3);
+    const a = await started(relayOn(store, customer.channel, { leaseMs: 5_000, sweepIntervalMs: 60_000, instanceId: 'a' }, clock).relay);
+    const first = await a.record(toCustomer('long'), e);
+    const firstSent = a.dispatch(e, first);
+    await until(customer.waiting);
+    const limiterB = new TeamsRateLimiter({ tenantRps: 50 });
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 5_000, sweepIntervalMs: 50, instanceId: 'b' }, { ...clock, memory: new LaneRateMemory(limiterB) }).relay);
+    skew += 200; // past b's joining grace
+    const secondSent = b.dispatch(e, await b.record(toCustomer('2'), e));
+    customer.release();
+    await Promise.all([firstSent, secondSent]);
+    assert.deepEqual(customer.sent, ['long', '2']);
+    const d = (await store.transcripts.get('e', first.item.id))!.value.delivery;
+    assert.deepEqual([d.state, d.partsSent], ['delivered', 3]);
+    assert.deepEqual(limiterB.history(e.customer.conversationId), [Date.parse(d.deliveredAt!), Date.parse(d.deliveredAt!), Date.parse(d.deliveredAt!)]);
+    await limiterB.stop();
   });
 
   it('a peer that takes a chat\'s lane first counts the sends a lone process made there just before it met the peer', async () => {
