@@ -13,7 +13,7 @@ export interface Window {
 interface KeyState {
   /** Grant times within the longest window, oldest first. */
   times: number[];
-  waiters: Array<() => void>;
+  waiters: Array<(at: number) => void>;
   timer?: NodeJS.Timeout;
 }
 
@@ -35,10 +35,10 @@ export class SlidingWindowLimiter {
     }
   }
 
-  /** Resolves when a call for `key` may go out now; the slot is taken at that moment. */
-  acquire(key: string): Promise<void> {
+  /** Resolves when a call for `key` may go out now; the slot is taken at that moment (the grant's time). */
+  acquire(key: string): Promise<number> {
     const state = this.keys.get(key) ?? this.create(key);
-    return new Promise((resolve) => {
+    return new Promise<number>((resolve) => {
       state.waiters.push(resolve);
       if (state.waiters.length === 1 && !state.timer) this.drain(key, state);
     });
@@ -49,14 +49,30 @@ export class SlidingWindowLimiter {
    * the caller waits with `acquire`. Most calls find a slot: they pay no promise and no waiter.
    */
   tryAcquire(key: string): boolean {
+    return this.tryTake(key) !== undefined;
+  }
+
+  /** tryAcquire, answering with the grant's time (for giveBack), or undefined when there is no free slot. */
+  tryTake(key: string): number | undefined {
     let state = this.keys.get(key);
-    if (state && (state.waiters.length > 0 || state.timer)) return false;
+    if (state && (state.waiters.length > 0 || state.timer)) return undefined;
     state ??= this.create(key);
     const now = Date.now();
     this.forgetOld(state, now);
-    if (this.wait(state.times, now) > 0) return false;
+    if (this.wait(state.times, now) > 0) return undefined;
     state.times.push(now);
-    return true;
+    return now;
+  }
+
+  /** Gives back a grant whose call did not go out (the grant at `at`): the next waiter may have the slot now. */
+  giveBack(key: string, at: number): void {
+    const state = this.keys.get(key);
+    const i = state ? state.times.lastIndexOf(at) : -1;
+    if (!state || i < 0) return;
+    state.times.splice(i, 1);
+    if (state.waiters.length === 0) return;
+    if (state.timer) clearTimeout(state.timer);
+    this.drain(key, state);
   }
 
   /** Drops grants older than the longest window: they count in none. */
@@ -91,7 +107,7 @@ export class SlidingWindowLimiter {
         return;
       }
       state.times.push(now);
-      state.waiters.shift()!();
+      state.waiters.shift()!(now);
     }
   }
 

@@ -2,8 +2,8 @@
  * Keeps outbound Bot Connector calls within Teams' limits: per conversation 7 / 1 s, 8 / 2 s, 60 / 30 s and
  * 1800 / hour, and per tenant about 50 / s (TEAMS_TENANT_RPS). The windows are exact sliding windows set one call
  * (or ~8 %) under Teams' figures: Teams counts calls when they arrive, and network jitter can bring two calls that
- * left a window apart into one. The conversation's slot is taken last, right before the call, so waiting for the
- * tenant can never bunch a conversation's calls together.
+ * left a window apart into one. A call's two slots are taken together, right before it goes out: waiting for the
+ * tenant never bunches a conversation's calls, and waiting for the conversation never lets the tenant's slot age.
  * Several instances: a conversation's recent calls travel with its lane (see LaneMemory), and the tenant's budget is
  * shared out by the number of live instances.
  */
@@ -52,9 +52,15 @@ export class TeamsRateLimiter {
    * Without a conversation (creating a new thread) only the tenant's budget applies.
    */
   async schedule<T>(conversationKey: string | undefined, tenantKey: string, call: () => Promise<T>): Promise<T> {
-    if (!this.tenant.tryAcquire(tenantKey)) await this.tenant.acquire(tenantKey);
-    if (conversationKey && !this.conversation.tryAcquire(conversationKey)) await this.conversation.acquire(conversationKey);
-    return call();
+    for (;;) {
+      const tenantAt = this.tenant.tryTake(tenantKey) ?? (await this.tenant.acquire(tenantKey));
+      if (!conversationKey || this.conversation.tryAcquire(conversationKey)) return call();
+      // The conversation is full: the tenant's slot goes back unused (kept through the wait, it would age out of the
+      // tenant's window before the call went out), and both are taken again once the conversation has room, so each
+      // window counts the call when it goes out.
+      this.tenant.giveBack(tenantKey, tenantAt);
+      this.conversation.giveBack(conversationKey, await this.conversation.acquire(conversationKey));
+    }
   }
 
   /** Counts a call that was made without a slot (a new thread's first post) against its conversation. */
