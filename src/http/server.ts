@@ -55,6 +55,12 @@ export function createServer(parts: ServerParts): Server {
       res.send(415, { error: 'unsupported_media_type', reason: `request bodies are accepted uncompressed only (content-encoding: ${encoding.slice(0, 40)})` });
       return next(false);
     }
+    // Every body we take is JSON. Refused before the parser reads a byte: restify's reader does not limit multipart
+    // bodies at all (its form parser takes 200 MB files into the temp folder and leaves them there).
+    if (req.method === 'POST' && !req.is('json') && !req.is('application/*+json')) {
+      res.send(415, { error: 'unsupported_media_type', reason: 'send the body as application/json' });
+      return next(false);
+    }
     return next();
   });
   server.use(restify.plugins.bodyParser({ maxBodySize: parts.maxBodyBytes, mapParams: false, mapFiles: false }));
@@ -120,11 +126,12 @@ export function createServer(parts: ServerParts): Server {
 
   server.on('restifyError', (req: Request, _res: Response, err: Error & { statusCode?: number }, next: (e?: unknown) => void) => {
     // Body parser errors (malformed JSON, too large) keep their 4xx and say why.
-    if (err.statusCode && err.statusCode < 500) log.warn({ path: req.path(), status: err.statusCode, reason: err.message }, 'rejected request');
+    const status = err.statusCode ?? 500;
+    // V8's JSON.parse message quotes the body (a customer's words): the reason keeps only that it is not JSON.
+    const reason = status >= 500 ? 'unexpected error; it was logged' : /^Invalid JSON/i.test(err.message) ? 'Invalid JSON: the body is not well-formed JSON' : err.message;
+    if (status < 500) log.warn({ path: req.path(), status, reason }, 'rejected request');
     else log.error({ path: req.path(), err: err.message }, 'request failed');
     // The same body as every other refusal: `{ error, reason }` (restify's own is `{ code, message }`).
-    const status = err.statusCode ?? 500;
-    const reason = status < 500 ? err.message : 'unexpected error; it was logged';
     (err as Error & { toJSON?: () => unknown }).toJSON = () => ({ error: RESTIFY_CODES[status] ?? (status < 500 ? 'bad_request' : 'internal'), reason });
     next();
   });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { strict as assert } from 'node:assert';
@@ -50,6 +51,23 @@ describe('HTTP server', () => {
         assert.equal(res.status, 413);
         assert.equal(res.body.error, 'payload_too_large');
         assert.equal(typeof res.body.reason, 'string');
+      });
+
+      it('415 for a multipart body, refused before it is read: nothing lands in the temp folder', async () => {
+        const before = new Set(readdirSync(tmpdir()));
+        const form = new FormData();
+        form.append('file', new Blob([Buffer.alloc(1_000_000, 7)]), 'big.bin');
+        const res = await fetch(`${svc.url}${path}`, { method: 'POST', body: form });
+        assert.equal(res.status, 415);
+        assert.equal(((await res.json()) as { error: string }).error, 'unsupported_media_type');
+        assert.deepEqual(readdirSync(tmpdir()).filter((f) => !before.has(f) && f.startsWith('upload_')), []);
+      });
+
+      it('a malformed body\'s text is not repeated in the reason (nor in the log, which says the same)', async () => {
+        const res = await svc.post(path, '{"text":secret customer words}'); // V8 quotes the start of such a body
+        assert.equal(res.status, 400);
+        assert.match(res.body.reason, /^Invalid JSON/);
+        assert.doesNotMatch(res.body.reason, /secret|customer|words/);
       });
 
       it('415 for a body that is not JSON', async () => {
