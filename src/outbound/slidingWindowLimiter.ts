@@ -75,6 +75,18 @@ export class SlidingWindowLimiter {
     this.drain(key, state);
   }
 
+  /**
+   * Resolves once `key` would have room for one more grant; none is taken, and no place in line is kept (a timer, at
+   * least a millisecond away, so a caller that loops on it never spins).
+   */
+  whenRoom(key: string): Promise<void> {
+    const state = this.keys.get(key);
+    const now = Date.now();
+    if (state) this.forgetOld(state, now);
+    const delay = state ? this.wait(state.times, now) : 0;
+    return new Promise((resolve) => void setTimeout(resolve, Math.max(1, delay)).unref?.());
+  }
+
   /** Drops grants older than the longest window: they count in none. */
   private forgetOld(state: KeyState, now: number): void {
     while (state.times.length > 0 && state.times[0] <= now - this.longest) state.times.shift();

@@ -48,7 +48,8 @@ export class TeamsRateLimiter {
   }
 
   /**
-   * Runs `call` when the tenant's and the conversation's budgets allow, first come first served.
+   * Runs `call` when the tenant's and the conversation's budgets allow: first come first served for the tenant; calls
+   * that wait for their conversation (rare: a lane sends one call at a time) go when it has room.
    * Without a conversation (creating a new thread) only the tenant's budget applies.
    */
   async schedule<T>(conversationKey: string | undefined, tenantKey: string, call: () => Promise<T>): Promise<T> {
@@ -59,7 +60,7 @@ export class TeamsRateLimiter {
       // tenant's window before the call went out), and both are taken again once the conversation has room, so each
       // window counts the call when it goes out.
       this.tenant.giveBack(tenantKey, tenantAt);
-      this.conversation.giveBack(conversationKey, await this.conversation.acquire(conversationKey));
+      await this.conversation.whenRoom(conversationKey);
     }
   }
 

@@ -40,6 +40,21 @@ describe('TeamsRateLimiter', () => {
     await limiter.stop();
   });
 
+  it('several calls waiting for one conversation take turns by the clock (no spinning), within both windows', async () => {
+    const limiter = new TeamsRateLimiter({ tenantRps: 7 });
+    const sentAt: number[] = [];
+    const inA: number[] = [];
+    const call = (conversation: string) => limiter.schedule(conversation, 'tenant', async () => void (sentAt.push(Date.now()), conversation === 'A' && inA.push(Date.now())));
+    const calls = Array.from({ length: 14 }, () => call('A')); // eight wait for A's window at once
+    for (let i = 1; i <= 5; i++) calls.push(call(`B${i}`));
+    await clock.tickAsync(5_000);
+    await Promise.all(calls);
+    assert.equal(sentAt.length, 19);
+    assert.ok(maxIn(inA, 1_000) <= 6 && maxIn(inA, 2_000) <= 7, 'A keeps its windows');
+    assert.ok(maxIn(sentAt, 1_000) <= 7, 'the tenant keeps its budget');
+    await limiter.stop();
+  });
+
   it('a slot given back goes to the next waiter at once', async () => {
     const limiter = new SlidingWindowLimiter([{ limit: 1, ms: 10_000 }]);
     const at = limiter.tryTake('k')!;
