@@ -83,7 +83,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (config.sweepIntervalMs === 0) {
     const t = config.timers;
     const timersOn = [t.queueUpdateSeconds, t.claimSeconds, t.leadSeconds, t.replySeconds, t.checkInSeconds, t.closeSeconds].some((s) => s > 0);
-    log.warn({}, `SWEEP_INTERVAL_SECONDS=0: no heartbeats and no sweep, so this instance neither sees other instances nor recovers their lines${timersOn ? ', and no timer fires (queue updates, SLA and inactivity reminders, the inactivity close)' : ''}. Run a single instance only.`);
+    log.warn({}, `SWEEP_INTERVAL_SECONDS=0: no heartbeats and no sweep, so this instance neither sees other instances nor recovers their lines${timersOn ? ', and no timer fires after start-up (queue updates, SLA and inactivity reminders, the inactivity close)' : ''}. Run a single instance only.`);
   }
 
   const cosmos = options.store === 'memory' ? undefined : await connectCosmos({ ...config.cosmos, ...options.cosmos }, log);

@@ -91,8 +91,8 @@ export class Sender {
     const log = this.deps.log;
     const unrecorded = this.unrecorded.get(job.item.id);
     if (unrecorded) {
-      // Sent here before, while the store could not take its delivered state: written now (a sweep brought it back),
-      // so no other process, nor this one after a restart, sends it again.
+      // Sent here before, while the store could not take its delivered state: written now (this process's sweep brought
+      // it back), so it is not left pending for another process, or this one after a restart, to send again.
       if (options.recordDelivered !== false && (await this.saveState(job, unrecorded))) this.unrecorded.delete(job.item.id);
       return 'done';
     }

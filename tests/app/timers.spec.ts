@@ -120,7 +120,7 @@ describe('time on the desk (timers over HTTP)', function () {
     };
     const on = await warnings({});
     assert.equal(on.length, 1);
-    assert.match(on[0], /no timer fires \(queue updates, SLA and inactivity reminders, the inactivity close\)/);
+    assert.match(on[0], /no timer fires after start-up \(queue updates, SLA and inactivity reminders, the inactivity close\)/);
     const off = await warnings({ QUEUE_UPDATE_SECONDS: '0', SLA_CLAIM_SECONDS: '0', SLA_LEAD_SECONDS: '0', SLA_REPLY_SECONDS: '0', INACTIVITY_CHECKIN_SECONDS: '0', INACTIVITY_CLOSE_SECONDS: '0' });
     assert.equal(off.length, 1);
     assert.doesNotMatch(off[0], /timer/);

@@ -42,9 +42,9 @@ async function ensure(client: CosmosClient, options: CosmosStoreOptions): Promis
   }
 }
 
-/** What Cosmos DB refuses as an id (the SDK throws before any request): `/`, `\\`, `?`, `#`, or over 255 characters. */
+/** What Cosmos DB refuses as an id: `/`, `\\`, `?`, `#` (the SDK throws before any request), or over 1,023 bytes. */
 const UNFIT_ID = /[/\\?#]/;
-const fitsAsId = (id: string) => id.length <= 255 && !UNFIT_ID.test(id);
+const fitsAsId = (id: string) => (id.length <= 341 || Buffer.byteLength(id) <= 1023) && !UNFIT_ID.test(id);
 
 /**
  * A key as a document id: itself when Cosmos takes it, else a digest of it. Look-up and setting keys carry ids from
