@@ -90,8 +90,20 @@ export class Connector {
     // any host that merely matches the service-URL allow-list by suffix.
     const host = hostOf(url);
     if (!host || !hosts.some((h) => h.toLowerCase() === host)) throw new FileRefusedError(`attachments from ${host} are not fetched`);
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) throw new FileRefusedError('a file address with credentials in it is not fetched');
     const token = await this.tokenOrFail();
-    const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'error', signal: AbortSignal.timeout(30_000) });
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'error', signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      // A redirect (never followed) or a certificate the host cannot prove will not change on a retry: the file is
+      // refused. The rest (refused or reset connections, time-outs) is the host now, and the line is retried.
+      const cause = (err as { cause?: { message?: unknown; code?: unknown } }).cause;
+      if (cause?.message === 'unexpected redirect') throw new FileRefusedError('the file\'s host answered with a redirect, which is not followed');
+      if (typeof cause?.code === 'string' && /CERT|TLS|SSL/.test(cause.code)) throw new FileRefusedError(`the file's host could not be verified (${cause.code})`);
+      throw new DeliveryError(`the file could not be downloaded now: ${(err as Error).message}`);
+    }
     if (!res.ok || Number(res.headers.get('content-length') ?? 0) > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       // A host that is busy or failing now (408, 429, 5xx) is no verdict on the file: retryable, so the line is retried.

@@ -55,4 +55,25 @@ describe('Connector.download', () => {
       await closeServer(server);
     }
   });
+
+  it('a file address that can never be fetched (credentials in it, a redirect) is refused, not retried; a host that is down is retried', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere.png' });
+      res.end();
+    });
+    const url = await listenOnLoopback(server);
+    try {
+      const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => 'tok' });
+      const u = new URL(url);
+      await assert.rejects(connector.download(`${url}/a.png`, 4096, [u.host]), (err: unknown) => err instanceof FileRefusedError && /redirect/.test(err.message));
+      await assert.rejects(connector.download(`http://user:pass@${u.host}/a.png`, 4096, [u.host]), (err: unknown) => err instanceof FileRefusedError && /credentials/.test(err.message));
+    } finally {
+      await closeServer(server);
+    }
+    const down = new URL(url); // the same address, nobody listening now
+    await assert.rejects(
+      new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => 'tok' }).download(`${url}/a.png`, 4096, [down.host]),
+      (err: unknown) => err instanceof DeliveryError && err.retryable,
+    );
+  });
 });
