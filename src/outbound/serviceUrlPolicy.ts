@@ -14,6 +14,14 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * The only spellings of a loopback service URL we accept, the same pattern the skill's token choice uses (skillAdapter.ts):
+ * a loopback host spelled otherwise (`127.1`, `0x7f000001`, `[0::1]`, `user@127.0.0.1`, `http://localhost` with no
+ * slash) would pass a check of the parsed host yet get the skill's token from the Agents SDK, which matches the raw URL.
+ */
+export const LOOPBACK_SERVICE_URL = '^https?://(127\\.\\d+\\.\\d+\\.\\d+|localhost|\\[::1\\])[:/]';
+const loopbackSpelling = new RegExp(LOOPBACK_SERVICE_URL, 'i');
+
 export type ServiceUrlVerdict = { allowed: true; loopback: boolean } | { allowed: false; reason: string };
 
 /**
@@ -47,7 +55,9 @@ function judge(serviceUrl: string, policy: ServiceUrlPolicy): ServiceUrlVerdict 
   }
   const host = url.hostname.toLowerCase();
   if (isLoopback(host)) {
-    return policy.allowLoopback ? { allowed: true, loopback: true } : { allowed: false, reason: `loopback host ${host} is allowed only in local mode` };
+    if (!policy.allowLoopback) return { allowed: false, reason: `loopback host ${host} is allowed only in local mode` };
+    if (!loopbackSpelling.test(serviceUrl)) return { allowed: false, reason: 'a loopback service URL is accepted only as http(s)://127.x.x.x, localhost or [::1] followed by : or /' };
+    return { allowed: true, loopback: true };
   }
   if (url.protocol !== 'https:') return { allowed: false, reason: `${url.protocol} is not https` };
   const ok = policy.allowedHosts.some((h) => host === h.toLowerCase() || host.endsWith(`.${h.toLowerCase()}`));

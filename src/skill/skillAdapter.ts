@@ -5,7 +5,7 @@
  */
 import { CloudAdapter, type AuthConfiguration } from '@microsoft/agents-hosting';
 import type { Config } from '../config';
-import { checkServiceUrl, type ServiceUrlPolicy } from '../outbound/serviceUrlPolicy';
+import { checkServiceUrl, LOOPBACK_SERVICE_URL, type ServiceUrlPolicy } from '../outbound/serviceUrlPolicy';
 
 export function skillAuthConfig(config: Config): AuthConfiguration {
   const skill = config.skill;
@@ -22,7 +22,7 @@ export function skillAuthConfig(config: Config): AuthConfiguration {
       ['loopback', {}],
     ]),
     connectionsMap: [
-      ...(config.allowLoopbackServiceUrls ? [{ serviceUrl: '^https?://(127\\.\\d+\\.\\d+\\.\\d+|localhost|\\[::1\\])[:/]', connection: 'loopback' }] : []),
+      ...(config.allowLoopbackServiceUrls ? [{ serviceUrl: LOOPBACK_SERVICE_URL, connection: 'loopback' }] : []),
       { serviceUrl: '*', connection: 'skill' },
     ],
   };

@@ -66,7 +66,8 @@ describe('Connector.download', () => {
       const connector = new Connector({ allowedHosts: [], allowLoopback: true }, { token: async () => 'tok' });
       const u = new URL(url);
       await assert.rejects(connector.download(`${url}/a.png`, 4096, [u.host]), (err: unknown) => err instanceof FileRefusedError && /redirect/.test(err.message));
-      await assert.rejects(connector.download(`http://user:pass@${u.host}/a.png`, 4096, [u.host]), (err: unknown) => err instanceof FileRefusedError && /credentials/.test(err.message));
+      const allowed = new Connector({ allowedHosts: ['files.example.net'], allowLoopback: false }, { token: async () => 'tok' });
+      await assert.rejects(allowed.download('https://user:pass@files.example.net/a.png', 4096, ['files.example.net']), (err: unknown) => err instanceof FileRefusedError && /credentials/.test(err.message));
     } finally {
       await closeServer(server);
     }

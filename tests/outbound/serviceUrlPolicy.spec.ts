@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { assertServiceUrl, checkServiceUrl, serviceUrlRefusal, type ServiceUrlPolicy } from '../../src/outbound/serviceUrlPolicy';
+import { loadConfig } from '../../src/config';
+import { assertServiceUrl, checkServiceUrl, LOOPBACK_SERVICE_URL, serviceUrlRefusal, type ServiceUrlPolicy } from '../../src/outbound/serviceUrlPolicy';
+import { skillAuthConfig } from '../../src/skill/skillAdapter';
 
 describe('service URL policy', () => {
   const production: ServiceUrlPolicy = { allowedHosts: ['smba.trafficmanager.net'], allowLoopback: false };
@@ -13,6 +15,16 @@ describe('service URL policy', () => {
     assert.equal(checkServiceUrl('not a url', production).allowed, false);
     assert.match(serviceUrlRefusal('https://attacker.example/', production) ?? '', /not on the allow-list/);
     assert.throws(() => assertServiceUrl('https://attacker.example/', production), /service URL refused/);
+  });
+
+  it('in local mode takes loopback only as spelled where the skill sends no token; other spellings of it are refused', () => {
+    for (const ok of ['http://127.0.0.1:3978/', 'http://localhost:3978/api', 'http://LOCALHOST/', 'http://[::1]:3978/']) assert.deepEqual(checkServiceUrl(ok, local), { allowed: true, loopback: true }, ok);
+    for (const odd of ['http://127.1:3978/', 'http://0x7f000001/', 'http://[0::1]:3978/', 'http://a@127.0.0.1/', 'http://localhost']) {
+      assert.match(serviceUrlRefusal(odd, local) ?? '', /accepted only as http\(s\):\/\/127\.x\.x\.x/, odd);
+    }
+    // The skill's token choice uses the same pattern: whatever is allowed as loopback gets no token.
+    const map = skillAuthConfig(loadConfig({ NODE_ENV: 'test', ALLOW_LOOPBACK_SERVICE_URLS: 'true' })).connectionsMap ?? [];
+    assert.deepEqual(map[0], { serviceUrl: LOOPBACK_SERVICE_URL, connection: 'loopback' });
   });
 
   it('remembers a verdict per policy: the same URL is judged by each policy on its own', () => {
