@@ -18,7 +18,7 @@ param cosmosCapacityMode string = 'serverless'
 param cosmosMaxThroughput int = 4000
 param cosmosDatabaseName string = 'handover'
 param retentionDays string = '30'
-@description('Largest accepted request body in bytes (MAX_BODY_BYTES).')
+@description('Largest accepted request body in bytes (MAX_BODY_BYTES), 1024 to 1048576.')
 param maxBodyBytes string = '262144'
 param logLevel string = 'info'
 param deliveryLeaseSeconds string = '60'

@@ -46,7 +46,8 @@ const raw = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: optionalUrl,
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  // At most 1 MiB: a line is stored whole, and a Cosmos DB item holds 2 MB (a larger one would fail at every retry).
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024, 'at most 1048576 (1 MiB): a line is stored whole, and a Cosmos DB item holds 2 MB').default(256 * 1024),
 
   SKILL_APP_ID: optionalString,
   SKILL_APP_PASSWORD: optionalString,

@@ -44,6 +44,9 @@ describe('config', () => {
     assert.throws(() => loadConfig({ COSMOS_ENDPOINT: 'not a url' }), /COSMOS_ENDPOINT/);
     assert.throws(() => loadConfig({ COSMOS_ENDPOINT: 'https://x.documents.azure.com/' }), /COSMOS_KEY/);
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+    // A body larger than a Cosmos DB item could hold would be refused by the store at every retry.
+    assert.throws(() => loadConfig({ MAX_BODY_BYTES: String(4 * 1024 * 1024) }), /MAX_BODY_BYTES.*1 MiB/);
+    assert.equal(loadConfig({ MAX_BODY_BYTES: String(1024 * 1024) }).maxBodyBytes, 1024 * 1024);
   });
 
   it('timers: on by default, 0 turns one off, fractions and unreadable lists, hours or zones refused by name', () => {
