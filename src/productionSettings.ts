@@ -5,7 +5,8 @@
  */
 import type { RawSettings } from './config';
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|0\.0\.0\.0)$/i;
+/** Loopback and unspecified hosts as URL parsing spells them (127.1 → 127.0.0.1, [::ffff:127.0.0.1] → [::ffff:7f00:1]). */
+const LOOPBACK = /^((.+\.)?localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|::1|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\])$/i;
 
 function publicHttps(name: string, value: string | undefined, problems: string[]): void {
   if (!value) return;
@@ -16,7 +17,7 @@ function publicHttps(name: string, value: string | undefined, problems: string[]
     return; // refused as a URL already
   }
   if (url.protocol !== 'https:') problems.push(`${name}: must be https in production`);
-  else if (LOOPBACK.test(url.hostname)) problems.push(`${name}: must not be a loopback address in production (local emulators and test stand-ins only)`);
+  else if (LOOPBACK.test(url.hostname.replace(/\.$/, ''))) problems.push(`${name}: must not be a loopback address in production (local emulators and test stand-ins only)`);
 }
 
 export function productionProblems(v: RawSettings, problems: string[]): void {
@@ -28,6 +29,7 @@ export function productionProblems(v: RawSettings, problems: string[]): void {
     ['BOTFRAMEWORK_OPENID_METADATA_URL', v.BOTFRAMEWORK_OPENID_METADATA_URL],
     ['TEAMS_SERVICE_URL_BASE', v.TEAMS_SERVICE_URL_BASE],
     ['AGENT_SERVICE_URL', v.AGENT_SERVICE_URL],
+    ['LIVECHAT_BASE_URL', v.LIVECHAT_BASE_URL],
   ];
   for (const [name, value] of urls) publicHttps(name, value, problems);
   if (v.COSMOS_CA_FILE) problems.push('COSMOS_CA_FILE: not in production (it trusts the embedded Cosmos-compatible server of tests and the benchmark)');

@@ -108,6 +108,11 @@ describe('config', () => {
       [{ PUBLIC_BASE_URL: 'http://localhost:3978' }, /^PUBLIC_BASE_URL: must be https/],
       [{ ENTRA_AUTHORITY: 'http://127.0.0.1:9999' }, /^ENTRA_AUTHORITY: must be https/],
       [{ BOTFRAMEWORK_OPENID_METADATA_URL: 'http://127.0.0.1:9999/openid' }, /^BOTFRAMEWORK_OPENID_METADATA_URL: must be https/],
+      // Loopback however it is spelled, and the live-chat desk's address too (it gets the desk's key or token).
+      ...['https://localhost.:8081/', 'https://[::ffff:127.0.0.1]/', 'https://[::]/', 'https://127.1/', 'https://db.localhost/'].map(
+        (url): [Record<string, string>, RegExp] => [{ COSMOS_ENDPOINT: url }, /^COSMOS_ENDPOINT: must not be a loopback address/],
+      ),
+      [{ DESK: 'livechat', LIVECHAT_BASE_URL: 'https://127.0.0.1:8443/', LIVECHAT_API_KEY: 'k', LIVECHAT_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}` }, /^LIVECHAT_BASE_URL: must not be a loopback address/],
     ];
     for (const [change, reason] of refused) {
       const found = problems({ ...env, ...change });
