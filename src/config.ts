@@ -43,7 +43,8 @@ const seconds = (fallback: number) =>
 const raw = z.object({
   NODE_ENV: z.string().optional().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3978),
-  HOST: z.string().default('0.0.0.0'),
+  /** Default: every interface, or loopback only in local mode (no token is checked there). */
+  HOST: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: optionalUrl,
   // At most 1 MiB: a line is stored whole, and a Cosmos DB item holds 2 MB (a larger one would fail at every retry).
@@ -239,7 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     localMode,
     port: v.PORT,
-    host: v.HOST,
+    host: v.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0'),
     logLevel: v.LOG_LEVEL,
     publicBaseUrl: v.PUBLIC_BASE_URL,
     maxBodyBytes: v.MAX_BODY_BYTES,

@@ -19,6 +19,13 @@ describe('config', () => {
     assert.equal(c.allowLoopbackServiceUrls, true);
   });
 
+  it('local mode (no token checked) listens on loopback unless HOST says otherwise; with credentials, on every interface', () => {
+    assert.equal(loadConfig({}).host, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '' }).host, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(loadConfig({ SKILL_APP_ID: 'a', SKILL_APP_PASSWORD: 'x', CONSOLE_APP_ID: 'b', CONSOLE_APP_PASSWORD: 'x', COPILOT_APP_ID: 'c', COPILOT_APP_PASSWORD: 'x', ALLOWED_CALLERS: 'c', FILE_LINK_SECRET: 'x'.repeat(32) }).host, '0.0.0.0');
+  });
+
   it('takes an empty value (an env file line like RETENTION_DAYS=) as the default, not as 0', () => {
     const c = loadConfig({ PORT: '', RETENTION_DAYS: '', MAX_BODY_BYTES: ' ', TEAMS_TENANT_RPS: '', NOTE_MARKER: '' });
     assert.equal(c.port, 3978);
