@@ -55,6 +55,8 @@ export function createServer(parts: ServerParts): Server {
       res.send(415, { error: 'unsupported_media_type', reason: `request bodies are accepted uncompressed only (content-encoding: ${encoding.slice(0, 40)})` });
       return next(false);
     }
+    // `identity` means no encoding, but restify's reader refuses any Content-Encoding it does not inflate.
+    if (encoding === 'identity') delete req.headers['content-encoding'];
     // Every body we take is JSON. Refused before the parser reads a byte: restify's reader does not limit multipart
     // bodies at all (its form parser takes 200 MB files into the temp folder and leaves them there).
     if (req.method === 'POST' && !req.is('json') && !req.is('application/*+json')) {

@@ -85,6 +85,12 @@ describe('HTTP server', () => {
         assert.match(((await res.json()) as { reason: string }).reason, /uncompressed/);
       });
 
+      it('Content-Encoding: identity is an uncompressed body, taken as any other', async () => {
+        const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, body: '{"conversation":{"id":"c"}}' });
+        assert.equal(res.status, 400);
+        assert.equal(((await res.json()) as { reason: string }).reason, 'activity.type is required');
+      });
+
       it('400 with a reason for an activity the SDK would fail on (a from of null)', async () => {
         const res = await svc.post(path, { ...skill.message(newCustomer(), 'hi'), serviceUrl: `${stub.url}/x/`, from: null });
         assert.equal(res.status, 400);
