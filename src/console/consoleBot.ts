@@ -222,6 +222,11 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
         await handover.deskNotice(result.escalation, `Note kept internal (not sent to the customer).`);
         break;
       case 'notOwner':
+        // Moved to another queue's thread meanwhile (and claimed there): told here, not in that thread.
+        if (result.escalation.deskRef && result.escalation.deskRef.threadId !== ctx.activity.conversation.id) {
+          await reply(ctx, `This chat was moved to the ${queueOf(result.escalation)} queue: your message was not sent to the customer.`);
+          break;
+        }
         await handover.deskNotice(result.escalation, notices.notOwner(result.escalation.owner!));
         break;
       case 'moved':

@@ -101,6 +101,34 @@ describe('transfer (to a colleague, to another queue) over HTTP', () => {
     assert.equal((await svc.handover.get(o.id))?.owner?.id, ann.id);
   });
 
+  it('a reply read before the chat moved to another queue and was claimed there: told in its own thread, not in the new one', async () => {
+    const ann = member('Ann');
+    const o = await escalateToTeamsDesk(svc, stub, { ProblemDescription: 'Refund please' });
+    const stale = (await svc.store.escalations.get(o.id))!; // as Ann's reply will find it: still here, queued
+    await act(ann, o, 'handover.claim');
+    await act(ann, o, 'handover.transfer', { transferTo: 'queue:billing' });
+    const moved = (await svc.handover.get(o.id))!;
+    const billThread = threadOf(moved.deskRef!).conversationId;
+    const bill = newAgent('Bill');
+    stub.teamMembers.set(BILLING_TEAM, new Set([bill.id]));
+    await svc.post('/api/console/messages', { ...teams.action(bill, billThread, threadOf(moved.deskRef!).rootActivityId, 'handover.claim', { escalationId: o.id }, teamsUrl), channelData: { team: { id: BILLING_TEAM }, channel: { id: BILLING_CHANNEL }, tenant: { id: AGENT_TENANT } } });
+    await svc.relay.idle();
+    // The store answers the reply's read of the thread's chat with the version from before the move (a read that raced
+    // the move and the claim); everything after it reads the stored chat.
+    const get = svc.store.escalations.get.bind(svc.store.escalations);
+    let served = false;
+    svc.store.escalations.get = async (id) => (id === o.id && !served ? ((served = true), stale) : get(id));
+    try {
+      await say(ann, o.threadId, 'still there?');
+    } finally {
+      svc.store.escalations.get = get;
+    }
+    assert.ok(served, 'the reply read the stale copy');
+    assert.match(inThread(o.threadId).at(-1)?.body.text ?? '', /moved to the billing queue: your message was not sent/);
+    assert.ok(!inThread(billThread).some((c) => /handled by Bill/.test(c.body.text ?? '')), 'nothing about it in the billing thread');
+    assert.ok(!toCustomer(o).some((t) => /still there\?/.test(t ?? '')));
+  });
+
   it('to a queue no channel serves yet: refused with what to do, and the chat stays with its owner', async () => {
     const ann = member('Ann');
     const o = await claimed(ann);
