@@ -232,7 +232,9 @@ export function noteLine(e: Escalation, by: 'customer' | 'agent', at: string, p:
   const current = e.timers?.activity;
   if (seconds > 0) {
     const candidate = plus(at, seconds);
-    if (!current || candidate < current) {
+    // A due timer is moved too: a sweep may be deciding on line times read before this line, and this write makes
+    // its conditional write fail, so it decides again on an escalation with nothing due (not an inactivity close).
+    if (!current || candidate < current || current <= at) {
       next = { ...next, timers: { ...next.timers, activity: candidate } };
       if (events.length === 0) events.push({ type: 'timersMoved' });
     }

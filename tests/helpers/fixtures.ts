@@ -2,6 +2,7 @@
 import pino from 'pino';
 import type { CustomerRef, Escalation } from '../../src/core/escalation';
 import { Handover } from '../../src/core/handover';
+import type { TimerPolicy } from '../../src/core/timers';
 import type { AgentDesk, CustomerChannel, Fence, LaneMemory } from '../../src/delivery/ports';
 import { Relay, type RelayOptions } from '../../src/delivery/relay';
 import type { HandoverStore } from '../../src/store/handoverStore';
@@ -102,12 +103,12 @@ export function testRelay(store: HandoverStore, edges: { customer: CustomerChann
 /** The core and the delivery room on `store`, with test edges. */
 export function wire<C extends CustomerChannel = ReturnType<typeof recordingCustomer>, D extends AgentDesk = ReturnType<typeof recordingDesk>>(
   store: HandoverStore,
-  edges: { customer?: C; desk?: D; options?: Partial<RelayOptions>; newId?: () => string; now?: () => number; queues?: string[]; retentionMs?: number } = {},
+  edges: { customer?: C; desk?: D; options?: Partial<RelayOptions>; newId?: () => string; now?: () => number; queues?: string[]; retentionMs?: number; timers?: TimerPolicy } = {},
 ) {
   const customer = (edges.customer ?? recordingCustomer()) as C;
   const desk = (edges.desk ?? recordingDesk()) as D;
   const relay = testRelay(store, { customer, desk, options: edges.options, now: edges.now });
-  const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', queueRules: (edges.queues ?? []).map((name) => ({ name })), newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())), retentionMs: edges.retentionMs });
+  const handover = new Handover({ store, outbox: relay, log: silent, deskFor: () => 'test-desk', queueRules: (edges.queues ?? []).map((name) => ({ name })), newId: edges.newId, clock: edges.now && (() => new Date(edges.now!())), retentionMs: edges.retentionMs, timers: edges.timers });
   relay.attach(handover.ledger);
   return { relay, handover, customer, desk };
 }
