@@ -154,21 +154,19 @@ export class Handover {
       e = (await this.ledger.apply(e.id, (x) => rules.addProblem(x, problem, this.clock().toISOString()), found)).escalation;
       known = undefined;
     }
-    let duplicate = false;
     if (line.refusedFiles) {
       const refusal = newEntry({ escalationId: e.id, direction: 'toCustomer', kind: 'notice', text: notices.fileRefusedToCustomer(), sourceActivityId: line.activityId && `refused|${line.activityId}`, now: this.clock() });
       const recorded = await this.outbox.record(refusal, e);
       void this.outbox.dispatch(e, recorded);
-      duplicate = recorded.duplicate;
     }
-    // A line that was only a refused file has nothing to relay: its sender was told.
-    if (!line.text && !line.files?.length && line.refusedFiles) return { kind: duplicate ? 'duplicate' : 'relayed', escalation: e };
+    // A line that was only a refused file: its sender was told, and the desk sees that they wrote (their timers too).
+    const text = !line.text && !line.files?.length && line.refusedFiles ? notices.fileRefusedForDesk() : line.text;
     const entry = newEntry({
       escalationId: e.id,
       direction: 'toDesk',
       kind: 'customer',
       author: { id: 'customer', name: e.customer.name },
-      text: line.text,
+      text,
       sourceActivityId: line.activityId,
       now: this.clock(),
       files: line.files,

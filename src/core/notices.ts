@@ -56,6 +56,7 @@ export const notices = {
   // File names are the sender's text: never put into what the customer's chat renders as markdown.
   fileRefusedToCustomer: () =>
     'Sorry, we could not pass on your file: only images (PNG, JPEG, GIF or WebP, up to the size limit) can be sent in this chat. Please share a link to it instead.',
+  fileRefusedForDesk: () => '(sent a file that could not be passed on: only images can be; they were asked to share a link)',
   fileNotTakenNowToAgent: () => 'Your image could not be stored just now, so it was not sent; your text was. Paste the image again in a moment.',
   fileRefusedToAgent: (names: string[]) =>
     `Not sent to the customer: ${names.map((n) => `"${n}"`).join(', ')}. Only images (PNG, JPEG, GIF or WebP, up to the size limit) can be passed on; share a link instead.`,

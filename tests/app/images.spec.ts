@@ -96,6 +96,15 @@ describe('images both ways over HTTP (Azurite, signed links)', () => {
     assert.ok((await open(posted.attachments[0].contentUrl)).body.equals(JPEG));
   });
 
+  it('a message that is only a refused file: the customer is told, and the desk sees that they wrote (their timers count it)', async () => {
+    stub.files.set('only-pdf', { bytes: PDF, contentType: 'application/pdf', token: 'copilot-token' });
+    await customerPosts('', [{ contentType: 'application/pdf', contentUrl: stub.fileUrl('only-pdf', bases.customer), name: 'invoice.pdf' }]);
+    assert.equal(inThread().at(-1)?.text, 'Ada Customer: (sent a file that could not be passed on: only images can be; they were asked to share a link)');
+    assert.match(toCustomer().at(-1).text, /^Sorry, we could not pass on your file/);
+    const lines = (await svc.store.transcripts.list(o.id)).filter((t) => t.kind === 'customer');
+    assert.match(lines.at(-1)?.text ?? '', /could not be passed on/);
+  });
+
   it('a renamed non-image is refused by its bytes: nothing stored, the customer told, the text still relayed', async () => {
     stub.files.set('fake-png', { bytes: PDF, contentType: 'image/png', token: 'copilot-token' });
     const before = await stored();
