@@ -47,14 +47,16 @@ function itemsOf(event: EventRecord, e: Escalation, now: Date): OutboxItem[] {
       return [notice('toCustomer', notices.thanksForRating(event.score)), card()];
     case 'customerLeft':
       return [notice('toDesk', notices.customerLeft()), card()];
+    // Reminders say how things stand: stored late (a retry, the sweep's settling) after the chat moved on, they would
+    // be untrue (an "unclaimed" alert after the claim), so only the card change is kept then.
     case 'queuePositionChanged':
-      return [notice('toCustomer', notices.queuePosition(event.position))];
+      return e.status === 'queued' ? [notice('toCustomer', notices.queuePosition(event.position))] : [];
     case 'claimOverdue':
-      return [notice('toDesk', notices.claimOverdue(event.waitedSeconds, event.level), event.mentions), card()];
+      return [...(e.status === 'queued' ? [notice('toDesk', notices.claimOverdue(event.waitedSeconds, event.level), event.mentions)] : []), card()];
     case 'replyOverdue':
-      return [notice('toDesk', notices.replyOverdue(event.waitedSeconds), [{ kind: 'agent', id: event.owner.id, name: event.owner.name }])];
+      return e.status === 'claimed' && e.owner?.id === event.owner.id ? [notice('toDesk', notices.replyOverdue(event.waitedSeconds), [{ kind: 'agent', id: event.owner.id, name: event.owner.name }])] : [];
     case 'checkedIn':
-      return [notice('toCustomer', notices.checkIn(event.closeInSeconds))];
+      return e.status === 'claimed' ? [notice('toCustomer', notices.checkIn(event.closeInSeconds))] : [];
     case 'closedInactive':
       return [notice('toCustomer', notices.closedInactiveToCustomer()), notice('toDesk', notices.closedInactiveToDesk()), card()];
     case 'abandoned':

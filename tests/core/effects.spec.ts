@@ -24,6 +24,19 @@ describe('effects: events → outbox items', () => {
     assert.deepEqual(shape(record({ type: 'placedOnDesk' })), []);
   });
 
+  it('a reminder settled after the chat moved on is not posted (an "unclaimed" alert after the claim); its card change is', () => {
+    const claimed = sampleEscalation({ status: 'claimed', owner: ann });
+    const overdue = record({ type: 'claimOverdue', waitedSeconds: 300, level: 'notify', mentions: [] } as never);
+    const kinds = (ev: EventRecord, on: typeof e) => effectsOf(ev, on, new Date()).map((i) => `${i.kind}:${i.direction}`);
+    assert.deepEqual(kinds(overdue, e), ['notice:toDesk', 'card:toDesk'], 'still queued: the alert');
+    assert.deepEqual(kinds(overdue, claimed), ['card:toDesk']);
+    assert.deepEqual(kinds(record({ type: 'queuePositionChanged', position: 2 } as never), claimed), []);
+    const replyOverdue = record({ type: 'replyOverdue', waitedSeconds: 300, owner: ann } as never);
+    assert.deepEqual(kinds(replyOverdue, claimed), ['notice:toDesk']);
+    assert.deepEqual(kinds(replyOverdue, sampleEscalation({ status: 'claimed', owner: { id: 'bob', name: 'Bob' } })), [], 'another owner now');
+    assert.deepEqual(kinds(record({ type: 'checkedIn', closeInSeconds: 300 } as never), sampleEscalation({ status: 'closed' })), []);
+  });
+
   it('item ids derive from the event: the same event gives the same ids, another event other ids', () => {
     const ids = (ev: EventRecord) => effectsOf(ev, e, new Date()).map((i) => i.id);
     const claimed = record({ type: 'claimed', agent: ann });
