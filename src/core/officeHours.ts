@@ -163,6 +163,19 @@ export function afterOpenSeconds(hours: OfficeHours | undefined, from: Date, sec
   return at;
 }
 
+/** The open time between two instants, in seconds (plain time without office hours): a claim's wait as the reminders count it. */
+export function openSecondsBetween(hours: OfficeHours | undefined, from: Date, to: Date): number {
+  if (!hours) return Math.max(0, (to.getTime() - from.getTime()) / 1000);
+  let open = 0;
+  let at = nextOpening(hours, from) ?? to;
+  for (let guard = 0; guard < 400 && at < to; guard++) {
+    const closes = closingAfter(hours, at);
+    open += Math.min(closes.getTime(), to.getTime()) - at.getTime();
+    at = nextOpening(hours, closes) ?? to;
+  }
+  return Math.max(0, open / 1000);
+}
+
 /** Adjacent windows are followed this far at most: an office open all week never closes, and the wait is then plain time. */
 const LONGEST_STRETCH_MS = 8 * 24 * 3600_000;
 

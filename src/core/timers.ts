@@ -10,7 +10,7 @@
 import { queueOf, type AgentRef, type Decision, type Escalation } from './escalation';
 import type { EscalationEvent } from './events';
 import type { MentionTarget } from './mentions';
-import { afterOpenSeconds, type OfficeHours } from './officeHours';
+import { afterOpenSeconds, openSecondsBetween, type OfficeHours } from './officeHours';
 
 export interface EscalationTimers {
   /** Queued: when to look at the customer's queue position again. */
@@ -98,7 +98,8 @@ export function retime(before: Escalation | undefined, d: Decision, p: TimerPoli
     };
   } else if (e.status === 'claimed') {
     // The wait for a claim is the queue's: a hand-over between agents keeps the one measured at the first claim.
-    const waited = before?.status === 'claimed' ? e.claimWaitSeconds : e.queuedAt ? secondsBetween(e.queuedAt, now) : undefined;
+    // Open time only, as the reminders count it: a chat queued over a weekend would otherwise make every estimate hours long.
+    const waited = before?.status === 'claimed' ? e.claimWaitSeconds : e.queuedAt ? Math.round(openSecondsBetween(p.hours, new Date(e.queuedAt), new Date(now))) : undefined;
     next = { ...e, claimWaitSeconds: waited, timers: { activity: p.replySeconds > 0 ? plus(now, p.replySeconds) : undefined } };
   } else {
     const { timers: _t, ...rest } = e;

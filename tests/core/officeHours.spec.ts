@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { afterOpenSeconds, isOpenAt, nextOpening, OfficeHoursError, parseOfficeHours } from '../../src/core/officeHours';
+import { afterOpenSeconds, isOpenAt, nextOpening, OfficeHoursError, openSecondsBetween, parseOfficeHours } from '../../src/core/officeHours';
 
 // 2026-12-04 is a Friday; Berlin is on CET (UTC+1) in December and CEST (UTC+2) from 2027-03-28.
 const berlin = parseOfficeHours('Mon-Fri 08:00-18:00; Sat 09:00-12:00', 'Europe/Berlin', '2026-12-24,2026-12-25')!;
@@ -60,6 +60,14 @@ describe('office hours', () => {
     assert.equal(afterOpenSeconds(berlin, at('2026-12-06T12:00:00Z'), 300).toISOString(), '2026-12-07T07:05:00.000Z');
     assert.equal(afterOpenSeconds(undefined, at('2026-12-06T12:00:00Z'), 300).toISOString(), '2026-12-06T12:05:00.000Z');
   });
+  it('measures open time between two instants (a claim\'s wait): a weekend in between counts nothing', () => {
+    // Friday 17:00 Berlin to Monday 08:05: 1 h on Friday, 3 h on Saturday morning, 5 min on Monday.
+    assert.equal(openSecondsBetween(berlin, at('2026-12-04T16:00:00Z'), at('2026-12-07T07:05:00Z')), (60 + 180 + 5) * 60);
+    assert.equal(openSecondsBetween(berlin, at('2026-12-07T08:00:00Z'), at('2026-12-07T08:02:00Z')), 120, 'within one window');
+    assert.equal(openSecondsBetween(berlin, at('2026-12-06T10:00:00Z'), at('2026-12-06T20:00:00Z')), 0, 'a Sunday');
+    assert.equal(openSecondsBetween(undefined, at('2026-12-06T10:00:00Z'), at('2026-12-06T10:01:00Z')), 60);
+  });
+
   it('an office open all week (Mon-Sun 00:00-24:00) never closes: a wait is plain time, not a stack overflow', () => {
     const always = parseOfficeHours('Mon-Sun 00:00-24:00', 'Europe/Berlin', '')!;
     const from = new Date('2026-12-07T09:00:00Z');

@@ -173,4 +173,14 @@ describe('timers (rules)', () => {
     const due = fireTimers(handed, T(700), { lines }, policy);
     assert.deepEqual(due.events, [{ type: 'replyOverdue', waitedSeconds: 300, owner: bob }]);
   });
+
+  it('the wait a claim records counts open time only, as the reminders do (the wait estimates are made of it)', () => {
+    const hours = parseOfficeHours('Mon-Fri 10:00-18:00', 'UTC', '');
+    const p = { ...policy, hours };
+    const e = queuedAt(0, p); // Monday 09:00 UTC, an hour before opening
+    const claimed = retime(e, rules.claim(e, ann, T(3 * 3600)), p, T(3 * 3600)).escalation; // 12:00: two open hours
+    assert.equal(claimed.claimWaitSeconds, 2 * 3600);
+    const plain = retime(e, rules.claim(e, ann, T(3 * 3600)), policy, T(3 * 3600)).escalation;
+    assert.equal(plain.claimWaitSeconds, 3 * 3600, 'without office hours: plain time');
+  });
 });
