@@ -1,23 +1,9 @@
 import { strict as assert } from 'node:assert';
-import sinon from 'sinon';
 import { SlidingWindowLimiter } from '../../src/outbound/slidingWindowLimiter';
+import { fakeClockPerTest, maxIn } from '../helpers/rateWindows';
 
-function maxIn(times: number[], ms: number): number {
-  let best = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
-
-// Time comes from sinon's fake clock: the limiter's waits are exact and the tests do not depend on the machine's load.
 describe('SlidingWindowLimiter', () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = sinon.useFakeTimers({ now: Date.parse('2026-11-25T10:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-  });
-  afterEach(() => clock.restore());
+  const fake = fakeClockPerTest();
 
   it('tryAcquire takes a free slot at once, refuses a full window, and waiters keep their order', async () => {
     const limiter = new SlidingWindowLimiter([{ limit: 2, ms: 100 }]);
@@ -26,15 +12,15 @@ describe('SlidingWindowLimiter', () => {
     assert.equal(limiter.tryAcquire('k'), false, 'the window is full');
     const order: string[] = [];
     const waiter = limiter.acquire('k').then(() => order.push('waiter'));
-    await clock.tickAsync(101); // a slot is free again, and the waiter's timer takes it
+    await fake().tickAsync(101); // a slot is free again, and the waiter's timer takes it
     assert.equal(limiter.tryAcquire('k'), true, 'the second slot, the waiter having had the first');
     await waiter;
     assert.deepEqual(order, ['waiter']);
     assert.equal(limiter.tryAcquire('k'), false);
     const queued = limiter.acquire('k').then(() => order.push('queued'));
-    await clock.tickAsync(50); // still full: queued waits
+    await fake().tickAsync(50); // still full: queued waits
     assert.equal(limiter.tryAcquire('k'), false, 'still full, and a waiter is queued');
-    await clock.tickAsync(100);
+    await fake().tickAsync(100);
     await queued;
     assert.deepEqual(order, ['waiter', 'queued']);
     limiter.stop();
@@ -48,7 +34,7 @@ describe('SlidingWindowLimiter', () => {
     const grants: Array<{ i: number; at: number }> = [];
     const start = Date.now();
     const all = Promise.all(Array.from({ length: 12 }, (_, i) => limiter.acquire('k').then(() => grants.push({ i, at: Date.now() }))));
-    await clock.tickAsync(1_000);
+    await fake().tickAsync(1_000);
     await all;
     const times = grants.map((g) => g.at);
     assert.deepEqual(grants.map((g) => g.i), Array.from({ length: 12 }, (_, i) => i));
@@ -66,7 +52,7 @@ describe('SlidingWindowLimiter', () => {
     await Promise.all([limiter.acquire('a'), limiter.acquire('b')]);
     assert.equal(Date.now() - t0, 0, 'different keys do not wait for each other');
     assert.equal(limiter.size, 2);
-    await clock.tickAsync(60);
+    await fake().tickAsync(60);
     await limiter.acquire('c');
     limiter.prune();
     assert.equal(limiter.size, 1, 'a and b went quiet longer than the window: forgotten');
@@ -84,7 +70,7 @@ describe('SlidingWindowLimiter', () => {
     const t0 = Date.now();
     let granted = 0;
     const fourth = limiter.acquire('k').then(() => (granted = Date.now())); // waits until the adopted calls leave the window
-    await clock.tickAsync(500);
+    await fake().tickAsync(500);
     await fourth;
     assert.ok(granted - t0 >= 150, `waited ${granted - t0} ms`);
     limiter.stop();
@@ -108,7 +94,7 @@ describe('SlidingWindowLimiter', () => {
     let served = false;
     const second = limiter.acquire('k').then(() => (served = true));
     limiter.setLimits([2]);
-    await clock.tickAsync(0);
+    await fake().tickAsync(0);
     await second;
     assert.equal(served, true, 'raised limit served the waiter at once, without waiting for the window');
     limiter.stop();

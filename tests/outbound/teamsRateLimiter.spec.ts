@@ -1,26 +1,10 @@
 import { strict as assert } from 'node:assert';
-import sinon from 'sinon';
 import { SlidingWindowLimiter } from '../../src/outbound/slidingWindowLimiter';
 import { TeamsRateLimiter } from '../../src/outbound/teamsRateLimiter';
+import { fakeClockPerTest, maxIn } from '../helpers/rateWindows';
 
-/** The most calls in any window of `ms` (Teams counts calls as they arrive). */
-function maxIn(times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= ms) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
-
-// Time comes from sinon's fake clock: the waits are exact and the test does not depend on the machine's load.
 describe('TeamsRateLimiter', () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = sinon.useFakeTimers({ now: Date.parse('2026-11-25T10:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-  });
-  afterEach(() => clock.restore());
+  const fake = fakeClockPerTest();
 
   it('a call that waits for its conversation does not keep an old tenant slot: the tenant\'s window holds when it goes out', async () => {
     const limiter = new TeamsRateLimiter({ tenantRps: 7 });
@@ -29,10 +13,10 @@ describe('TeamsRateLimiter', () => {
     const call = (conversation: string) => limiter.schedule(conversation, 'tenant', async () => void (sentAt.push(Date.now()), conversation === 'A' && inA.push(Date.now())));
     // Six calls fill conversation A's 1 s window; the seventh waits for it (about a second).
     const calls = Array.from({ length: 7 }, () => call('A'));
-    await clock.tickAsync(500);
+    await fake().tickAsync(500);
     // Meanwhile seven calls in other conversations want the tenant's budget.
     for (let i = 1; i <= 7; i++) calls.push(call(`B${i}`));
-    await clock.tickAsync(3_000);
+    await fake().tickAsync(3_000);
     await Promise.all(calls);
     assert.equal(sentAt.length, 14);
     assert.ok(maxIn(sentAt, 1_000) <= 7, `at most 7 calls in any second (the tenant's budget), not ${maxIn(sentAt, 1_000)}`);
@@ -47,7 +31,7 @@ describe('TeamsRateLimiter', () => {
     const call = (conversation: string) => limiter.schedule(conversation, 'tenant', async () => void (sentAt.push(Date.now()), conversation === 'A' && inA.push(Date.now())));
     const calls = Array.from({ length: 14 }, () => call('A')); // eight wait for A's window at once
     for (let i = 1; i <= 5; i++) calls.push(call(`B${i}`));
-    await clock.tickAsync(5_000);
+    await fake().tickAsync(5_000);
     await Promise.all(calls);
     assert.equal(sentAt.length, 19);
     assert.ok(maxIn(inA, 1_000) <= 6 && maxIn(inA, 2_000) <= 7, 'A keeps its windows');
@@ -60,10 +44,10 @@ describe('TeamsRateLimiter', () => {
     const at = limiter.tryTake('k')!;
     let served = false;
     const waiter = limiter.acquire('k').then(() => (served = true));
-    await clock.tickAsync(0);
+    await fake().tickAsync(0);
     assert.equal(served, false);
     limiter.giveBack('k', at);
-    await clock.tickAsync(0);
+    await fake().tickAsync(0);
     await waiter;
     assert.equal(served, true);
     limiter.stop();
