@@ -48,8 +48,9 @@ export class TeamsRateLimiter {
   }
 
   /**
-   * Runs `call` when the tenant's and the conversation's budgets allow: first come first served for the tenant; calls
-   * that wait for their conversation (rare: a lane sends one call at a time) go when it has room.
+   * Runs `call` when the tenant's and the conversation's budgets allow: first come first served for the tenant; a call
+   * that waits for its conversation goes when the conversation has room (a lane sends one call at a time, so there is
+   * seldom more than one such call per conversation, and none keeps a place in line).
    * Without a conversation (creating a new thread) only the tenant's budget applies.
    */
   async schedule<T>(conversationKey: string | undefined, tenantKey: string, call: () => Promise<T>): Promise<T> {
