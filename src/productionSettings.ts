@@ -4,9 +4,8 @@
  * service at one of them must stop it at start-up, not send secrets over http or keep state on a laptop's emulator.
  */
 import type { RawSettings } from './config';
+import { isLoopback } from './outbound/serviceUrlPolicy';
 
-/** Loopback and unspecified hosts as URL parsing spells them (127.1 → 127.0.0.1, [::ffff:127.0.0.1] → [::ffff:7f00:1]). */
-const LOOPBACK = /^((.+\.)?localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|::1|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\])$/i;
 
 function publicHttps(name: string, value: string | undefined, problems: string[]): void {
   if (!value) return;
@@ -17,7 +16,7 @@ function publicHttps(name: string, value: string | undefined, problems: string[]
     return; // refused as a URL already
   }
   if (url.protocol !== 'https:') problems.push(`${name}: must be https in production`);
-  else if (LOOPBACK.test(url.hostname.replace(/\.$/, ''))) problems.push(`${name}: must not be a loopback address in production (local emulators and test stand-ins only)`);
+  else if (isLoopback(url.hostname)) problems.push(`${name}: must not be a loopback address in production (local emulators and test stand-ins only)`);
 }
 
 export function productionProblems(v: RawSettings, problems: string[]): void {

@@ -221,18 +221,15 @@ export function createConsoleApp(deps: ConsoleBotDeps): Application<TurnState> {
       case 'note':
         await handover.deskNotice(result.escalation, `Note kept internal (not sent to the customer).`);
         break;
-      case 'notOwner':
-        // Moved to another queue's thread meanwhile (and claimed there): told here, not in that thread.
-        if (result.escalation.deskRef && result.escalation.deskRef.threadId !== ctx.activity.conversation.id) {
-          await reply(ctx, `This chat was moved to the ${queueOf(result.escalation)} queue: your message was not sent to the customer.`);
-          break;
-        }
-        await handover.deskNotice(result.escalation, notices.notOwner(result.escalation.owner!));
-        break;
       case 'moved':
-        // Told here, in the thread it was typed in: the chat's own thread is now in the other queue's channel.
-        await reply(ctx, `This chat was moved to the ${queueOf(result.escalation)} queue: your message was not sent to the customer.`);
+      case 'notOwner': {
+        // Moved to another queue meanwhile (claimed there or not yet): told here, in the thread it was typed in.
+        const e = result.escalation;
+        if (result.kind === 'moved' || (e.deskRef && e.deskRef.threadId !== ctx.activity.conversation.id)) {
+          await reply(ctx, `This chat was moved to the ${queueOf(e)} queue: your message was not sent to the customer.`);
+        } else await handover.deskNotice(e, notices.notOwner(e.owner!));
         break;
+      }
       case 'closed':
         await handover.deskNotice(result.escalation, notices.closed(result.escalation));
         break;

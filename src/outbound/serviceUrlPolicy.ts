@@ -10,8 +10,12 @@ export interface ServiceUrlPolicy {
   allowLoopback: boolean;
 }
 
+/** Loopback and unspecified hosts as URL parsing spells them (127.1 → 127.0.0.1, [::ffff:127.0.0.1] → [::ffff:7f00:1]). */
+const LOOPBACK_HOST = /^((.+\.)?localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|::1|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\])$/i;
+
+/** A parsed URL's hostname that names this machine, however it is spelled (a trailing dot too). */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return LOOPBACK_HOST.test(host.replace(/\.$/, ''));
 }
 
 /**

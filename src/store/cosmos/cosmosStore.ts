@@ -119,7 +119,8 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
   const lookupOf = (escalationId: string, etag: string, at: string | undefined) => ({ value: escalationId, etag, ...(at ? { at } : {}) });
   const lookups: LookupStore = {
     async get(key) {
-      const found = await pointRead<{ escalationId: string; at?: string }>(lk, docIdOf(key), docIdOf(key), `lookup ${key}`);
+      const id = docIdOf(key);
+      const found = await pointRead<{ escalationId: string; at?: string }>(lk, id, id, `lookup ${key}`);
       return found ? lookupOf(found.value.escalationId, found.etag, found.value.at) : undefined;
     },
     async create(key, escalationId, at) {
@@ -132,7 +133,8 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     async replace(key, escalationId, etag, at) {
       try {
-        const { resource } = await withTransientRetry(() => lk.item(docIdOf(key), docIdOf(key)).replace(lookupDoc(key, escalationId, at), { accessCondition: { type: 'IfMatch', condition: etag } }));
+        const id = docIdOf(key);
+        const { resource } = await withTransientRetry(() => lk.item(id, id).replace(lookupDoc(key, escalationId, at), { accessCondition: { type: 'IfMatch', condition: etag } }));
         return lookupOf(escalationId, resource?._etag ?? '', at);
       } catch (err) {
         return mapReplaceError(err, `lookup ${key}`);
@@ -170,7 +172,8 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     transcripts,
     settings: {
       async get<T>(key: string) {
-        const found = await pointRead<{ value: T }>(st, docIdOf(key), docIdOf(key), `setting ${key}`);
+        const id = docIdOf(key);
+        const found = await pointRead<{ value: T }>(st, id, id, `setting ${key}`);
         return found?.value.value;
       },
       async put<T>(key: string, value: T) {
