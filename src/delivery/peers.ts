@@ -2,6 +2,10 @@
  * Which other processes serve the store now, from heartbeats: while there are (or were, within a lease period), lanes
  * are delivered under lane documents. One heartbeat runs at a time, so a late answer of an older one never overwrites
  * what a newer one saw of the peers.
+ *
+ * Each heartbeat record also says which peers its process has seen. A joining process holds its acknowledgements
+ * until every live peer lists it (`seenByPeers`): before that, a lone peer sends its new lines at once, and a chat's
+ * next line accepted there would overtake one acknowledged here and held in its lane for the joining grace.
  */
 import type { LaneMemory, InstanceRegistry } from './ports';
 
@@ -11,31 +15,55 @@ export interface PeersOptions {
   sweepIntervalMs: number;
 }
 
+export interface PeersDeps {
+  instances: InstanceRegistry;
+  memory: LaneMemory;
+  options: PeersOptions;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Called when this process, alone until now, learns of another (awaited as part of the heartbeat). */
+  sharingStarts: () => Promise<void>;
+  warn: (obj: object, msg: string) => void;
+}
+
+/** A joining process looks whether its peers have seen it this often (a query each time, only while it joins). */
+export const SEEN_POLL_MS = 250;
+
 export class Peers {
   private beating?: Promise<void>;
   /** Until then, other processes are (or were recently) alive: lanes are delivered under their lease. */
   private until = 0;
   /** A joining process delivers nothing shared until the others have seen its heartbeat and use lanes too. */
   graceUntil = 0;
+  /** The peers the last heartbeat record written says this process has seen. */
+  private said: string[] = [];
+  /** Set while a joining process waits for its peers to list it; settled for good once they do (or the grace ends). */
+  private seen?: Promise<void>;
+  private stopped = false;
 
-  constructor(
-    private readonly instances: InstanceRegistry,
-    private readonly memory: LaneMemory,
-    private readonly options: PeersOptions,
-    private readonly now: () => number,
-    /** Called when this process, alone until now, learns of another (awaited as part of the heartbeat). */
-    private readonly sharingStarts: () => Promise<void>,
-  ) {}
+  constructor(private readonly deps: PeersDeps) {}
 
   /** True while other processes serve (or served within a lease period) the same store. */
   shared(): boolean {
-    return this.now() < this.until;
+    return this.deps.now() < this.until;
   }
 
   /** The first heartbeat: a process that finds others already there waits out its joining grace. */
   async join(): Promise<void> {
     await this.beat();
-    if (this.shared()) this.graceUntil = this.now() + 2 * this.options.sweepIntervalMs;
+    if (this.shared()) {
+      this.graceUntil = this.deps.now() + 2 * this.deps.options.sweepIntervalMs;
+      this.seen = this.waitToBeSeen();
+    }
+  }
+
+  /**
+   * Settles once every live peer's heartbeat lists this process, so it delivers its lines in lanes too; at once for a
+   * process that did not join others. The joining grace bounds the wait: a peer that has not said so by then is late
+   * with its heartbeats, and is warned of.
+   */
+  seenByPeers(): Promise<void> | undefined {
+    return this.seen;
   }
 
   beat(): Promise<void> {
@@ -45,20 +73,55 @@ export class Peers {
     return this.beating;
   }
 
-  /** Settles when no heartbeat is under way (stopping). */
+  /** Settles when no heartbeat is under way (stopping); a wait to be seen ends at once. */
   async settled(): Promise<void> {
-    await this.beating?.catch(() => undefined);
+    this.stopped = true;
+    await Promise.all([this.beating?.catch(() => undefined), this.seen]);
+  }
+
+  /**
+   * Says this process is gone (a record that has run out), so a process starting right after it (a restart) does not
+   * wait to be seen by it. Peers stay careful for a lease period all the same: its lines may still be leased.
+   */
+  async leave(): Promise<void> {
+    await this.deps.instances.heartbeat(this.deps.options.instanceId, 0, this.deps.now(), []);
   }
 
   private async heartbeat(): Promise<void> {
+    const { instances, memory, options, now } = this.deps;
     const wasShared = this.shared();
-    const now = this.now();
-    await this.instances.heartbeat(this.options.instanceId, Math.max(3 * this.options.sweepIntervalMs, 3000), now);
-    const others = (await this.instances.instances()).filter((i) => i.instance !== this.options.instanceId);
+    const at = now();
+    const ttl = Math.max(3 * options.sweepIntervalMs, 3000);
+    await instances.heartbeat(options.instanceId, ttl, at, this.said);
+    const others = (await instances.instances()).filter((i) => i.instance !== options.instanceId);
     const lastSeen = Math.max(0, ...others.map((i) => i.until));
-    this.memory.instances(1 + others.filter((i) => i.until > now).length);
+    const live = others.filter((i) => i.until > at).map((i) => i.instance);
+    memory.instances(1 + live.length);
     // A peer that died may still hold leased items: stay careful for a lease period after its last heartbeat.
-    this.until = lastSeen > 0 ? lastSeen + this.options.leaseMs : 0;
-    if (!wasShared && this.shared()) await this.sharingStarts();
+    this.until = lastSeen > 0 ? lastSeen + options.leaseMs : 0;
+    if (!wasShared && this.shared()) await this.deps.sharingStarts();
+    // A peer not listed yet is waiting for this record (its acknowledgements held): say so now, not a beat later. Only
+    // after sharing started, so the lines this process still sends alone are in their lanes before it says so.
+    const newcomer = live.some((p) => !this.said.includes(p));
+    this.said = live;
+    if (newcomer) await instances.heartbeat(options.instanceId, ttl, now(), live);
+  }
+
+  private async waitToBeSeen(): Promise<void> {
+    const { instances, options, now, sleep, warn } = this.deps;
+    let late: string[] = [];
+    while (!this.stopped && now() < this.graceUntil) {
+      try {
+        const at = now();
+        late = (await instances.instances())
+          .filter((i) => i.instance !== options.instanceId && i.until > at && !(i.sees ?? []).includes(options.instanceId))
+          .map((i) => i.instance);
+        if (late.length === 0) return;
+      } catch (err) {
+        warn({ err: (err as Error)?.message }, 'could not read whether the other processes have seen this one');
+      }
+      await sleep(Math.max(1, Math.min(SEEN_POLL_MS, this.graceUntil - now())));
+    }
+    if (late.length > 0 && !this.stopped) warn({ peers: late }, 'acknowledging lines before these processes have seen this one: a chat\'s lines that alternate between them may arrive out of order');
   }
 }

@@ -122,10 +122,19 @@ export function laneEntries(queue: ReadonlyArray<LaneEntry | string> | undefined
 
 /** Heartbeats: which processes serve the store now. */
 export interface InstanceRegistry {
-  /** Says `instance` is alive until `nowMs + ttlMs`. */
-  heartbeat(instance: string, ttlMs: number, nowMs: number): Promise<void>;
-  /** Processes whose last heartbeat is still on record, with the time it runs out. */
-  instances(): Promise<Array<{ instance: string; until: number }>>;
+  /**
+   * Says `instance` is alive until `nowMs + ttlMs`, and which other processes it has seen (and so delivers its lines
+   * in lanes with): a joining process holds its acknowledgements until each live peer lists it (peers.ts).
+   */
+  heartbeat(instance: string, ttlMs: number, nowMs: number, sees?: string[]): Promise<void>;
+  /** Processes whose last heartbeat is still on record, with the time it runs out and the peers it said it saw. */
+  instances(): Promise<InstanceRecord[]>;
+}
+
+export interface InstanceRecord {
+  instance: string;
+  until: number;
+  sees?: string[];
 }
 
 /**

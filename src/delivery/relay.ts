@@ -110,7 +110,7 @@ export class Relay implements Outbox {
       this.handingOver = (this.handingOver ?? Promise.resolve()).then(() => this.aloneSends.handOver());
       await this.listInLanes([...this.ownLease.values()]);
     };
-    this.peers = new Peers(this.store.instances, this.memory, this.options, this.now, sharingStarts);
+    this.peers = new Peers({ instances: this.store.instances, memory: this.memory, options: this.options, now: this.now, sleep, sharingStarts, warn: (obj, msg) => this.log.warn(obj, msg) });
     this.sharedLanes = new SharedLanes({
       lanes: this.store.lanes,
       escalations: this.store.escalations,
@@ -144,7 +144,12 @@ export class Relay implements Outbox {
     const direction = item.direction === 'internal' ? undefined : item.direction;
     // While processes share the store, an item is in its lane's queue before it is acknowledged: a process that dies
     // right after answering leaves it in its place in line.
-    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) return acceptInLane(this.intake, item, e, direction);
+    if (direction && (this.shared() || this.sharedLanes.isParked(item.escalationId, direction))) {
+      const accepted = await acceptInLane(this.intake, item, e, direction);
+      // Joining: in its lane, but acknowledged only once the peers have seen this process (peers.ts says why).
+      await this.peers.seenByPeers();
+      return accepted;
+    }
     if (direction) item.delivery = this.leases.leased(item.delivery);
     try {
       const saved = await this.sender.storeOf(item).append(item);
@@ -220,6 +225,7 @@ export class Relay implements Outbox {
     await Promise.all([this.sweeping, this.peers.settled()]);
     await this.handingOver; // started by the last heartbeat, perhaps
     await this.idle();
+    if (this.options.sweepIntervalMs > 0) await this.peers.leave().catch((err) => this.log.warn({ err: describe(err) }, 'could not say this process is gone'));
   }
 
   idle(): Promise<void> {

@@ -4,6 +4,7 @@
  * wait for them.
  */
 import { strict as assert } from 'node:assert';
+import pino from 'pino';
 import { laneKey } from '../../src/delivery/laneDocs';
 import type { CustomerChannel, LaneMemory } from '../../src/delivery/ports';
 import type { Relay } from '../../src/delivery/relay';
@@ -74,7 +75,8 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const firstSent = a.dispatch(e, first);
     await until(customer.waiting);
     const reads = countReads(store, () => first.item.id);
-    const secondSent = b.dispatch(e, await b.record(toCustomer('2'), e)); // b holds the lane; it waits out its grace
+    // b holds the lane and waits out its grace; it acknowledges line 2 once a has seen it
+    const secondSent = b.record(toCustomer('2'), e).then((r) => b.dispatch(e, r));
     await a.sweep(); // a sees b: its line in flight goes into the lane, before b's
     assert.equal(a.shared(), true);
     skew += 10_001; // b's grace (two sweep intervals) is over; no lease has run out
@@ -107,6 +109,63 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const deliveredAt = Date.parse((await store.transcripts.get('e', first.item.id))!.value.delivery.deliveredAt!);
     assert.deepEqual(heard, [deliveredAt]);
     assert.deepEqual((await store.lanes.get(laneKey('e', 'toCustomer')))?.value.memo, { sent: [deliveredAt] });
+  });
+
+  it('a line a joining process acknowledged is not overtaken by the chat\'s next line, taken in by a peer that has not seen it yet', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer();
+    // a is alone and sweeps (and so sees b) only when the test says; b joins and waits out its grace.
+    const a = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, clock).relay);
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
+    assert.deepEqual([a.shared(), b.shared()], [false, true]);
+    // The chat's next line is sent only once the first is acknowledged (Copilot Studio, Teams), and lands at a.
+    let acknowledged = false;
+    const firstAck = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), r));
+    const firstSent = firstAck.then((r) => b.dispatch(e, r));
+    const secondSent = firstAck.then(async () => a.dispatch(e, await a.record(toCustomer('2'), e)));
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer'))) !== undefined); // line 1 is in its lane
+    assert.equal(acknowledged, false, 'held: a has not seen b');
+    await a.sweep(); // a sees b, and says so at once
+    await until(() => acknowledged);
+    skew += 10_001; // b's grace is over
+    await Promise.all([firstSent, secondSent]);
+    assert.deepEqual(customer.sent, ['1', '2']);
+  });
+
+  it('a joining process whose peer is late with its heartbeat acknowledges at the end of its grace, and says so', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer();
+    await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, clock).relay);
+    const warned: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warned.push(JSON.parse(line).msg) });
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, log }).relay);
+    let acknowledged = false;
+    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer'))) !== undefined);
+    assert.equal(acknowledged, false);
+    skew += 10_001; // b's grace is over; a never beat
+    await sent;
+    assert.deepEqual(customer.sent, ['1']);
+    assert.ok(warned.some((m) => m.startsWith('acknowledging lines before these processes have seen this one')), JSON.stringify(warned));
+  });
+
+  it('a process that starts right after another stopped acknowledges at once: the stopped one said it is gone', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer();
+    const a = relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'a' }, clock).relay;
+    await a.start();
+    await a.stop();
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
+    assert.equal(b.shared(), true, 'careful for a lease period: a\'s lines may still be leased');
+    let acknowledged = false;
+    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    await until(() => acknowledged, 2_000); // without a's last record: held for b's grace (10 s by this clock)
+    skew += 10_001;
+    await sent;
+    assert.deepEqual(customer.sent, ['1']);
   });
 
   it('a split line a lone process sent (three calls) counts three times in the Teams windows of the peer that skips it', async () => {
@@ -144,7 +203,7 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     for (const text of ['1', '2', '3']) await a.dispatch(e, await a.record(toCustomer(text), e)); // alone: no lane document
     assert.equal(await store.lanes.get(laneKey('e', 'toCustomer')), undefined);
     const b = await started(relayOn(store, customer, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, memory: bMemory }).relay);
-    const fourth = b.dispatch(e, await b.record(toCustomer('4'), e)); // b takes the lane and waits out its grace
+    const fourth = b.record(toCustomer('4'), e).then((r) => b.dispatch(e, r)); // b takes the lane and waits out its grace
     await a.sweep(); // a sees b: its recent sends in the chat go into the lane (in the background)
     await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.memo !== undefined);
     skew += 10_001; // b's grace is over
@@ -162,12 +221,14 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const a = await started(relayOn(store, holdingCustomer(undefined, limiterA).channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, { ...clock, memory: new LaneRateMemory(limiterA) }).relay);
     for (const text of ['1', '2', '3']) await a.dispatch(e, await a.record(toCustomer(text), e));
     const b = await started(relayOn(store, customerB.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, memory: new LaneRateMemory(limiterB) }).relay);
-    const fourth = b.dispatch(e, await b.record(toCustomer('4'), e));
+    const fourth = b.record(toCustomer('4'), e).then((r) => b.dispatch(e, r));
     skew += 10_001; // b's grace is over: it reads the lane (no memo yet) and sends line 4, which waits
     await until(customerB.waiting);
     await a.sweep(); // only now does a see b: its hand-over lands while b is sending
     const lane = laneKey('e', 'toCustomer');
     await until(async () => (await store.lanes.get(lane))?.value.memo !== undefined);
+    // b's own call at a millisecond none of a's took: the windows count calls by their times (as a multiset).
+    await until(() => Date.now() > Math.max(...limiterA.history(e.customer.conversationId)));
     customerB.release();
     await fourth;
     const aSent = limiterA.history(e.customer.conversationId);

@@ -88,12 +88,12 @@ export function recordingDesk(fail: (op: 'announce' | 'refresh' | 'post', n: num
 }
 
 /** The delivery room on `store` with one test customer channel and one test desk, sweeps off, short backoffs. */
-export function testRelay(store: HandoverStore, edges: { customer: CustomerChannel; desk: AgentDesk; options?: Partial<RelayOptions>; memory?: LaneMemory; now?: () => number }): Relay {
+export function testRelay(store: HandoverStore, edges: { customer: CustomerChannel; desk: AgentDesk; options?: Partial<RelayOptions>; memory?: LaneMemory; now?: () => number; log?: pino.Logger }): Relay {
   return new Relay({
     store,
     customers: new Map([['test-customer', edges.customer]]),
     desks: new Map([['test-desk', edges.desk]]),
-    log: silent,
+    log: edges.log ?? silent,
     options: { sweepIntervalMs: 0, minDelayMs: 1, maxDelayMs: 5, ...edges.options },
     memory: edges.memory,
     now: edges.now,

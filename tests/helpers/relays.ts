@@ -24,9 +24,9 @@ export async function assertDeliveredInLane(store: ReturnType<typeof createMemor
   assert.deepEqual((await store.lanes.get(laneKey(escalationId, direction)))?.value.queue, [], 'the lane lists nothing: all delivered');
 }
 
-export function relayOn(store = createMemoryStore(), customer: CustomerChannel = recordingCustomer(), options: Record<string, unknown> = {}, extra: { memory?: LaneMemory; now?: () => number; desk?: ReturnType<typeof recordingDesk> } = {}) {
+export function relayOn(store = createMemoryStore(), customer: CustomerChannel = recordingCustomer(), options: Record<string, unknown> = {}, extra: { memory?: LaneMemory; now?: () => number; desk?: ReturnType<typeof recordingDesk>; log?: Parameters<typeof testRelay>[1]['log'] } = {}) {
   const desk = extra.desk ?? recordingDesk();
-  const relay = testRelay(store, { customer, desk, options: { retries: 5, ...options }, memory: extra.memory, now: extra.now });
+  const relay = testRelay(store, { customer, desk, options: { retries: 5, ...options }, memory: extra.memory, now: extra.now, log: extra.log });
   relay.attach(new Ledger(store.escalations, relay, () => new Date(extra.now?.() ?? Date.now())));
   return { relay, store, desk };
 }

@@ -7,7 +7,7 @@ import type { Container, CosmosClient, Database } from '@azure/cosmos';
 import type { Escalation } from '../../core/escalation';
 import type { DeliveryItemStore, EscalationStore, LookupStore, Versioned } from '../../core/ports';
 import type { CardItem, OutboxItem, TranscriptEntry } from '../../core/transcript';
-import { laneEntries, type LaneDoc } from '../../delivery/ports';
+import { laneEntries, type InstanceRecord, type LaneDoc } from '../../delivery/ports';
 import type { HandoverStore } from '../handoverStore';
 import { mapCosmosError, mapReplaceError, statusOf, withTransientRetry } from './cosmosErrors';
 import { UNSETTLED_AT, queryAll, strip, timerQueries, versioned, type Stored } from './cosmosQueries';
@@ -186,10 +186,10 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     outbox: itemStore<CardItem>(ob, retention * 2),
     instances: {
-      async heartbeat(instance, ttlMs, nowMs) {
+      async heartbeat(instance, ttlMs, nowMs, sees = []) {
         try {
           // The record outlives the heartbeat by an hour: peers still see a recently dead instance.
-          await withTransientRetry(() => ls.items.upsert({ id: `instance|${instance}`, kind: 'instance', instance, until: nowMs + ttlMs, ttl: Math.ceil(ttlMs / 1000) + 3600 }));
+          await withTransientRetry(() => ls.items.upsert({ id: `instance|${instance}`, kind: 'instance', instance, until: nowMs + ttlMs, sees, ttl: Math.ceil(ttlMs / 1000) + 3600 }));
         } catch (err) {
           mapCosmosError(err, `heartbeat of ${instance}`);
         }
@@ -197,9 +197,9 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
       async instances() {
         try {
           const { resources } = await withTransientRetry(() =>
-            ls.items.query<{ instance: string; until: number }>({ query: 'SELECT c.instance, c.until FROM c WHERE c.kind = "instance"' }).fetchAll(),
+            ls.items.query<InstanceRecord>({ query: 'SELECT c.instance, c.until, c.sees FROM c WHERE c.kind = "instance"' }).fetchAll(),
           );
-          return resources.map((r) => ({ instance: r.instance, until: r.until }));
+          return resources.map((r) => ({ instance: r.instance, until: r.until, sees: Array.isArray(r.sees) ? r.sees : [] }));
         } catch (err) {
           return mapCosmosError(err, 'instances');
         }
