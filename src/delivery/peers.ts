@@ -7,7 +7,7 @@
  * until every live peer lists it (`seenByPeers`): before that, a lone peer sends its new lines at once, and a chat's
  * next line accepted there would overtake one acknowledged here and held in its lane for the joining grace.
  */
-import type { LaneMemory, InstanceRegistry } from './ports';
+import type { InstanceRecord, InstanceRegistry, LaneMemory } from './ports';
 
 export interface PeersOptions {
   instanceId: string;
@@ -113,8 +113,11 @@ export class Peers {
     while (!this.stopped && now() < this.graceUntil) {
       try {
         const at = now();
+        // A peer that has not beaten for one and a half intervals is not beating (it died, say, and this process is
+        // its restart): it sends nothing new, so there is nobody there to wait for.
+        const beating = (i: InstanceRecord) => i.until > at && (i.at === undefined || i.at > at - 1.5 * options.sweepIntervalMs);
         late = (await instances.instances())
-          .filter((i) => i.instance !== options.instanceId && i.until > at && !(i.sees ?? []).includes(options.instanceId))
+          .filter((i) => i.instance !== options.instanceId && beating(i) && !(i.sees ?? []).includes(options.instanceId))
           .map((i) => i.instance);
         if (late.length === 0) return;
       } catch (err) {

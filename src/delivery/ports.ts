@@ -134,6 +134,8 @@ export interface InstanceRegistry {
 export interface InstanceRecord {
   instance: string;
   until: number;
+  /** When the process wrote it (its clock, epoch ms). */
+  at?: number;
   sees?: string[];
 }
 

@@ -168,6 +168,22 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     assert.deepEqual(customer.sent, ['1']);
   });
 
+  it('a process that starts after another crashed does not wait to be seen by it: its record says it stopped beating', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer();
+    // The crashed process beat last 8 s ago (its interval is 5 s): its record runs 7 s more.
+    await store.instances.heartbeat('crashed', 15_000, clock.now() - 8_000, []);
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
+    assert.equal(b.shared(), true);
+    let acknowledged = false;
+    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    await until(() => acknowledged, 2_000); // waiting for it would take b's grace (10 s by this clock)
+    skew += 10_001;
+    await sent;
+    assert.deepEqual(customer.sent, ['1']);
+  });
+
   it('a split line a lone process sent (three calls) counts three times in the Teams windows of the peer that skips it', async () => {
     const store = createMemoryStore();
     await store.escalations.create(e);
