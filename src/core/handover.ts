@@ -123,7 +123,7 @@ export class Handover {
     const now = this.clock().toISOString();
     const { queue: asked, ...fields } = input;
     const routed = routeQueue(asked, input.context, this.queueRules);
-    const standing = this.queues ? await this.queues.standing(routed.queue, { id, createdAt: now }, true) : {};
+    const standing = this.queues ? await this.queues.standing(routed.queue, { id, createdAt: now }) : {};
     const start = { id, ...fields, desk: this.deskFor(routed.queue), queue: routed.queue, ...(routed.note ? { routingNote: routed.note } : {}) };
     const decision = retime(undefined, rules.start(start, now, standing), this.timers, now);
     try {

@@ -25,8 +25,11 @@ export interface EscalationStore {
   due(nowIso: string, limit: number): Promise<Array<Versioned<Escalation>>>;
   /** The escalations queued in `queue`, for positions (one query; id and creation time only). */
   waiting(queue: string): Promise<Array<{ id: string; createdAt: string }>>;
-  /** How many wait in `queue` created before `beforeIso` (or at it, with `inclusive`): one aggregate query. */
-  countWaiting(queue: string, beforeIso: string, inclusive: boolean): Promise<number>;
+  /**
+   * How many wait in `queue` ahead of `of` in queue order (created earlier; created in the same millisecond, a smaller
+   * id), the order `waiting` is ranked in: one aggregate query. `of` need not be stored (a chat about to be queued).
+   */
+  countWaiting(queue: string, of: { id: string; createdAt: string }): Promise<number>;
   /** Seconds from queued to claimed of the queue's escalations claimed since `sinceIso` (wait estimates; one query). */
   claimWaits(queue: string, sinceIso: string): Promise<number[]>;
   /** The ratings customers gave since `sinceIso`, with their queue (the lead's board; one query). */

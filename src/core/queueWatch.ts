@@ -32,7 +32,7 @@ export class QueueWatch {
     private readonly options: QueueWatchOptions,
   ) {}
 
-  /** Positions of every escalation waiting in the queue, oldest first (one query). */
+  /** Positions of every escalation waiting in the queue, oldest first, same-millisecond ones by id (one query). */
   async positions(queue: string): Promise<Map<string, number>> {
     const waiting = await this.store.waiting(queue);
     waiting.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
@@ -40,12 +40,14 @@ export class QueueWatch {
   }
 
   /**
-   * The standing of an escalation that is (about to be) queued: those ahead of it, plus one. A new one (not stored
-   * yet) comes after everyone there; a released one keeps its place by creation time.
+   * The standing of an escalation that is (about to be) queued: those ahead of it, plus one, in the order `positions`
+   * ranks (so the number a customer hears first is the one later updates start from). A new one (not stored yet)
+   * comes after everyone there (one queued in the same millisecond, by id); a released or transferred one keeps its
+   * place by creation time.
    */
-  async standing(queue: string, escalation: { id: string; createdAt: string }, isNew = false): Promise<QueueStanding> {
+  async standing(queue: string, escalation: { id: string; createdAt: string }): Promise<QueueStanding> {
     // A count, not the list: a long queue costs one aggregate query, not a row per waiting customer.
-    const ahead = await this.store.countWaiting(queue, escalation.createdAt, isNew);
+    const ahead = await this.store.countWaiting(queue, escalation);
     const now = this.clock();
     const opens = nextOpening(this.options.hours, now);
     const closed = this.options.hours && opens && opens.getTime() > now.getTime();

@@ -15,7 +15,18 @@ describe('where a customer stands in the queue', () => {
     for (const [id, minutes] of [['second', -20], ['third', -10]] as const) await store.escalations.create(sampleEscalation({ id, status: 'queued', createdAt: at(minutes) }));
     const watch = new QueueWatch(store.escalations, () => now, { minSamples: 3 });
     assert.deepEqual(await watch.standing('default', first), { position: 1 }, 'back at the front, not number 3');
-    assert.deepEqual(await watch.standing('default', { id: 'new', createdAt: now.toISOString() }, true), { position: 3 });
+    assert.deepEqual(await watch.standing('default', { id: 'new', createdAt: now.toISOString() }), { position: 3 });
+  });
+
+  it('chats created in the same millisecond stand where the position updates rank them (by id), not all at one number', async () => {
+    const store = createMemoryStore();
+    for (const id of ['b', 'a', 'c']) await store.escalations.create(sampleEscalation({ id, status: 'queued', createdAt: at(-5) }));
+    const watch = new QueueWatch(store.escalations, () => now, { minSamples: 3 });
+    const ranked = await watch.positions('default');
+    for (const id of ['a', 'b', 'c']) assert.deepEqual(await watch.standing('default', { id, createdAt: at(-5) }), { position: ranked.get(id) }, id);
+    assert.deepEqual([...ranked], [['a', 1], ['b', 2], ['c', 3]]);
+    // One about to be queued in that millisecond takes the place its id gives it there.
+    assert.deepEqual(await watch.standing('default', { id: 'bb', createdAt: at(-5) }), { position: 3 });
   });
 
   it('a wait is promised only from enough claims and when it is a minute or more', async () => {

@@ -142,9 +142,11 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
     assert.deepEqual((await timers.escalations.due('2026-12-07T09:30:00.000Z', 1)).map((v) => v.value.id), ['d2']);
     assert.deepEqual((await timers.escalations.waiting('billing')).map((w) => w.id).sort(), ['d1', 'd2']);
     assert.deepEqual((await timers.escalations.waiting('default')).map((w) => w.id), ['old']);
-    assert.equal(await timers.escalations.countWaiting('billing', '2026-12-07T09:01:00.000Z', false), 1, 'created before');
-    assert.equal(await timers.escalations.countWaiting('billing', '2026-12-07T09:01:00.000Z', true), 2, 'or at');
-    assert.equal(await timers.escalations.countWaiting('default', '2030-01-01T00:00:00.000Z', false), 1, 'older records: the default queue');
+    const of = (id: string, createdAt: string) => ({ id, createdAt });
+    assert.equal(await timers.escalations.countWaiting('billing', of('d2', '2026-12-07T09:01:00.000Z')), 1, 'created before (not itself)');
+    assert.equal(await timers.escalations.countWaiting('billing', of('d9', '2026-12-07T09:01:00.000Z')), 2, 'or in the same millisecond, with a smaller id');
+    assert.equal(await timers.escalations.countWaiting('billing', of('d0', '2026-12-07T09:01:00.000Z')), 1, 'not with a larger one');
+    assert.equal(await timers.escalations.countWaiting('default', of('x', '2030-01-01T00:00:00.000Z')), 1, 'older records: the default queue');
     assert.deepEqual(await timers.escalations.claimWaits('billing', '2026-12-05T09:00:00.000Z'), [90]);
   });
 

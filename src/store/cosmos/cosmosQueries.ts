@@ -61,11 +61,11 @@ export function timerQueries(escalations: Container, transcripts: Container) {
         const rows = await queryAll<Stored<Escalation>>(escalations, 'SELECT TOP @limit * FROM c WHERE c.status != "closed" ORDER BY c.createdAt', [{ name: '@limit', value: limit }], 'open escalations');
         return rows.map((r) => strip<Escalation>(r));
       },
-      async countWaiting(queue: string, beforeIso: string, inclusive: boolean) {
+      async countWaiting(queue: string, of: { id: string; createdAt: string }) {
         const rows = await queryAll<number>(
           escalations,
-          `SELECT VALUE COUNT(1) FROM c WHERE c.status = "queued" AND ${inQueue} AND c.createdAt ${inclusive ? '<=' : '<'} @before`,
-          [{ name: '@queue', value: queue }, { name: '@default', value: DEFAULT_QUEUE }, { name: '@before', value: beforeIso }],
+          `SELECT VALUE COUNT(1) FROM c WHERE c.status = "queued" AND ${inQueue} AND (c.createdAt < @before OR (c.createdAt = @before AND c.id < @id))`,
+          [{ name: '@queue', value: queue }, { name: '@default', value: DEFAULT_QUEUE }, { name: '@before', value: of.createdAt }, { name: '@id', value: of.id }],
           `queue ${queue}`,
         );
         return rows[0] ?? 0;

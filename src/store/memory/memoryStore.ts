@@ -170,8 +170,8 @@ export function createMemoryStore(): HandoverStore {
         .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))
         .slice(0, limit);
     },
-    async countWaiting(queue, beforeIso, inclusive) {
-      return escalations.inGroup(`queued|${queue}`).filter((e) => (inclusive ? e.createdAt <= beforeIso : e.createdAt < beforeIso)).length;
+    async countWaiting(queue, of) {
+      return escalations.inGroup(`queued|${queue}`).filter((e) => e.createdAt < of.createdAt || (e.createdAt === of.createdAt && e.id < of.id)).length;
     },
     async claimWaits(queue, sinceIso) {
       return escalations
