@@ -8,15 +8,14 @@
  * delivered record of a queued item, so a line costs three writes (entry, item, removal) and no query. Items that carry their own state (accepted while this process was
  * alone, recovered by the sweep) join a lane too; their delivered state is written on the item as usual.
  */
-import { BoundedCache } from '../core/boundedCache';
 import type { Escalation } from '../core/escalation';
 import { ConcurrencyError, ConflictError } from '../core/errors';
 import type { EscalationStore, Versioned } from '../core/ports';
 import type { Outbound } from '../core/transcript';
-import { describe } from './deliveryError';
 import type { ItemLeases } from './itemLeases';
 import { emptyLane, givenBack, laneKey, parseLaneKey, sameEntry, wasDropped, withEntries, withEntriesByIntake, withoutEntry } from './laneDocs';
 import type { LaneDoc, LaneEntry, LaneMemory, LaneStore } from './ports';
+import { LaneEntries } from './laneEntries';
 import { LANE_WRITE_ATTEMPTS, LaneHold } from './laneHold';
 import type { Job, Sender } from './sender';
 import type { LocalLanes } from './localLanes';
@@ -27,8 +26,6 @@ const MISSING_RETRY_MS = 100;
 const ELSEWHERE_RETRY_MS = 1_000;
 /** A joining process looks at its clock at least this often while it waits out its grace. */
 const GRACE_STEP_MS = 100;
-/** An entry marked stored whose item still cannot be read is given up after this many leases (reported). */
-const STORED_PATIENCE_LEASES = 4;
 
 export interface SharedLanesDeps {
   lanes: LaneStore;
@@ -57,10 +54,7 @@ export interface Appended {
 }
 
 export class SharedLanes {
-  /** Items this process accepted and queued in a lane it held: delivered without reading them back. */
-  private readonly accepted = new Map<string, { job: Job; at: number }>();
-  /** Queued items this process sent (the newest): if removing an entry failed, it is never sent again from here. */
-  private readonly sentHere = new BoundedCache<true>(10_000);
+  private readonly entries: LaneEntries;
   /** Per lane, a serve queued here and not started yet. */
   private readonly waitingServes = new Map<string, Promise<void>>();
   /**
@@ -70,11 +64,13 @@ export class SharedLanes {
    */
   private readonly parked = new Map<string, number>();
 
-  constructor(private readonly deps: SharedLanesDeps) {}
+  constructor(private readonly deps: SharedLanesDeps) {
+    this.entries = new LaneEntries(deps);
+  }
 
   /** Forgets items handed to another holder long ago (it delivered them). */
   prune(): void {
-    for (const [id, { at }] of this.accepted) if (this.deps.now() - at > 4 * this.deps.leaseMs) this.accepted.delete(id);
+    this.entries.prune();
     // By then the sweep has taken up whatever was left there (its holder's lease ran out long ago).
     for (const [key, at] of this.parked) if (this.deps.now() - at > 4 * this.deps.leaseMs) this.parked.delete(key);
   }
@@ -187,7 +183,7 @@ export class SharedLanes {
 
   private serveHere(escalationId: string, direction: Outbound, saved: Versioned<LaneDoc>, accepted: Job[], known?: Escalation): Promise<void> {
     const key = laneKey(escalationId, direction);
-    for (const job of accepted) this.accepted.set(job.item.id, { job, at: this.deps.now() });
+    this.entries.accept(accepted);
     // One serve waiting per lane is enough: a serve reads the document again whenever it has changed.
     const waiting = this.waitingServes.get(key);
     if (waiting) return waiting;
@@ -214,14 +210,14 @@ export class SharedLanes {
     } finally {
       // Entries left (another process took over, or this serve stopped): read again by whoever delivers them, and
       // this process's new items queue behind them.
-      for (const q of hold.doc.value.queue) this.accepted.delete(q.id);
+      for (const q of hold.doc.value.queue) this.entries.forget(q.id);
       if (hold.doc.value.queue.length > 0) this.parked.set(key, this.deps.now());
     }
   }
 
   private async serveHeld(escalationId: string, direction: Outbound, hold: LaneHold, known?: Escalation): Promise<void> {
     const me = this.deps.me;
-    // The escalation as this serve knows it; deliverEntry reads it again when a line was accepted against a newer one.
+    // The escalation as this serve knows it; delivering an entry reads it again when a line was accepted against a newer one.
     const view: { e?: Escalation } = { e: known };
     const memoSeen = { reads: 0 };
     // Rounds without progress (lost writes) are bounded; rounds that deliver, or wait for an item being stored, are not.
@@ -243,7 +239,7 @@ export class SharedLanes {
       }
       view.e ??= (await this.deps.escalations.get(escalationId))?.value;
       this.takeMemo(hold, view.e, direction, memoSeen);
-      const outcome = await this.deliverEntry(escalationId, direction, view, entry, hold);
+      const outcome = await this.entries.deliver(escalationId, direction, view, entry, hold);
       if (outcome === 'lost') return;
       if (outcome === 'missing' || outcome === 'elsewhere') {
         // Its acceptor is still storing it (it stores right after appending), or another process is sending it under
@@ -299,65 +295,5 @@ export class SharedLanes {
       }
     }
     throw new ConcurrencyError(`lane ${hold.key}`);
-  }
-
-  /**
-   * One entry: sent (or reported failed), skipped (delivered already, or a stale entry of a retried request), dropped
-   * (its item was never stored), missing (its acceptor may still be storing it), elsewhere (another process sends it
-   * under the item's own lease), or lost (another process holds the lane now).
-   */
-  private async deliverEntry(escalationId: string, direction: Outbound, view: { e?: Escalation }, entry: LaneEntry, hold: LaneHold): Promise<'sent' | 'skipped' | 'dropped' | 'missing' | 'elsewhere' | 'lost'> {
-    if (this.sentHere.get(entry.id) || this.deps.local.inFlight.has(entry.id)) return 'skipped';
-    const before = this.deps.now(); // the time the read started: a slow read never makes an entry look overdue
-    let job = this.accepted.get(entry.id)?.job ?? (await this.deps.readJob(escalationId, entry.id));
-    this.accepted.delete(entry.id);
-    if (!job) {
-      const patience = entry.stored ? STORED_PATIENCE_LEASES * this.deps.leaseMs : this.deps.leaseMs;
-      if (before < entry.at + patience) return 'missing';
-      if (entry.stored) this.deps.warn({ lane: hold.key, itemId: entry.id }, 'a lane entry marked stored has no readable item: given up');
-      return 'dropped';
-    }
-    const d = job.item.delivery;
-    // Accepted against a newer escalation than this serve's copy (a transfer moved it to another thread meanwhile):
-    // read it again, so the line goes where the chat is now.
-    if (view.e && d.escalationRev !== undefined && d.escalationRev > view.e.rev) view.e = (await this.deps.escalations.get(escalationId))?.value ?? view.e;
-    const e = view.e;
-    const queued = d.state === 'queued';
-    if (queued ? d.laneSeq !== entry.seq : d.state !== 'pending') {
-      // Delivered under its own lease, perhaps by another process (a lone one, when sharing began): its send counts in
-      // this lane's windows too (twice at worst, when it was this process's: a little more waiting, never a burst).
-      if (!queued && d.deliveredAt && e) this.deps.memory.sentElsewhere?.(e, direction, Date.parse(d.deliveredAt), d.partsSent);
-      return 'skipped';
-    }
-    if (!e) {
-      await this.deps.sender.giveUp(job, 'the escalation no longer exists');
-      return 'skipped';
-    }
-    const leaseLive = (d.leaseUntil ?? 0) > before;
-    if (!queued && (d.leaseOwner !== this.deps.me || !leaseLive)) {
-      // Its own lease is another process's (a lone process still sending it when a request for it was retried here):
-      // that process sends it. Once the lease has run out (an orphan the sweep queued here, whoever held it), or when
-      // it has none, it is taken with a conditional write, then sent here.
-      if (leaseLive) return 'elsewhere';
-      const taken = await this.deps.leases.take(job);
-      if (!taken) return 'elsewhere';
-      job = taken;
-    }
-    this.deps.local.inFlight.add(entry.id);
-    try {
-      // A queued item's delivered record is its entry's removal; one with its own state gets it written.
-      // An item with a lease of its own keeps that lease too while it is sent: a process that thinks itself alone
-      // (it takes orphans by their lease, not through lanes) must not find it run out during a long send.
-      const keep = queued ? () => hold.keep() : async () => (await hold.keep()) && (await this.deps.leases.keep(job));
-      if ((await this.deps.sender.deliver(e, job, keep, { recordDelivered: !queued })) === 'lost') {
-        // Its own lease is given back (a write on the version held), so the lane's new holder need not wait it out.
-        if (!queued) await this.deps.leases.release(job).catch((err) => this.deps.warn({ itemId: entry.id, err: describe(err) }, 'could not give back an item lease'));
-        return 'lost';
-      }
-    } finally {
-      this.deps.local.inFlight.delete(entry.id);
-    }
-    if (queued) this.sentHere.set(entry.id, true);
-    return 'sent';
   }
 }
