@@ -3,17 +3,17 @@
  * before every network call, its outcome recorded on the item, a final failure reported to the other side.
  */
 import { BoundedCache } from '../core/boundedCache';
-import { customerUnreachable, placeOnDesk, type Escalation } from '../core/escalation';
-import { ConcurrencyError, ConflictError } from '../core/errors';
+import { customerUnreachable, type Escalation } from '../core/escalation';
+import { ConcurrencyError } from '../core/errors';
 import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
 import { notices } from '../core/notices';
-import { lookupKey, type DeliveryItemStore, type EscalationStore, type LookupStore, type Outbox, type OutboxStore, type TranscriptStore } from '../core/ports';
-import { isCard, newEntry, type Delivery, type FileRef, type OutboxItem } from '../core/transcript';
-import { conversationText, transcriptMessages } from '../core/transcriptText';
+import type { DeliveryItemStore, EscalationStore, LookupStore, Outbox, OutboxStore, TranscriptStore } from '../core/ports';
+import { isCard, type Delivery, type FileRef, type OutboxItem } from '../core/transcript';
 import { DeliveryError, LeaseLostError, describe } from './deliveryError';
+import { DeskItems } from './deskItems';
 import type { ItemLeases } from './itemLeases';
-import type { AgentDesk, CustomerChannel, Fence, FileLink, PartProgress, Placement, Registry } from './ports';
+import type { AgentDesk, CustomerChannel, Fence, FileLink, PartProgress, Registry } from './ports';
 import { sendRetry, withStoreRetry, type RetrySettings, type SendRetry } from './retryPolicy';
 
 export interface Job {
@@ -54,18 +54,13 @@ export interface SenderDeps {
   leases?: ItemLeases;
 }
 
-/** The size of a transcript part when the desk does not say its own. */
-const DEFAULT_TEXT_BYTES = 16 * 1024;
-
 /** Items sent whose delivered state could not be written (with what it was): never sent again by this process. */
 const UNRECORDED_MEMORY = 10_000;
 
 export class Sender {
-  /** Threads this process created whose place is not stored yet: a retry stores them instead of creating another. */
-  private readonly placed = new BoundedCache<Placement>(1_000);
   private readonly unrecorded = new BoundedCache<Delivery>(UNRECORDED_MEMORY);
   private ledger?: Ledger;
-  private outbox?: Outbox;
+  private readonly deskItems: DeskItems;
   private readonly retry: SendRetry;
   /** The renewals of the sends in progress here, run by one interval while there are any (not one timer per send). */
   private readonly renewals = new Set<() => void>();
@@ -73,12 +68,13 @@ export class Sender {
 
   constructor(private readonly deps: SenderDeps) {
     this.retry = sendRetry(deps.retry);
+    this.deskItems = new DeskItems(deps);
   }
 
   /** The core's ledger (state changes the delivery causes) and outbox (lines it adds): set by the composition root. */
   attach(ledger: Ledger, outbox: Outbox): void {
     this.ledger = ledger;
-    this.outbox = outbox;
+    this.deskItems.attach(ledger, outbox);
   }
 
   /** Lines live in the transcript, card changes in the outbox container: one contract for both. */
@@ -168,74 +164,11 @@ export class Sender {
       await this.customerOf(e).send(e, message, fence);
       return;
     }
-    if (isCard(item) && item.post === 'transcript') return this.postTranscript(e, item.id);
-    // Lines use the escalation as accepted (no extra read per message); cards and a missing thread need the latest.
-    const latest = isCard(item) || !e.deskRef ? ((await this.deps.escalations.get(e.id))?.value ?? e) : e;
-    // An item for a thread the escalation left (a transfer) goes there, whatever its current place.
-    const on = item.target ? { ...latest, deskRef: item.target } : latest;
-    if (isCard(item)) {
-      if (item.target) await this.deskOf(on).refresh(on, { transferredTo: item.transferredTo }, fence);
-      else if (latest.deskRef && !this.placed.get(e.id)) await this.deskOf(latest).refresh(latest, { lastLineAt: await this.deps.transcripts.lastLineAt(e.id) }, fence);
-      else await this.place(latest, item.id, fence);
-      return;
-    }
-    if (!on.deskRef) throw new DeliveryError('the escalation is not on the desk yet');
-    const kind = item.kind === 'note' || item.kind === 'customer' || item.kind === 'transcript' ? item.kind : 'notice';
-    await this.deskOf(on).post(on, { text: item.text, from: item.author?.name, kind, mentions: item.mentions, files: this.linksOf(item.files), key: item.id, progress }, fence);
-  }
-
-  /**
-   * The closed chat's transcript, stored as lines of the desk's size (each retried alone, none posted twice) that
-   * follow this item in the thread's lane. Every line of the chat was stored before the close that caused this item.
-   */
-  private async postTranscript(e: Escalation, itemId: string): Promise<void> {
-    const latest = (await this.deps.escalations.get(e.id))?.value ?? e;
-    const maxBytes = this.deskOf(latest).maxTextBytes ?? DEFAULT_TEXT_BYTES;
-    const parts = transcriptMessages(latest, await this.deps.transcripts.list(e.id), maxBytes);
-    for (const [i, text] of parts.entries()) await this.addLine(latest, 'toDesk', text, `transcript|${itemId}|${i}`, 'transcript');
+    await this.deskItems.deliver(e, item, fence, progress, isCard(item) ? undefined : this.linksOf(item.files));
   }
 
   private linksOf(files: FileRef[] | undefined): FileLink[] | undefined {
     return files?.length && this.deps.fileLinks ? files.map((f) => this.deps.fileLinks!(f)) : undefined;
-  }
-
-  /**
-   * Announces the escalation and stores its place the moment the desk returns it, before any other call: a failure
-   * after that (a 429 on a follow-up, a store error) never creates a second thread.
-   */
-  private async place(e: Escalation, itemId: string, fence: Fence): Promise<void> {
-    let placement = this.placed.get(e.id);
-    if (!placement) {
-      placement = await this.deskOf(e).announce(e, fence);
-      this.placed.set(e.id, placement);
-    }
-    const ref = placement.ref;
-    // A desk that hands out a conversation id twice (one that restarted its count) must not get a second chat there,
-    // or its agents' answers would reach the first chat's customer. Asked before the place is stored, and the
-    // look-up written after it as before: a crash in between leaves no look-up to a thread the retry replaces.
-    const key = lookupKey.desk(ref.threadId);
-    const holder = (await withStoreRetry(() => this.deps.lookups.get(key)))?.value;
-    if (holder !== undefined && holder !== e.id) {
-      this.placed.delete(e.id);
-      throw new DeliveryError(`the desk placed this chat where another chat already is (${ref.threadId.slice(0, 120)})`, { retryable: false });
-    }
-    const { escalation } = await withStoreRetry(() => this.ledger!.apply(e.id, (x) => placeOnDesk(x, ref, new Date(this.deps.now()).toISOString())));
-    await withStoreRetry(() => this.deps.lookups.create(key, e.id).catch((err) => {
-      if (!(err instanceof ConflictError)) throw err;
-    }));
-    // Follow-ups (e.g. the full details a card shortens) are lines of their own: retried alone, never re-announced.
-    // A chat transferred here brings the conversation so far.
-    const history = escalation.transferredFrom ? [`${notices.transferredFrom(escalation.transferredFrom)}\n\n${conversationText(await this.deps.transcripts.list(e.id))}`] : [];
-    for (const [i, text] of [...placement.followUps, ...history].entries()) await this.addLine(escalation, 'toDesk', text, `placed|${itemId}|${i}`);
-    // Forgotten only now: a retry after a failure above comes back here (the place is stored; ids make it once).
-    this.placed.delete(e.id);
-    // The escalation changed while the card was being posted: show its current state.
-    if (escalation.rev > e.rev + 1 && escalation.deskRef) await this.deskOf(escalation).refresh(escalation, {}, fence);
-  }
-
-  private async addLine(e: Escalation, direction: 'toDesk' | 'toCustomer', text: string, key: string, kind: 'notice' | 'transcript' = 'notice'): Promise<void> {
-    const entry = newEntry({ escalationId: e.id, direction, kind, text, sourceActivityId: key, now: new Date(this.deps.now()) });
-    void this.outbox!.dispatch(e, await this.outbox!.record(entry, e));
   }
 
   /** Runs `renew` every quarter lease until the returned function is called. */
@@ -271,12 +204,12 @@ export class Sender {
     try {
       if (item.direction === 'toCustomer') {
         if (err instanceof DeliveryError && err.unreachable) await this.ledger!.apply(e.id, (x) => customerUnreachable(x, reason, new Date(this.deps.now()).toISOString()));
-        await this.addLine(e, 'toDesk', notices.customerUndeliverable(reason), `failed|${item.id}`);
+        await this.deskItems.addLine(e, 'toDesk', notices.customerUndeliverable(reason), `failed|${item.id}`);
       } else if (!isCard(item)) {
-        await this.addLine(e, 'toCustomer', notices.deskUndeliverable(), `failed|${item.id}`);
+        await this.deskItems.addLine(e, 'toCustomer', notices.deskUndeliverable(), `failed|${item.id}`);
       } else if (!item.target && !(await this.deps.escalations.get(e.id))?.value.deskRef) {
         // The desk never took the chat in: the customer must not wait for an agent who will not come.
-        await this.addLine(e, 'toCustomer', notices.deskUnreachable(), `failed|${item.id}`);
+        await this.deskItems.addLine(e, 'toCustomer', notices.deskUnreachable(), `failed|${item.id}`);
       }
     } catch (failure) {
       this.deps.log.error({ escalationId: e.id, itemId: item.id, err: describe(failure) }, 'could not report a failed delivery');
@@ -317,12 +250,5 @@ export class Sender {
     const channel = this.deps.customers.get(e.customer.channel);
     if (!channel) throw new DeliveryError(`no customer channel '${e.customer.channel}' is configured`, { retryable: false });
     return channel;
-  }
-
-  private deskOf(e: Escalation): AgentDesk {
-    const name = e.deskRef?.desk ?? e.desk;
-    const desk = this.deps.desks.get(name);
-    if (!desk) throw new DeliveryError(`no desk '${name}' is configured`, { retryable: false });
-    return desk;
   }
 }
