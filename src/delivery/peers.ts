@@ -7,7 +7,7 @@
  * until every live peer lists it (`seenByPeers`): before that, a lone peer sends its new lines at once, and a chat's
  * next line accepted there would overtake one acknowledged here and held in its lane for the joining grace.
  */
-import type { InstanceRecord, InstanceRegistry, LaneMemory } from './ports';
+import type { InstanceRegistry, LaneMemory } from './ports';
 
 export interface PeersOptions {
   instanceId: string;
@@ -28,6 +28,8 @@ export interface PeersDeps {
 
 /** A joining process looks whether its peers have seen it this often (a query each time, only while it joins). */
 export const SEEN_POLL_MS = 250;
+/** The longest a joining process holds an acknowledgement (callers time out: Teams after 15 s). */
+export const SEEN_HOLD_MS = 10_000;
 
 export class Peers {
   private beating?: Promise<void>;
@@ -59,8 +61,8 @@ export class Peers {
 
   /**
    * Settles once every live peer's heartbeat lists this process, so it delivers its lines in lanes too; at once for a
-   * process that did not join others. The joining grace bounds the wait: a peer that has not said so by then is late
-   * with its heartbeats, and is warned of.
+   * process that did not join others. The joining grace (and SEEN_HOLD_MS) bounds the wait: a peer that has not said
+   * so by then is late with its heartbeats, and is warned of.
    */
   seenByPeers(): Promise<void> | undefined {
     return this.seen;
@@ -80,22 +82,24 @@ export class Peers {
   }
 
   /**
-   * Says this process is gone (a record that has run out), so a process starting right after it (a restart) does not
-   * wait to be seen by it. Peers stay careful for a lease period all the same: its lines may still be leased.
+   * Says this process is gone, so a process starting right after it (a restart) does not wait to be seen by it. The
+   * record still runs its time: peers stay as careful as before (its lines may be leased) and keep sharing the
+   * tenant's budget with it while its recent calls still count in Teams' windows.
    */
   async leave(): Promise<void> {
-    await this.deps.instances.heartbeat(this.deps.options.instanceId, 0, this.deps.now(), []);
+    const { instances, options, now } = this.deps;
+    await instances.heartbeat(options.instanceId, ttlOf(options), now(), { sees: this.said, gone: true });
   }
 
   private async heartbeat(): Promise<void> {
     const { instances, memory, options, now } = this.deps;
     const wasShared = this.shared();
     const at = now();
-    const ttl = Math.max(3 * options.sweepIntervalMs, 3000);
-    await instances.heartbeat(options.instanceId, ttl, at, this.said);
+    const ttl = ttlOf(options);
+    await instances.heartbeat(options.instanceId, ttl, at, { sees: this.said });
     const others = (await instances.instances()).filter((i) => i.instance !== options.instanceId);
     const lastSeen = Math.max(0, ...others.map((i) => i.until));
-    const live = others.filter((i) => i.until > at).map((i) => i.instance);
+    const live = others.filter((i) => i.until > at && !i.gone).map((i) => i.instance);
     memory.instances(1 + live.length);
     // A peer that died may still hold leased items: stay careful for a lease period after its last heartbeat.
     this.until = lastSeen > 0 ? lastSeen + options.leaseMs : 0;
@@ -104,27 +108,38 @@ export class Peers {
     // after sharing started, so the lines this process still sends alone are in their lanes before it says so.
     const newcomer = live.some((p) => !this.said.includes(p));
     this.said = live;
-    if (newcomer) await instances.heartbeat(options.instanceId, ttl, now(), live);
+    if (newcomer) await instances.heartbeat(options.instanceId, ttl, now(), { sees: live });
   }
 
   private async waitToBeSeen(): Promise<void> {
     const { instances, options, now, sleep, warn } = this.deps;
-    let late: string[] = [];
-    while (!this.stopped && now() < this.graceUntil) {
+    const me = options.instanceId;
+    const holdUntil = Math.min(this.graceUntil, now() + SEEN_HOLD_MS);
+    // Records already old when the wait begins (by more than one and a half intervals), or from a release that writes
+    // no time: their process is not beating (it crashed, and this is its restart) or cannot say it saw this one. Not
+    // waited for while they stay as they are. A peer that was beating is waited for however late its next beat is.
+    let stale: Map<string, number | undefined> | undefined;
+    let late: string[] | undefined;
+    let failed = false;
+    while (!this.stopped && now() < holdUntil) {
       try {
         const at = now();
-        // A peer that has not beaten for one and a half intervals is not beating (it died, say, and this process is
-        // its restart): it sends nothing new, so there is nobody there to wait for.
-        const beating = (i: InstanceRecord) => i.until > at && (i.at === undefined || i.at > at - 1.5 * options.sweepIntervalMs);
-        late = (await instances.instances())
-          .filter((i) => i.instance !== options.instanceId && beating(i) && !(i.sees ?? []).includes(options.instanceId))
-          .map((i) => i.instance);
+        const peers = (await instances.instances()).filter((i) => i.instance !== me && i.until > at && !i.gone);
+        stale ??= new Map(peers.filter((i) => i.at === undefined || i.at < at - 1.5 * options.sweepIntervalMs).map((i) => [i.instance, i.at]));
+        for (const i of peers) if (stale.has(i.instance) && stale.get(i.instance) !== i.at) stale.delete(i.instance); // it beats again
+        late = peers.filter((i) => !stale!.has(i.instance) && !(i.sees ?? []).includes(me)).map((i) => i.instance);
         if (late.length === 0) return;
       } catch (err) {
-        warn({ err: (err as Error)?.message }, 'could not read whether the other processes have seen this one');
+        if (!failed) warn({ err: (err as Error)?.message }, 'could not read whether the other processes have seen this one');
+        failed = true;
       }
-      await sleep(Math.max(1, Math.min(SEEN_POLL_MS, this.graceUntil - now())));
+      await sleep(Math.max(1, Math.min(SEEN_POLL_MS, holdUntil - now())));
     }
-    if (late.length > 0 && !this.stopped) warn({ peers: late }, 'acknowledging lines before these processes have seen this one: a chat\'s lines that alternate between them may arrive out of order');
+    if (!this.stopped) warn({ peers: late ?? 'unknown' }, 'acknowledging lines before these processes have seen this one: a chat\'s lines that alternate between them may arrive out of order');
   }
+}
+
+/** How long a heartbeat says its process is alive: three intervals (at least 3 s), so one late beat is no death. */
+function ttlOf(options: PeersOptions): number {
+  return Math.max(3 * options.sweepIntervalMs, 3000);
 }

@@ -126,17 +126,23 @@ export interface InstanceRegistry {
    * Says `instance` is alive until `nowMs + ttlMs`, and which other processes it has seen (and so delivers its lines
    * in lanes with): a joining process holds its acknowledgements until each live peer lists it (peers.ts).
    */
-  heartbeat(instance: string, ttlMs: number, nowMs: number, sees?: string[]): Promise<void>;
+  heartbeat(instance: string, ttlMs: number, nowMs: number, note?: InstanceNote): Promise<void>;
   /** Processes whose last heartbeat is still on record, with the time it runs out and the peers it said it saw. */
   instances(): Promise<InstanceRecord[]>;
 }
 
-export interface InstanceRecord {
+/** What a heartbeat record says besides the time: the peers its process has seen; that it stopped. */
+export interface InstanceNote {
+  sees?: string[];
+  /** Written by a process that stops: nobody waits to be seen by it (its record still counts until it runs out). */
+  gone?: boolean;
+}
+
+export interface InstanceRecord extends InstanceNote {
   instance: string;
   until: number;
   /** When the process wrote it (its clock, epoch ms). */
   at?: number;
-  sees?: string[];
 }
 
 /**

@@ -75,10 +75,19 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const firstSent = a.dispatch(e, first);
     await until(customer.waiting);
     const reads = countReads(store, () => first.item.id);
-    // b holds the lane and waits out its grace; it acknowledges line 2 once a has seen it
+    // b holds the lane and waits out its grace; it acknowledges line 2 once a has seen it, and by then a has listed
+    // its line in flight in the lane, ahead of line 2
     const secondSent = b.record(toCustomer('2'), e).then((r) => b.dispatch(e, r));
+    // What the lane lists when a's heartbeat record first says it saw b (b's acknowledgements wait for that record).
+    let laneWhenSaid: string[] | undefined;
+    const beat = store.instances.heartbeat.bind(store.instances);
+    store.instances.heartbeat = async (id, ttl, at, note) => {
+      if (id === 'a' && note?.sees?.includes('b')) laneWhenSaid ??= (await store.lanes.get(laneKey('e', 'toCustomer')))?.value.queue.map((q) => q.id) ?? [];
+      return beat(id, ttl, at, note);
+    };
     await a.sweep(); // a sees b: its line in flight goes into the lane, before b's
     assert.equal(a.shared(), true);
+    assert.equal(laneWhenSaid?.[0], first.item.id, 'listed before a says it saw b');
     skew += 10_001; // b's grace (two sweep intervals) is over; no lease has run out
     await until(() => customer.sent.length > 0 || reads() > 0); // b came to the lane's first entry (or sent line 2)
     customer.release();
@@ -137,7 +146,7 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const store = createMemoryStore();
     await store.escalations.create(e);
     const customer = holdingCustomer();
-    await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 60_000, instanceId: 'a' }, clock).relay);
+    await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'a' }, clock).relay);
     const warned: string[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => void warned.push(JSON.parse(line).msg) });
     const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, log }).relay);
@@ -145,10 +154,32 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
     await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer'))) !== undefined);
     assert.equal(acknowledged, false);
-    skew += 10_001; // b's grace is over; a never beat
+    skew += 10_001; // b's grace is over; a never beat again (its interval runs on the real clock)
     await sent;
     assert.deepEqual(customer.sent, ['1']);
     assert.ok(warned.some((m) => m.startsWith('acknowledging lines before these processes have seen this one')), JSON.stringify(warned));
+  });
+
+  it('a joining process waits for a peer that was beating, however late its next beat', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer();
+    const a = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'a' }, clock).relay);
+    let polls = 0;
+    const list = store.instances.instances.bind(store.instances);
+    store.instances.instances = async () => (polls++, list());
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
+    let acknowledged = false;
+    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    skew += 8_000; // a's record is now older than one and a half intervals (its beat is slow), b's grace runs 2 s more
+    const seen = polls;
+    await until(() => polls >= seen + 2); // b looked twice since
+    assert.equal(acknowledged, false, 'still waiting for a');
+    await a.sweep(); // a's late beat: it sees b
+    await until(() => acknowledged);
+    skew += 2_001;
+    await sent;
+    assert.deepEqual(customer.sent, ['1']);
   });
 
   it('a process that starts right after another stopped acknowledges at once: the stopped one said it is gone', async () => {
@@ -173,7 +204,7 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     await store.escalations.create(e);
     const customer = holdingCustomer();
     // The crashed process beat last 8 s ago (its interval is 5 s): its record runs 7 s more.
-    await store.instances.heartbeat('crashed', 15_000, clock.now() - 8_000, []);
+    await store.instances.heartbeat('crashed', 15_000, clock.now() - 8_000);
     const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
     assert.equal(b.shared(), true);
     let acknowledged = false;

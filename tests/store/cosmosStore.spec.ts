@@ -237,10 +237,10 @@ describe('Cosmos store (embedded Cosmos-compatible server, real @azure/cosmos cl
   it('heartbeats list the instances, and the peers each has seen', async () => {
     const t0 = Date.now();
     await store.instances.heartbeat('node-1', 3000, t0);
-    await store.instances.heartbeat('node-2', 3000, t0, ['node-1']);
-    await store.instances.heartbeat('node-1', 3000, t0 + 1000, ['node-2']);
+    await store.instances.heartbeat('node-2', 3000, t0, { sees: ['node-1'], gone: true });
+    await store.instances.heartbeat('node-1', 3000, t0 + 1000, { sees: ['node-2'] });
     const seen = (await store.instances.instances()).filter((i) => i.instance.startsWith('node-')).sort((x, y) => x.instance.localeCompare(y.instance));
-    assert.deepEqual(seen, [{ instance: 'node-1', until: t0 + 4000, at: t0 + 1000, sees: ['node-2'] }, { instance: 'node-2', until: t0 + 3000, at: t0, sees: ['node-1'] }]);
+    assert.deepEqual(seen, [{ instance: 'node-1', until: t0 + 4000, at: t0 + 1000, sees: ['node-2'], gone: false }, { instance: 'node-2', until: t0 + 3000, at: t0, sees: ['node-1'], gone: true }]);
   });
 
   it('lanes: created once, then changed only from the version last seen; stalled ones are found by a query', async () => {

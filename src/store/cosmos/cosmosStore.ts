@@ -186,10 +186,10 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
     },
     outbox: itemStore<CardItem>(ob, retention * 2),
     instances: {
-      async heartbeat(instance, ttlMs, nowMs, sees = []) {
+      async heartbeat(instance, ttlMs, nowMs, note = {}) {
         try {
           // The record outlives the heartbeat by an hour: peers still see a recently dead instance.
-          await withTransientRetry(() => ls.items.upsert({ id: `instance|${instance}`, kind: 'instance', instance, until: nowMs + ttlMs, at: nowMs, sees, ttl: Math.ceil(ttlMs / 1000) + 3600 }));
+          await withTransientRetry(() => ls.items.upsert({ id: `instance|${instance}`, kind: 'instance', instance, until: nowMs + ttlMs, at: nowMs, sees: note.sees ?? [], gone: note.gone === true, ttl: Math.ceil(ttlMs / 1000) + 3600 }));
         } catch (err) {
           mapCosmosError(err, `heartbeat of ${instance}`);
         }
@@ -197,9 +197,9 @@ export async function createCosmosStore(client: CosmosClient, options: CosmosSto
       async instances() {
         try {
           const { resources } = await withTransientRetry(() =>
-            ls.items.query<InstanceRecord>({ query: 'SELECT c.instance, c.until, c.at, c.sees FROM c WHERE c.kind = "instance"' }).fetchAll(),
+            ls.items.query<InstanceRecord>({ query: 'SELECT c.instance, c.until, c.at, c.sees, c.gone FROM c WHERE c.kind = "instance"' }).fetchAll(),
           );
-          return resources.map((r) => ({ instance: r.instance, until: r.until, at: typeof r.at === 'number' ? r.at : undefined, sees: Array.isArray(r.sees) ? r.sees : [] }));
+          return resources.map((r) => ({ instance: r.instance, until: r.until, at: typeof r.at === 'number' ? r.at : undefined, sees: Array.isArray(r.sees) ? r.sees : [], gone: r.gone === true }));
         } catch (err) {
           return mapCosmosError(err, 'instances');
         }

@@ -192,7 +192,7 @@ export function createMemoryStore(): HandoverStore {
     replace: async (key, escalationId, etag, at) => lookupOf(lookups.replace(key, { escalationId, at }, etag, `lookup ${key}`))!,
   };
   const settings = new Map<string, string>();
-  const beats = new Map<string, { until: number; at: number; sees: string[] }>();
+  const beats = new Map<string, { until: number; at: number; sees: string[]; gone: boolean }>();
   const lanes = new Table<LaneDoc>();
   return {
     escalations: escalationStore,
@@ -224,11 +224,11 @@ export function createMemoryStore(): HandoverStore {
       },
     },
     instances: {
-      async heartbeat(instance, ttlMs, nowMs, sees = []) {
-        beats.set(instance, { until: nowMs + ttlMs, at: nowMs, sees: [...sees] });
+      async heartbeat(instance, ttlMs, nowMs, note = {}) {
+        beats.set(instance, { until: nowMs + ttlMs, at: nowMs, sees: [...(note.sees ?? [])], gone: note.gone === true });
       },
       async instances() {
-        return [...beats].map(([instance, { until, at, sees }]) => ({ instance, until, at, sees: [...sees] }));
+        return [...beats].map(([instance, { until, at, sees, gone }]) => ({ instance, until, at, sees: [...sees], gone }));
       },
     },
     lanes: {
