@@ -42,8 +42,8 @@ export class QueueWatch {
   /**
    * The standing of an escalation that is (about to be) queued: those ahead of it, plus one, in the order `positions`
    * ranks (so the number a customer hears first is the one later updates start from). A new one (not stored yet)
-   * comes after everyone there (one queued in the same millisecond, by id); a released or transferred one keeps its
-   * place by creation time.
+   * comes after everyone there (one queued in the same millisecond, by id); a released one keeps its place by
+   * creation time.
    */
   async standing(queue: string, escalation: { id: string; createdAt: string }): Promise<QueueStanding> {
     // A count, not the list: a long queue costs one aggregate query, not a row per waiting customer.

@@ -99,8 +99,9 @@ export class Peers {
     await instances.heartbeat(options.instanceId, ttl, at, { sees: this.said });
     const others = (await instances.instances()).filter((i) => i.instance !== options.instanceId);
     const lastSeen = Math.max(0, ...others.map((i) => i.until));
+    // One that stopped still shares the tenant's budget until its record runs out (its recent calls still count).
+    memory.instances(1 + others.filter((i) => i.until > at).length);
     const live = others.filter((i) => i.until > at && !i.gone).map((i) => i.instance);
-    memory.instances(1 + live.length);
     // A peer that died may still hold leased items: stay careful for a lease period after its last heartbeat.
     this.until = lastSeen > 0 ? lastSeen + options.leaseMs : 0;
     if (!wasShared && this.shared()) await this.deps.sharingStarts();

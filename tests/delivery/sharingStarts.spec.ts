@@ -199,6 +199,20 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     assert.deepEqual(customer.sent, ['1']);
   });
 
+  it('a process that stopped still shares the tenant\'s budget until its record runs out (its calls still count)', async () => {
+    const store = createMemoryStore();
+    const counts: number[] = [];
+    const memory: LaneMemory = { export: () => undefined, import: () => undefined, instances: (n) => void counts.push(n) };
+    const a = relayOn(store, holdingCustomer().channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'a' }, clock).relay;
+    await a.start();
+    await a.stop();
+    const b = await started(relayOn(store, holdingCustomer().channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, memory }).relay);
+    assert.equal(counts.at(-1), 2, 'a counts: its record runs 15 s more');
+    skew += 15_001;
+    await b.sweep();
+    assert.equal(counts.at(-1), 1, 'its record ran out');
+  });
+
   it('a process that starts after another crashed does not wait to be seen by it: its record says it stopped beating', async () => {
     const store = createMemoryStore();
     await store.escalations.create(e);
