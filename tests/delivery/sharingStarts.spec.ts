@@ -55,6 +55,21 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     await Promise.all(relays.splice(0).map((r) => r.stop()));
   });
 
+  /**
+   * b joins a store where another process is on record (shared: that one's lines may still be leased) and acknowledges
+   * its first line without waiting to be seen (waiting would take b's grace, 10 s by this clock), then sends it.
+   */
+  const joinsAndAcknowledgesAtOnce = async (store: ReturnType<typeof createMemoryStore>, customer: ReturnType<typeof holdingCustomer>) => {
+    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
+    assert.equal(b.shared(), true);
+    let acknowledged = false;
+    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    await until(() => acknowledged, 2_000);
+    skew += 10_001; // past b's grace
+    await sent;
+    assert.deepEqual(customer.sent, ['1']);
+  };
+
   /** Counts the reads of one line's stored copy: the lane's holder reads it when it comes to its entry. */
   const countReads = (store: ReturnType<typeof createMemoryStore>, id: () => string) => {
     const get = store.transcripts.get.bind(store.transcripts);
@@ -189,14 +204,7 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const a = relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'a' }, clock).relay;
     await a.start();
     await a.stop();
-    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
-    assert.equal(b.shared(), true, 'careful for a lease period: a\'s lines may still be leased');
-    let acknowledged = false;
-    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
-    await until(() => acknowledged, 2_000); // without a's last record: held for b's grace (10 s by this clock)
-    skew += 10_001;
-    await sent;
-    assert.deepEqual(customer.sent, ['1']);
+    await joinsAndAcknowledgesAtOnce(store, customer); // without a's last record: held for b's grace
   });
 
   it('a process that stopped still shares the tenant\'s budget until its record runs out (its calls still count)', async () => {
@@ -219,14 +227,7 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const customer = holdingCustomer();
     // The crashed process beat last 8 s ago (its interval is 5 s): its record runs 7 s more.
     await store.instances.heartbeat('crashed', 15_000, clock.now() - 8_000);
-    const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
-    assert.equal(b.shared(), true);
-    let acknowledged = false;
-    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
-    await until(() => acknowledged, 2_000); // waiting for it would take b's grace (10 s by this clock)
-    skew += 10_001;
-    await sent;
-    assert.deepEqual(customer.sent, ['1']);
+    await joinsAndAcknowledgesAtOnce(store, customer);
   });
 
   it('a split line a lone process sent (three calls) counts three times in the Teams windows of the peer that skips it', async () => {
