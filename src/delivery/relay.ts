@@ -11,12 +11,13 @@ import type { Escalation } from '../core/escalation';
 import { ConflictError } from '../core/errors';
 import type { Ledger } from '../core/ledger';
 import type { Logger } from '../core/logger';
-import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore, Versioned } from '../core/ports';
-import { CARD_ITEM_PREFIX, bySeq, type Outbound, type OutboxItem } from '../core/transcript';
+import type { EscalationStore, LookupStore, Outbox, OutboxStore, Recorded, TranscriptStore } from '../core/ports';
+import { CARD_ITEM_PREFIX, type Outbound, type OutboxItem } from '../core/transcript';
 import { AloneSends } from './aloneSends';
 import { describe } from './deliveryError';
 import { ItemLeases } from './itemLeases';
 import { LocalLanes } from './localLanes';
+import { SWEEP_BATCH, byLaneInOrder, inBothStores, recoverOrphans } from './orphans';
 import type { AgentDesk, CustomerChannel, InstanceRegistry, LaneMemory, LaneStore, Registry } from './ports';
 import type { RetrySettings } from './retryPolicy';
 import { Sender, type Job, type SenderDeps } from './sender';
@@ -66,7 +67,6 @@ export interface RelayDeps {
 
 /** A lone process, or an edge with nothing to hand over. */
 const forgetful: LaneMemory = { export: () => undefined, import: () => undefined, instances: () => undefined };
-const SWEEP_BATCH = 500;
 
 export class Relay implements Outbox {
   private readonly store: DeliveryStores;
@@ -207,7 +207,7 @@ export class Relay implements Outbox {
     // heartbeat, or it died and the lease has not run out): listed in their lanes first, so no line accepted here
     // overtakes them. Whoever holds such a lane waits for that send, or for the lease to run out and then sends it.
     const now = this.now();
-    const elsewhere = await this.inBothStores((s) => s.leasedElsewhere(this.options.instanceId, now, SWEEP_BATCH)).catch(
+    const elsewhere = await inBothStores(this.store, (s) => s.leasedElsewhere(this.options.instanceId, now, SWEEP_BATCH)).catch(
       (err) => (this.log.warn({ err: describe(err) }, 'could not look for lines other processes are sending'), []),
     );
     await this.listInLanes(elsewhere);
@@ -267,28 +267,7 @@ export class Relay implements Outbox {
       const stale = new Date(this.now() - Math.min(this.options.leaseMs, 30_000)).toISOString();
       for (const v of await this.store.escalations.unsettled(stale, 50)) await this.ledger.settle(v).catch((err) => this.log.warn({ escalationId: v.value.id, err: describe(err) }, 'could not settle events'));
     }
-    const now = this.now();
-    // Lanes whose holder died with entries waiting (their queued items have no lease of their own): taken and served.
-    const stalled = await this.store.lanes.stalled(now, SWEEP_BATCH).catch((err) => (this.log.warn({ err: describe(err) }, 'could not look for stalled lanes'), []));
-    for (const key of stalled) await this.sharedLanes.resume(key).catch((err) => this.log.warn({ lane: key, err: describe(err) }, 'could not resume a lane'));
-    const orphans = (await this.inBothStores((s) => s.reclaimable(now, SWEEP_BATCH))).filter(({ item }) => !this.local.inFlight.has(item.id));
-    const byLane = byLaneInOrder(orphans);
-    if (orphans.length > 0) this.log.info({ items: orphans.length, lanes: byLane.length }, 'recovering undelivered items');
-    for (const { escalationId, direction, jobs } of byLane) {
-      const lane = `${escalationId}|${direction}`;
-      const e = (await this.store.escalations.get(escalationId))?.value;
-      // Shared (or a lane that may list lines this process did not deliver): the lane is what makes one process deliver
-      // each (an id already listed keeps its entry), and its holder takes the item's lease right before sending it. A
-      // lease taken here would only be given back to that holder.
-      if (e && (this.shared() || this.sharedLanes.isParked(escalationId, direction))) {
-        await this.sharedLanes.join(escalationId, direction, jobs, e).catch((err) => this.log.warn({ lane, err: describe(err) }, 'could not queue orphans'));
-        continue;
-      }
-      // Alone: taken with a conditional write, so only one process delivers each; served in the order received.
-      const taken = (await Promise.all(jobs.map((j) => this.leases.take(j)))).filter((j): j is Job => j !== undefined);
-      if (!e) for (const job of taken) await this.sender.giveUp(job, 'the escalation no longer exists');
-      else for (const job of taken) void this.dispatch(e, { item: job.item, etag: job.etag, duplicate: false });
-    }
+    await recoverOrphans({ ...this.store, sharedLanes: this.sharedLanes, leases: this.leases, sender: this.sender, local: this.local, log: this.log, now: this.now, shared: () => this.shared(), dispatch: (e, recorded) => this.dispatch(e, recorded) });
     for (const work of this.alsoOnSweep) await work().catch((err) => this.log.warn({ err: describe(err) }, 'sweep work failed'));
   }
 
@@ -302,29 +281,9 @@ export class Relay implements Outbox {
     }
   }
 
-  /** One query's answers from the lines and the card changes alike, as jobs. */
-  private async inBothStores(query: (s: OutboxStore | TranscriptStore) => Promise<Array<Versioned<OutboxItem>>>): Promise<Job[]> {
-    const found = await Promise.all([query(this.store.transcripts), query(this.store.outbox)]);
-    return found.flat().map(({ value, etag }) => ({ item: value, etag }));
-  }
-
   private async readJob(escalationId: string, id: string): Promise<Job | undefined> {
     const store = id.startsWith(CARD_ITEM_PREFIX) ? this.store.outbox : this.store.transcripts;
     const found = await store.get(escalationId, id);
     return found && { item: found.value, etag: found.etag };
   }
-}
-
-/** Items grouped by lane (escalation and direction), each lane's in intake order. */
-function byLaneInOrder(jobs: Job[]): Array<{ escalationId: string; direction: Outbound; jobs: Job[] }> {
-  const lanes = new Map<string, { escalationId: string; direction: Outbound; jobs: Job[] }>();
-  for (const job of [...jobs].sort((a, b) => bySeq(a.item, b.item))) {
-    const { escalationId, direction } = job.item;
-    if (direction === 'internal') continue;
-    const key = `${escalationId}|${direction}`;
-    const lane = lanes.get(key) ?? { escalationId, direction, jobs: [] };
-    lane.jobs.push(job);
-    lanes.set(key, lane);
-  }
-  return [...lanes.values()];
 }
