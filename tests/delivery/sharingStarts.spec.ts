@@ -62,11 +62,41 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
   const joinsAndAcknowledgesAtOnce = async (store: ReturnType<typeof createMemoryStore>, customer: ReturnType<typeof holdingCustomer>) => {
     const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
     assert.equal(b.shared(), true);
+    const line = firstLine(b);
+    await until(line.acknowledged, 2_000);
+    await sentAfterGrace(line, customer, 10_001);
+  };
+
+  /** Resolves once a joining process has read the heartbeat records twice more (it still waits, or it would not look). */
+  const watchPolls = (store: ReturnType<typeof createMemoryStore>) => {
+    let polls = 0;
+    const list = store.instances.instances.bind(store.instances);
+    store.instances.instances = async () => (polls++, list());
+    return () => {
+      const seen = polls;
+      return until(() => polls >= seen + 2);
+    };
+  };
+
+  /** A joining process's first line: whether it is acknowledged yet, and its send (once past the grace). */
+  const firstLine = (relay: Relay) => {
     let acknowledged = false;
-    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
-    await until(() => acknowledged, 2_000);
-    skew += 10_001; // past b's grace
-    await sent;
+    const sent = relay.record(toCustomer('1'), e).then((r) => ((acknowledged = true), relay.dispatch(e, r)));
+    return { acknowledged: () => acknowledged, sent };
+  };
+
+  /** The line stays unacknowledged while its process looks at the records again, until `beat` (a peer's) lists it. */
+  const heldUntil = async (line: ReturnType<typeof firstLine>, twoMorePolls: () => Promise<void>, beat: () => Promise<void>, why: string) => {
+    await twoMorePolls();
+    assert.equal(line.acknowledged(), false, why);
+    await beat();
+    await until(line.acknowledged);
+  };
+
+  /** Moves the clock past the joining grace and waits for the line to reach the customer. */
+  const sentAfterGrace = async (line: ReturnType<typeof firstLine>, customer: ReturnType<typeof holdingCustomer>, ms: number) => {
+    skew += ms;
+    await line.sent;
     assert.deepEqual(customer.sent, ['1']);
   };
 
@@ -165,14 +195,27 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     const warned: string[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => void warned.push(JSON.parse(line).msg) });
     const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, { ...clock, log }).relay);
-    let acknowledged = false;
-    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    const line = firstLine(b);
     await until(async () => (await store.lanes.get(laneKey('e', 'toCustomer'))) !== undefined);
-    assert.equal(acknowledged, false);
-    skew += 10_001; // b's grace is over; a never beat again (its interval runs on the real clock)
-    await sent;
-    assert.deepEqual(customer.sent, ['1']);
+    assert.equal(line.acknowledged(), false);
+    await sentAfterGrace(line, customer, 10_001); // a never beat again (its interval runs on the real clock)
     assert.ok(warned.some((m) => m.startsWith('acknowledging lines before these processes have seen this one')), JSON.stringify(warned));
+  });
+
+  it('a third process waits to be seen by both that already share, each in its own time', async () => {
+    const store = createMemoryStore();
+    await store.escalations.create(e);
+    const customer = holdingCustomer();
+    const peer = (instanceId: string) => relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId }, clock).relay;
+    const a = await started(peer('a'));
+    const b = await started(peer('b'));
+    await a.sweep(); // a and b see each other
+    const twoMorePolls = watchPolls(store);
+    const c = await started(peer('c'));
+    const line = firstLine(c);
+    await a.sweep(); // a sees c; b has not beaten since
+    await heldUntil(line, twoMorePolls, () => b.sweep(), 'b has not seen c yet');
+    await sentAfterGrace(line, customer, 10_001);
   });
 
   it('a joining process waits for a peer that was beating, however late its next beat', async () => {
@@ -180,21 +223,12 @@ describe('a lone process\'s lines in flight when sharing starts (order across pr
     await store.escalations.create(e);
     const customer = holdingCustomer();
     const a = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'a' }, clock).relay);
-    let polls = 0;
-    const list = store.instances.instances.bind(store.instances);
-    store.instances.instances = async () => (polls++, list());
+    const twoMorePolls = watchPolls(store);
     const b = await started(relayOn(store, customer.channel, { leaseMs: 60_000, sweepIntervalMs: 5_000, instanceId: 'b' }, clock).relay);
-    let acknowledged = false;
-    const sent = b.record(toCustomer('1'), e).then((r) => ((acknowledged = true), b.dispatch(e, r)));
+    const line = firstLine(b);
     skew += 8_000; // a's record is now older than one and a half intervals (its beat is slow), b's grace runs 2 s more
-    const seen = polls;
-    await until(() => polls >= seen + 2); // b looked twice since
-    assert.equal(acknowledged, false, 'still waiting for a');
-    await a.sweep(); // a's late beat: it sees b
-    await until(() => acknowledged);
-    skew += 2_001;
-    await sent;
-    assert.deepEqual(customer.sent, ['1']);
+    await heldUntil(line, twoMorePolls, () => a.sweep(), 'still waiting for a'); // until a's late beat
+    await sentAfterGrace(line, customer, 2_001);
   });
 
   it('a process that starts right after another stopped acknowledges at once: the stopped one said it is gone', async () => {
