@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import * as rules from './escalation';
 import { DEFAULT_QUEUE, queueOf, type AgentRef, type Decision, type Escalation } from './escalation';
 import { EscalationFinder } from './finder';
-import { ConcurrencyError, ConflictError, UnknownQueueError } from './errors';
+import { UnknownQueueError } from './errors';
 import { Ledger } from './ledger';
 import type { Logger } from './logger';
-import { lookupKey, type Clock, type EscalationStore, type Lookup, type LookupStore, type Outbox, type TranscriptStore, type Versioned } from './ports';
+import type { Clock, EscalationStore, LookupStore, Outbox, TranscriptStore, Versioned } from './ports';
 import type { QueueWatch } from './queueWatch';
-import { routeQueue, type QueueRule } from './routing';
+import type { QueueRule } from './routing';
+import { Starts } from './starts';
 import { forceClose, transfer, type TransferTarget } from './transfer';
 import { NO_TIMERS, noteLine, retime, type TimerPolicy } from './timers';
 import { notices } from './notices';
@@ -40,29 +41,25 @@ export interface HandoverDeps {
   retentionMs?: number;
 }
 
-const MAX_CONFLICT_RETRIES = 25;
-
 export class Handover {
   private readonly store: HandoverDeps['store'];
   private readonly outbox: Outbox;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly newId: () => string;
   private readonly deskFor: (queue: string) => string;
   private readonly find: EscalationFinder;
   private readonly timers: TimerPolicy;
   private readonly queues?: QueueWatch;
   private readonly queueRules: QueueRule[];
   private readonly surveyOnResolve: boolean;
-  private readonly retentionMs: number;
   readonly ledger: Ledger;
+  private readonly starts: Starts;
 
   constructor(deps: HandoverDeps) {
     this.store = deps.store;
     this.outbox = deps.outbox;
     this.log = deps.log;
     this.clock = deps.clock ?? (() => new Date());
-    this.newId = deps.newId ?? randomUUID;
     this.deskFor = deps.deskFor ?? (() => 'teams-channel');
     this.timers = deps.timers ?? NO_TIMERS;
     this.queues = deps.queues;
@@ -70,72 +67,15 @@ export class Handover {
     this.find = new EscalationFinder(this.store, this.log);
     const closing = deps.closing ?? { transcriptOnClose: true, surveyOnResolve: true };
     this.surveyOnResolve = closing.surveyOnResolve;
-    this.retentionMs = deps.retentionMs ?? Infinity;
     this.ledger = new Ledger(this.store.escalations, this.outbox, this.clock, { transcriptOnClose: closing.transcriptOnClose });
+    this.starts = new Starts({ store: this.store, ledger: this.ledger, log: this.log, clock: this.clock, newId: deps.newId ?? randomUUID, deskFor: this.deskFor, timers: this.timers, queues: this.queues, queueRules: this.queueRules, retentionMs: deps.retentionMs ?? Infinity });
   }
 
   /**
-   * Opens an escalation for this customer chat, or returns the open one (one live escalation per chat). The chat's
-   * look-up decides: whoever creates (or re-points) it names the escalation, and every concurrent or retried start
-   * for the chat then creates or finds that one escalation, and stores its missing effects (its card).
+   * Opens an escalation for this customer chat, or returns the open one (one live escalation per chat; starts.ts).
    */
-  async start(input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
-    const key = lookupKey.customer(input.customer.conversationId);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const existing = await this.store.lookups.get(key);
-      const now = this.clock();
-      if (existing) {
-        const current = await this.store.escalations.get(existing.value);
-        if (!current && this.namedRecently(existing, now)) return this.createNamed(existing.value, input); // named by a start that has not created it yet
-        if (current && rules.isOpen(current.value)) {
-          const settled = await this.ledger.settle(current); // a retried start brings what a failed one left out
-          return { escalation: settled.value, created: false };
-        }
-        // Closed, or forgotten by the store: a new escalation, never the old id again (its lines and cards are kept
-        // longer than its record, and would count as this one's).
-        if (!current) this.log.info({ escalationId: existing.value }, 'the chat\'s last escalation is no longer stored: a new one');
-      }
-      const id = this.newId();
-      try {
-        if (existing) await this.store.lookups.replace(key, id, existing.etag, now.toISOString());
-        else await this.store.lookups.create(key, id, now.toISOString());
-      } catch (err) {
-        if (err instanceof ConflictError || err instanceof ConcurrencyError) continue; // another start named it
-        throw err;
-      }
-      return this.createNamed(id, input);
-    }
-    throw new ConcurrencyError(`customer conversation ${input.customer.conversationId}`);
-  }
-
-  /**
-   * Whether a look-up that names a missing escalation was pointed too recently for the store to have forgotten that
-   * escalation: a closed one is kept for the retention, and it closed after its look-up was pointed. So it is a start
-   * that named it and has not created it yet (or failed to), and this start creates that one. A look-up without a
-   * time predates the times.
-   */
-  private namedRecently(lookup: Lookup, now: Date): boolean {
-    if (this.retentionMs === Infinity) return true;
-    return lookup.at !== undefined && now.getTime() - Date.parse(lookup.at) < this.retentionMs;
-  }
-
-  private async createNamed(id: string, input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
-    const now = this.clock().toISOString();
-    const { queue: asked, ...fields } = input;
-    const routed = routeQueue(asked, input.context, this.queueRules);
-    const standing = this.queues ? await this.queues.standing(routed.queue, { id, createdAt: now }) : {};
-    const start = { id, ...fields, desk: this.deskFor(routed.queue), queue: routed.queue, ...(routed.note ? { routingNote: routed.note } : {}) };
-    const decision = retime(undefined, rules.start(start, now, standing), this.timers, now);
-    try {
-      const escalation = await this.ledger.create(decision);
-      this.log.info({ escalationId: id, desk: escalation.desk }, 'escalation created');
-      return { escalation, created: true };
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      const current = await this.store.escalations.get(id);
-      if (!current) throw err;
-      return { escalation: (await this.ledger.settle(current)).value, created: false };
-    }
+  start(input: StartInput): Promise<{ escalation: Escalation; created: boolean }> {
+    return this.starts.start(input);
   }
 
   /** A customer line from the skill: stored, then relayed to the desk. */
