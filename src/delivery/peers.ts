@@ -7,6 +7,7 @@
  * until every live peer lists it (`seenByPeers`): before that, a lone peer sends its new lines at once, and a chat's
  * next line accepted there would overtake one acknowledged here and held in its lane for the joining grace.
  */
+import { describe } from './deliveryError';
 import type { InstanceRegistry, LaneMemory } from './ports';
 
 export interface PeersOptions {
@@ -88,7 +89,7 @@ export class Peers {
    */
   async leave(): Promise<void> {
     const { instances, options, now } = this.deps;
-    await instances.heartbeat(options.instanceId, ttlOf(options), now(), { sees: this.said, gone: true });
+    await instances.heartbeat(options.instanceId, ttlOf(options), now(), { gone: true });
   }
 
   private async heartbeat(): Promise<void> {
@@ -131,7 +132,7 @@ export class Peers {
         late = peers.filter((i) => !stale!.has(i.instance) && !(i.sees ?? []).includes(me)).map((i) => i.instance);
         if (late.length === 0) return;
       } catch (err) {
-        if (!failed) warn({ err: (err as Error)?.message }, 'could not read whether the other processes have seen this one');
+        if (!failed) warn({ err: describe(err) }, 'could not read whether the other processes have seen this one');
         failed = true;
       }
       await sleep(Math.max(1, Math.min(SEEN_POLL_MS, holdUntil - now())));
